@@ -1,0 +1,73 @@
+//! Typed errors. The library never prints; the binary turns these into
+//! messages and exit codes.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One thing wrong with the input, located as `FILE:LINE` where a line applies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based line number; `None` for a problem with the whole file.
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(file: &Path, line: u64, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.to_path_buf(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    pub fn file(file: &Path, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.to_path_buf(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input cannot be understood; every problem found is listed.
+    #[error("{} error(s) in the input", .0.len())]
+    Input(Vec<Problem>),
+    /// Reading or writing a file failed.
+    #[error("{}: {}", .path.display(), .source)]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--strict` and findings of severity error were found.
+    #[error("{0} finding(s) of severity error (--strict)")]
+    Strict(usize),
+    /// Anything else, described in words.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

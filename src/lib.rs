@@ -1,0 +1,195 @@
+//! kura: turns verified scans of polling-station tally forms and their
+//! tallies into a static results website with open data and published hashes.
+//!
+//! The build is a pipeline of stages, each a module, data flowing one way:
+//! [`load`] → [`check`] → [`tally`] → [`site`] (render) → [`publish`].
+
+pub mod check;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod opendata;
+pub mod publish;
+pub mod sample;
+pub mod site;
+pub mod tally;
+
+/// Lower-case hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+pub use error::{Error, Problem, Result};
+
+/// What `kura build` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    /// A previously published site this version follows.
+    pub previous: Option<PathBuf>,
+    /// Fail on findings of severity error.
+    pub strict: bool,
+    /// `SOURCE_DATE_EPOCH`, when set.
+    pub source_date_epoch: Option<String>,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The SHA-256 of `SHA256SUMS`.
+    pub version_id: String,
+    pub files: usize,
+    pub findings: Vec<(String, usize)>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// A loaded, checked and tallied election: everything but the output.
+pub struct Checked {
+    pub election: model::Election,
+    pub tally: tally::Tally,
+    pub findings: Vec<check::Finding>,
+}
+
+/// The first three stages: load, tally, check. Pure apart from reading the input.
+pub fn prepare(input: &Path, timings: &mut Vec<(&'static str, Duration)>) -> Result<Checked> {
+    let t = Instant::now();
+    let election = load::load(input, &load::Options::default()).map_err(Error::Input)?;
+    timings.push(("load", t.elapsed()));
+    let t = Instant::now();
+    let tally =
+        tally::tally(&election, &input.join("forms.csv")).map_err(|p| Error::Input(vec![p]))?;
+    timings.push(("tally", t.elapsed()));
+    let t = Instant::now();
+    let findings = check::findings(&election, &tally);
+    timings.push(("check", t.elapsed()));
+    Ok(Checked {
+        election,
+        tally,
+        findings,
+    })
+}
+
+/// `kura build`: load → check → tally → render → publish.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let mut timings = Vec::new();
+    publish::check_destination(&opts.output)?;
+    let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
+    let previous = match &opts.previous {
+        Some(p) => Some(publish::manifest::read_previous(p)?),
+        None => None,
+    };
+    let Checked {
+        election: el,
+        tally,
+        findings,
+    } = prepare(&opts.input, &mut timings)?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == check::Severity::Error)
+        .count();
+    if opts.strict && errors > 0 {
+        return Err(Error::Strict(errors));
+    }
+
+    let staging = publish::staging(&opts.output)?;
+    let out = publish::Output::new(staging.path().to_path_buf());
+
+    let t = Instant::now();
+    let site =
+        site::Site::new(&el, &tally, &findings, &el.meta.languages[0]).map_err(Error::Other)?;
+    for asset in site.assets() {
+        out.write(&asset.path, &asset.bytes)?;
+    }
+    site.jobs().par_iter().try_for_each(|&job| -> Result<()> {
+        let (path, bytes) = site
+            .render(job)
+            .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
+        out.write(&path, &bytes)
+    })?;
+    timings.push(("render", t.elapsed()));
+
+    let t = Instant::now();
+    let order = opendata::form_order(&el);
+    out.stream("data/areas.csv", |w| opendata::areas(&el, w))?;
+    out.stream("data/forms.csv", |w| opendata::forms(&el, &order, w))?;
+    out.stream("data/results.csv", |w| opendata::results(&el, &order, w))?;
+    out.stream("data/races.csv", |w| opendata::races(&el, w))?;
+    out.stream("data/candidates.csv", |w| opendata::candidates(&el, w))?;
+    out.stream("data/findings.csv", |w| {
+        opendata::findings(&el, &findings, w)
+    })?;
+    {
+        // totals.csv and summary.csv come from one walk of the tree.
+        let mut totals = out.create("data/totals.csv")?;
+        let mut summary = out.create("data/summary.csv")?;
+        opendata::totals_and_summary(&el, &tally, &mut totals, &mut summary)
+            .map_err(|e| publish::csv_error(totals.path(), e))?;
+        out.finish(totals)?;
+        out.finish(summary)?;
+    }
+    timings.push(("open data", t.elapsed()));
+
+    let t = Instant::now();
+    let mut scans: Vec<&model::Scan> = el.forms.iter().filter_map(|f| f.scan.as_ref()).collect();
+    scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+    scans.dedup_by(|a, b| a.sha256 == b.sha256);
+    scans
+        .par_iter()
+        .try_for_each(|s| out.copy_scan(&s.site_path(), &s.source, &s.sha256))?;
+    timings.push(("scans", t.elapsed()));
+
+    let manifest = publish::manifest::Manifest {
+        generator: publish::manifest::Generator {
+            name: "kura".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        title: el.meta.title.clone(),
+        election_date: el.meta.date.clone(),
+        published: publish::manifest::rfc3339(published),
+        previous: previous.as_ref().map(|p| p.id.clone()),
+        counts: publish::manifest::Counts {
+            areas: el.areas.len() as u64,
+            stations: el.areas.iter().filter(|a| a.is_station()).count() as u64,
+            races: el.races.len() as u64,
+            candidates: el.candidates.len() as u64,
+            forms: el.forms.len() as u64,
+            scans: scans.len() as u64,
+            findings: findings.len() as u64,
+            pages: el.pages.len() as u64,
+        },
+    };
+    out.write("manifest.json", &publish::manifest::to_json(&manifest))?;
+    let chain = previous.map(|p| p.chain).unwrap_or_default();
+    out.write("versions.json", &publish::manifest::to_json(&chain))?;
+
+    let files = out.files();
+    let sums = publish::sums(&files);
+    let version_id = publish::version_id(&sums);
+    let sums_path = out.root().join(publish::SUMS);
+    std::fs::write(&sums_path, &sums).map_err(|e| Error::io(&sums_path, e))?;
+
+    let t = Instant::now();
+    publish::swap_in(staging, &opts.output)?;
+    timings.push(("swap", t.elapsed()));
+    Ok(BuildReport {
+        version_id,
+        files: files.len() + 1,
+        findings: check::counts(&findings)
+            .into_iter()
+            .map(|(c, n)| (c.id.to_string(), n))
+            .collect(),
+        timings,
+    })
+}

@@ -1,0 +1,316 @@
+//! `election.toml`: the election's title, date, level names and site settings.
+
+use std::path::Path;
+
+use crate::error::Problem;
+use crate::model::Meta;
+
+/// Languages whose interface strings ship with kura.
+pub const LANGUAGES: &[&str] = &["en", "sw"];
+
+/// Reads and validates `election.toml`.
+pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(Problem::file(path, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
+        Err(e) => {
+            let line = line_of(&bytes, e.valid_up_to());
+            problems.push(Problem::at(path, line, "not valid UTF-8 text"));
+            return None;
+        }
+    };
+    if text.trim().is_empty() {
+        problems.push(Problem::file(
+            path,
+            "empty file: 'title' and 'date' are required",
+        ));
+        return None;
+    }
+    let table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let e: toml::de::Error = e;
+            let line = e
+                .span()
+                .map(|s| line_of(text.as_bytes(), s.start))
+                .unwrap_or(1);
+            let msg = e.message().trim().to_string();
+            problems.push(Problem::at(path, line, format!("malformed TOML: {msg}")));
+            return None;
+        }
+    };
+    let line_of_key = |key: &str| -> u64 {
+        text.lines()
+            .position(|l| {
+                let l = l.trim_start();
+                l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
+            })
+            .map(|i| i as u64 + 1)
+            .unwrap_or(1)
+    };
+    let before = problems.len();
+    let string = |t: &toml::Table,
+                  key: &str,
+                  required: bool,
+                  problems: &mut Vec<Problem>|
+     -> Option<String> {
+        match t.get(key) {
+            None if required => {
+                problems.push(Problem::file(path, format!("missing required key '{key}'")));
+                None
+            }
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                problems.push(Problem::at(
+                    path,
+                    line_of_key(key),
+                    format!("'{key}' must be a string"),
+                ));
+                None
+            }
+        }
+    };
+    let title = string(&table, "title", true, problems);
+    let date = string(&table, "date", true, problems);
+    let site = match table.get("site") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t.clone(),
+        Some(_) => {
+            problems.push(Problem::at(
+                path,
+                line_of_key("site"),
+                "'site' must be a table ([site])",
+            ));
+            toml::Table::new()
+        }
+    };
+    let base_url = string(&site, "base_url", false, problems);
+    let language = string(&site, "language", false, problems);
+    let mut problems_here = Vec::new();
+    if let Some(t) = &title
+        && t.is_empty()
+    {
+        problems_here.push(Problem::at(path, line_of_key("title"), "'title' is empty"));
+    }
+    if let Some(d) = &date
+        && !valid_date(d)
+    {
+        problems_here.push(Problem::at(
+            path,
+            line_of_key("date"),
+            format!("date '{d}' is not a date of the form YYYY-MM-DD"),
+        ));
+    }
+    let levels = match table.get("levels") {
+        None => Vec::new(),
+        Some(toml::Value::Array(a)) => {
+            let mut out = Vec::new();
+            for v in a {
+                match v {
+                    toml::Value::String(s) if !s.trim().is_empty() => {
+                        out.push(s.trim().to_string())
+                    }
+                    _ => {
+                        problems_here.push(Problem::at(
+                            path,
+                            line_of_key("levels"),
+                            "'levels' must be a list of non-empty names",
+                        ));
+                        break;
+                    }
+                }
+            }
+            out
+        }
+        Some(_) => {
+            problems_here.push(Problem::at(
+                path,
+                line_of_key("levels"),
+                "'levels' must be a list of names",
+            ));
+            Vec::new()
+        }
+    };
+    if let Some(u) = &base_url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        problems_here.push(Problem::at(
+            path,
+            line_of_key("base_url"),
+            format!("base_url '{u}' must be an absolute http(s):// URL"),
+        ));
+    }
+    let mut languages = Vec::new();
+    match site.get("languages") {
+        None => languages.push(language.clone().unwrap_or_else(|| "en".to_string())),
+        Some(toml::Value::Array(a)) => {
+            for v in a {
+                match v {
+                    toml::Value::String(s) => languages.push(s.trim().to_string()),
+                    _ => problems_here.push(Problem::at(
+                        path,
+                        line_of_key("languages"),
+                        "'languages' must be a list of language codes",
+                    )),
+                }
+            }
+        }
+        Some(_) => problems_here.push(Problem::at(
+            path,
+            line_of_key("languages"),
+            "'languages' must be a list of language codes",
+        )),
+    }
+    for (i, l) in languages.iter().enumerate() {
+        if !LANGUAGES.contains(&l.as_str()) {
+            problems_here.push(Problem::at(
+                path,
+                line_of_key(if site.contains_key("languages") {
+                    "languages"
+                } else {
+                    "language"
+                }),
+                format!(
+                    "language '{l}' is not available (available: {})",
+                    LANGUAGES.join(", ")
+                ),
+            ));
+        } else if languages[..i].contains(l) {
+            problems_here.push(Problem::at(
+                path,
+                line_of_key("languages"),
+                format!("language '{l}' is listed twice"),
+            ));
+        }
+    }
+    if languages.is_empty() {
+        problems_here.push(Problem::at(
+            path,
+            line_of_key("languages"),
+            "'languages' is empty",
+        ));
+    }
+    problems.extend(problems_here);
+    if problems.len() > before {
+        return None;
+    }
+    Some(Meta {
+        title: title?,
+        date: date?,
+        levels,
+        base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
+        languages,
+    })
+}
+
+/// The 1-based line holding byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+/// YYYY-MM-DD with a real month and day.
+pub fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// An ISO 8601 date-time: `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]` (a space may stand for `T`).
+pub fn valid_datetime(s: &str) -> bool {
+    if s.len() < 16 || !s.is_char_boundary(10) {
+        return false;
+    }
+    let (date, rest) = s.split_at(10);
+    if !valid_date(date) {
+        return false;
+    }
+    let rest = match rest.strip_prefix('T').or_else(|| rest.strip_prefix(' ')) {
+        Some(r) => r,
+        None => return false,
+    };
+    let (time, zone) = match rest.find(['Z', '+', '-']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let two = |p: &str, max: u32| {
+        p.len() == 2
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|v| v <= max)
+    };
+    let mut parts = time.split(':');
+    let (Some(h), Some(m)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if !two(h, 23) || !two(m, 59) {
+        return false;
+    }
+    if let Some(sec) = parts.next() {
+        let (whole, frac) = sec.split_once('.').unwrap_or((sec, "0"));
+        if !two(whole, 60) || frac.is_empty() || !frac.bytes().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+    }
+    if parts.next().is_some() {
+        return false;
+    }
+    match zone {
+        "" | "Z" => true,
+        z => {
+            let z = &z[1..];
+            let (zh, zm) = z
+                .split_once(':')
+                .unwrap_or((z.get(..2).unwrap_or(""), z.get(2..).unwrap_or("")));
+            two(zh, 23) && two(zm, 59)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(valid_date("2022-08-09"));
+        assert!(valid_date("2024-02-29"));
+        assert!(!valid_date("2023-02-29"));
+        assert!(!valid_date("2022-13-01"));
+        assert!(!valid_date("22-08-09"));
+        assert!(valid_datetime("2022-08-09T22:36:59"));
+        assert!(valid_datetime("2022-08-09T22:36:59+03:00"));
+        assert!(valid_datetime("2022-08-09 22:36Z"));
+        assert!(!valid_datetime("2022-08-09T25:00"));
+        assert!(!valid_datetime("yesterday"));
+    }
+}

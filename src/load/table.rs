@@ -1,0 +1,249 @@
+//! Reading one CSV file of the input folder, row by row, with its columns
+//! found by name (any order, extra columns ignored, BOM and CRLF accepted).
+
+use std::path::Path;
+
+use crate::error::Problem;
+
+/// Largest count accepted anywhere: 2^53, the largest integer every
+/// spreadsheet and JSON reader holds exactly.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// One data row, its fields looked up by column name.
+pub struct Row<'a> {
+    pub line: u64,
+    fields: Vec<&'a str>,
+    columns: &'a [Option<usize>],
+}
+
+impl Row<'_> {
+    /// The trimmed value of the `i`-th requested column ("" when the column is absent).
+    pub fn get(&self, i: usize) -> &str {
+        self.columns
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|c| self.fields.get(c).copied())
+            .unwrap_or("")
+            .trim()
+    }
+}
+
+/// Reads `path` and calls `each` for every data row. `wanted` lists column
+/// names; those in `required` must be present. Problems go to `problems`.
+/// Returns false when the file could not be read at all.
+pub fn read(
+    path: &Path,
+    wanted: &[&str],
+    required: &[&str],
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(&Row<'_>, &mut Vec<Problem>),
+) -> bool {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(Problem::file(path, format!("cannot read: {e}")));
+            return false;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let mut record = csv::ByteRecord::new();
+    let mut header: Option<Vec<String>> = None;
+    let mut columns: Vec<Option<usize>> = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let message = match e.kind() {
+                    csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+                    _ => format!("malformed CSV: {e}"),
+                };
+                if line > 0 {
+                    problems.push(Problem::at(path, line, message));
+                } else {
+                    problems.push(Problem::file(path, message));
+                }
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return false;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let mut fields = Vec::with_capacity(record.len());
+        let mut utf8_ok = true;
+        for field in record.iter() {
+            match std::str::from_utf8(field) {
+                Ok(s) => fields.push(s),
+                Err(_) => {
+                    utf8_ok = false;
+                    break;
+                }
+            }
+        }
+        if !utf8_ok {
+            problems.push(Problem::at(path, line, "not valid UTF-8 text"));
+            if header.is_none() {
+                return false;
+            }
+            continue;
+        }
+        let Some(names) = &header else {
+            let names: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
+            let mut ok = true;
+            for (i, n) in names.iter().enumerate() {
+                if !n.is_empty() && names[..i].contains(n) {
+                    problems.push(Problem::at(
+                        path,
+                        line,
+                        format!("column '{n}' appears twice"),
+                    ));
+                    ok = false;
+                }
+            }
+            for r in required {
+                if !names.iter().any(|n| n == r) {
+                    problems.push(Problem::at(
+                        path,
+                        line,
+                        format!("missing required column '{r}'"),
+                    ));
+                    ok = false;
+                }
+            }
+            if !ok {
+                return false;
+            }
+            columns = wanted
+                .iter()
+                .map(|w| names.iter().position(|n| n == w))
+                .collect();
+            header = Some(names);
+            continue;
+        };
+        if fields.len() != names.len() {
+            // A lone empty field is a blank line with spaces; skip it quietly.
+            if fields.len() == 1 && fields[0].trim().is_empty() {
+                continue;
+            }
+            problems.push(Problem::at(
+                path,
+                line,
+                format!(
+                    "expected {} fields as in the header, found {}",
+                    names.len(),
+                    fields.len()
+                ),
+            ));
+            continue;
+        }
+        let row = Row {
+            line,
+            fields,
+            columns: &columns,
+        };
+        each(&row, problems);
+    }
+    if header.is_none() {
+        problems.push(Problem::file(path, "empty file: a header row is required"));
+        return false;
+    }
+    true
+}
+
+/// Checks a code or id: `[A-Za-z0-9][A-Za-z0-9_.-]{0,63}`.
+pub fn valid_code(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-')
+}
+
+/// Explains why `s` is not a valid code, for messages.
+pub fn code_problem(what: &str, s: &str) -> String {
+    if s.is_empty() {
+        format!("{what} is empty")
+    } else if s.len() > 64 {
+        format!("{what} '{}…' is longer than 64 characters", truncate(s, 20))
+    } else {
+        format!(
+            "{what} '{}' is not a valid code (letters, digits, '_', '.', '-'; starting with a letter or digit)",
+            truncate(s, 64)
+        )
+    }
+}
+
+/// Parses a count: a whole number from 0 to 2^53.
+pub fn count(column: &str, s: &str) -> Result<u64, String> {
+    let shown = truncate(s, 30);
+    if s.starts_with('-') && s.len() > 1 && s[1..].bytes().all(|c| c.is_ascii_digit()) {
+        return Err(format!("{column} '{shown}' is negative"));
+    }
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(format!("{column} '{shown}' is not a whole number"));
+    }
+    match s.parse::<u64>() {
+        Ok(n) if n <= MAX_COUNT => Ok(n),
+        _ => Err(format!("{column} '{shown}' is larger than 2^53")),
+    }
+}
+
+/// An optional count: empty means unknown.
+pub fn optional_count(column: &str, s: &str) -> Result<Option<u64>, String> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        count(column, s).map(Some)
+    }
+}
+
+/// Shortens `s` for a message, on a character boundary.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        assert!(valid_code("001"));
+        assert!(valid_code("a.b-c_d"));
+        assert!(!valid_code(""));
+        assert!(!valid_code("-x"));
+        assert!(!valid_code("a/b"));
+        assert!(!valid_code(".."));
+        assert!(!valid_code(&"x".repeat(65)));
+        assert!(valid_code(&"x".repeat(64)));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count("votes", "0"), Ok(0));
+        assert_eq!(count("votes", "9007199254740992"), Ok(MAX_COUNT));
+        assert!(
+            count("votes", "9007199254740993")
+                .unwrap_err()
+                .contains("2^53")
+        );
+        assert!(count("votes", "-1").unwrap_err().contains("negative"));
+        assert!(count("votes", "1.5").unwrap_err().contains("whole number"));
+        assert!(count("votes", "").unwrap_err().contains("whole number"));
+        assert_eq!(optional_count("rejected", ""), Ok(None));
+    }
+}

@@ -1,0 +1,157 @@
+//! The `kura` command line: parse, call the library, print, pick the exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kura::{BuildOptions, Error};
+
+#[derive(Parser)]
+#[command(
+    name = "kura",
+    version,
+    about = "Build a verifiable static election results site from tally forms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site from an input folder.
+    Build {
+        /// The input folder.
+        #[arg(default_value = "data")]
+        data: PathBuf,
+        /// The output folder; replaced whole, only when the build succeeds.
+        #[arg(short, long, default_value = "site")]
+        output: PathBuf,
+        /// The previously published site this version follows.
+        #[arg(long, value_name = "OLD_SITE")]
+        previous: Option<PathBuf>,
+        /// Fail (exit 1) when there are findings of severity error.
+        #[arg(long)]
+        strict: bool,
+        /// Print how long each stage took.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Validate an input folder: print every error and finding, write nothing.
+    Check {
+        #[arg(default_value = "data")]
+        data: PathBuf,
+    },
+    /// Write a synthetic, Kenya-shaped input folder.
+    Sample {
+        #[arg(short, long, default_value = "sample")]
+        output: PathBuf,
+        /// Number of polling stations.
+        #[arg(long, default_value_t = 2000)]
+        stations: usize,
+        /// Seed of the generator: same seed, same folder.
+        #[arg(long, default_value_t = 2022)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Build {
+            data,
+            output,
+            previous,
+            strict,
+            verbose,
+        } => {
+            let opts = BuildOptions {
+                input: data,
+                output: output.clone(),
+                previous,
+                strict,
+                source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+            };
+            let report = kura::build(&opts)?;
+            let mut err = std::io::stderr().lock();
+            for (check, n) in &report.findings {
+                let _ = writeln!(err, "finding {check}: {n}");
+            }
+            if verbose {
+                for (stage, d) in &report.timings {
+                    let _ = writeln!(err, "{stage:>10}: {:>8.3} s", d.as_secs_f64());
+                }
+            }
+            let _ = writeln!(err, "built {} ({} files)", output.display(), report.files);
+            let _ = writeln!(std::io::stdout(), "version {}", report.version_id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { data } => {
+            let mut timings = Vec::new();
+            let checked = kura::prepare(&data, &mut timings)?;
+            let el = &checked.election;
+            let mut out = std::io::stdout().lock();
+            for f in &checked.findings {
+                let form = f.form.map(|x| el.forms[x].id.as_str()).unwrap_or("-");
+                let _ = writeln!(
+                    out,
+                    "{} {} {} {} {}: {}",
+                    f.severity.as_str(),
+                    f.check,
+                    el.areas[f.area].code,
+                    el.races[f.race].id,
+                    form,
+                    f.detail
+                );
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: no errors; {} areas, {} forms, {} findings",
+                data.display(),
+                el.areas.len(),
+                el.forms.len(),
+                checked.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample {
+            output,
+            stations,
+            seed,
+        } => {
+            let summary = kura::sample::write(&output, stations, seed)?;
+            let _ = writeln!(std::io::stderr(), "{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints an error and picks the exit code: 1 for every failure (2 is
+/// clap's, for usage).
+fn report(e: &Error) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    match e {
+        Error::Input(problems) => {
+            for p in problems {
+                let _ = writeln!(err, "{p}");
+            }
+            let _ = writeln!(
+                err,
+                "kura: {} error(s); nothing was written",
+                problems.len()
+            );
+        }
+        other => {
+            let _ = writeln!(err, "kura: {other}");
+        }
+    }
+    ExitCode::from(1)
+}

@@ -1,0 +1,208 @@
+//! The published CSV schema, in one place: written by the build, read by
+//! `kura diff`. Rows are sorted so the files do not depend on the order of
+//! the input's rows.
+
+use std::io::Write;
+
+use crate::check::Finding;
+use crate::model::Election;
+use crate::site::area_path;
+use crate::tally::Tally;
+
+pub const AREAS: &[&str] = &["code", "name", "parent", "level", "registered", "url"];
+pub const FORMS: &[&str] = &[
+    "form",
+    "area",
+    "race",
+    "status",
+    "rejected",
+    "total_valid",
+    "scan",
+    "sha256",
+    "device",
+    "captured_at",
+];
+pub const RESULTS: &[&str] = &["form", "candidate", "votes"];
+pub const TOTALS: &[&str] = &["area", "race", "candidate", "votes"];
+pub const SUMMARY: &[&str] = &[
+    "area",
+    "race",
+    "stations",
+    "reporting",
+    "registered",
+    "valid",
+    "rejected",
+];
+pub const FINDINGS: &[&str] = &["severity", "check", "area", "race", "form", "detail"];
+pub const RACES: &[&str] = &["id", "name", "area"];
+pub const CANDIDATES: &[&str] = &["race", "id", "name", "party", "color"];
+
+/// A CSV writer with the house settings: LF line ends, quoting only where needed.
+pub fn writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(w)
+}
+
+fn opt(n: Option<u64>) -> String {
+    n.map(|v| v.to_string()).unwrap_or_default()
+}
+
+pub fn areas<W: Write>(el: &Election, w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(AREAS)?;
+    for (a, area) in el.areas.iter().enumerate() {
+        let parent = area.parent.map(|p| el.areas[p].code.as_str()).unwrap_or("");
+        out.write_record([
+            area.code.as_str(),
+            area.name.as_str(),
+            parent,
+            el.level_name(a),
+            &opt(area.registered),
+            &area_path(el, a),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Forms sorted by id.
+pub fn form_order(el: &Election) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..el.forms.len()).collect();
+    order.sort_by(|&a, &b| el.forms[a].id.cmp(&el.forms[b].id));
+    order
+}
+
+pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(FORMS)?;
+    for &f in order {
+        let form = &el.forms[f];
+        let (scan, sha) = match &form.scan {
+            Some(s) => (s.site_path(), s.sha256.clone()),
+            None => (
+                String::new(),
+                form.declared_sha256.clone().unwrap_or_default(),
+            ),
+        };
+        out.write_record([
+            form.id.as_str(),
+            &el.areas[form.area].code,
+            &el.races[form.race].id,
+            form.status.as_str(),
+            &opt(form.rejected),
+            &opt(form.total_valid),
+            &scan,
+            &sha,
+            &form.device,
+            &form.captured_at,
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn results<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(RESULTS)?;
+    for &f in order {
+        let form = &el.forms[f];
+        let race = &el.races[form.race];
+        for (p, v) in form.votes.iter().enumerate() {
+            if let Some(v) = v {
+                out.write_record([
+                    form.id.as_str(),
+                    &el.candidates[race.candidates[p]].id,
+                    &v.to_string(),
+                ])?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// totals.csv and summary.csv in one pass over the tree.
+pub fn totals_and_summary<W: Write, V: Write>(
+    el: &Election,
+    tally: &Tally,
+    totals: W,
+    summary: V,
+) -> csv::Result<()> {
+    let mut t = writer(totals);
+    let mut s = writer(summary);
+    t.write_record(TOTALS)?;
+    s.write_record(SUMMARY)?;
+    for a in 0..el.areas.len() {
+        let code = &el.areas[a].code;
+        for rt in tally.all(el, a) {
+            let race = &el.races[rt.race];
+            for (p, &c) in race.candidates.iter().enumerate() {
+                t.write_record([
+                    code,
+                    &race.id,
+                    &el.candidates[c].id,
+                    &rt.votes[p].to_string(),
+                ])?;
+            }
+            s.write_record([
+                code,
+                &race.id,
+                &rt.stations.to_string(),
+                &rt.reporting.to_string(),
+                &rt.registered.to_string(),
+                &rt.valid.to_string(),
+                &rt.rejected.to_string(),
+            ])?;
+        }
+    }
+    t.flush()?;
+    s.flush()?;
+    Ok(())
+}
+
+pub fn findings<W: Write>(el: &Election, findings: &[Finding], w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(FINDINGS)?;
+    for f in findings {
+        out.write_record([
+            f.severity.as_str(),
+            f.check,
+            &el.areas[f.area].code,
+            &el.races[f.race].id,
+            f.form.map(|x| el.forms[x].id.as_str()).unwrap_or(""),
+            &f.detail,
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn races<W: Write>(el: &Election, w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(RACES)?;
+    for r in &el.races {
+        out.write_record([r.id.as_str(), &r.name, &el.areas[r.area].code])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn candidates<W: Write>(el: &Election, w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(CANDIDATES)?;
+    for r in &el.races {
+        for &c in &r.candidates {
+            let c = &el.candidates[c];
+            out.write_record([
+                r.id.as_str(),
+                &c.id,
+                &c.name,
+                &c.party,
+                c.color.as_deref().unwrap_or(""),
+            ])?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

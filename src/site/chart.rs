@@ -1,0 +1,113 @@
+//! Bar charts as inline SVG, drawn with plotters (no system fonts: text is
+//! left to the browser), with a `<title>` and `<desc>` carrying the numbers.
+
+use plotters::prelude::*;
+
+/// One bar.
+pub struct Bar<'a> {
+    pub label: &'a str,
+    pub value: u64,
+    pub share: &'a str,
+    pub color: &'a str,
+}
+
+const WIDTH: u32 = 420;
+const ROW: u32 = 44;
+
+/// Draws a horizontal bar chart. `id` makes the title/desc ids unique on the page.
+pub fn bars(id: &str, title: &str, desc: &str, bars: &[Bar<'_>]) -> String {
+    let height = ROW * bars.len().max(1) as u32 + 8;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+        let font = ("sans-serif", 16).into_font();
+        let bar_width = (WIDTH - 4) as f64;
+        for (i, b) in bars.iter().enumerate() {
+            let y = (i as u32 * ROW) as i32 + 4;
+            let label = format!(
+                "{} — {} ({})",
+                b.label,
+                crate::check::thousands(b.value),
+                b.share
+            );
+            // Drawing into a String cannot fail; ignore the Result rather than panic.
+            let _ = root.draw(&Text::new(label, (2, y + 2), font.clone().color(&BLACK)));
+            let w = ((b.value as f64 / max as f64) * bar_width).round() as i32;
+            let color = parse_hex(b.color);
+            let _ = root.draw(&Rectangle::new(
+                [(2, y + 20), (2 + w.max(1), y + 38)],
+                color.filled(),
+            ));
+        }
+        let _ = root.present();
+    }
+    accessible(svg, id, title, desc)
+}
+
+/// Makes the SVG scale with its container and describe itself to screen readers.
+fn accessible(svg: String, id: &str, title: &str, desc: &str) -> String {
+    let Some(open_end) = svg.find('>') else {
+        return svg;
+    };
+    let (open, rest) = svg.split_at(open_end);
+    // Drop fixed width/height so CSS can scale it by its viewBox.
+    let open = open
+        .split(' ')
+        .filter(|attr| !attr.starts_with("width=") && !attr.starts_with("height="))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "{open} role=\"img\" aria-labelledby=\"t-{id} d-{id}\" class=\"bars\"><title id=\"t-{id}\">{}</title><desc id=\"d-{id}\">{}</desc>{}",
+        escape(title),
+        escape(desc),
+        &rest[1..]
+    )
+}
+
+fn parse_hex(c: &str) -> RGBColor {
+    let h = |i: usize| u8::from_str_radix(c.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(0x80);
+    RGBColor(h(1), h(3), h(5))
+}
+
+/// Escapes text for XML content and attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_accessible_and_escaped() {
+        let svg = bars(
+            "x",
+            "Votes <b>",
+            "A & B",
+            &[Bar {
+                label: "<script>",
+                value: 10,
+                share: "100.0%",
+                color: "#ff0000",
+            }],
+        );
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("<title id=\"t-x\">Votes &lt;b&gt;</title>"));
+        assert!(svg.contains("A &amp; B"));
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("#FF0000") || svg.contains("#ff0000"));
+    }
+}

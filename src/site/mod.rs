@@ -1,0 +1,193 @@
+//! What pages the site has and what is on them. Rendering is pure: a page
+//! in, bytes out, so pages render in parallel and in any order.
+
+pub mod chart;
+pub mod locale;
+pub mod markdown;
+mod pages;
+
+use std::collections::BTreeMap;
+
+use crate::check::{CHECKS, Finding};
+use crate::model::{AreaIx, Election, FormIx};
+use crate::tally::Tally;
+pub use locale::Strings;
+
+/// The style sheet, published under a name carrying its hash.
+pub const STYLE: &str = include_str!("../../static/style.css");
+/// The favicon.
+pub const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// One page to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    Area(AreaIx),
+    Findings(AreaIx),
+    Markdown(usize),
+    DataIndex,
+    NotFound,
+}
+
+/// A static asset with a content-hashed file name.
+pub struct Asset {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A link in the navigation or breadcrumb.
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+/// Everything rendering needs, computed once.
+pub struct Site<'a> {
+    pub el: &'a Election,
+    pub tally: &'a Tally,
+    pub findings: &'a [Finding],
+    pub t: Strings,
+    pub lang: String,
+    pub version: &'static str,
+    pub css: String,
+    pub favicon: String,
+    /// Findings per form, as indices into `findings`.
+    pub by_form: BTreeMap<FormIx, Vec<usize>>,
+    /// Finding counts per check (CHECKS order) for each area's subtree.
+    pub subtree_counts: Vec<Vec<u32>>,
+    /// Findings listed on each area's findings page: at most
+    /// `pages::FINDINGS_PER_CHECK` per check, as indices into `findings`.
+    pub subtree_listed: Vec<Vec<u32>>,
+    /// Colour of each candidate: its own or one from the palette.
+    pub colors: Vec<String>,
+}
+
+/// Colours for candidates without one: distinct, readable on white, and
+/// told apart by the order of bars too, never by colour alone.
+const PALETTE: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+    "#17becf", "#ff7f0e",
+];
+
+impl<'a> Site<'a> {
+    pub fn new(
+        el: &'a Election,
+        tally: &'a Tally,
+        findings: &'a [Finding],
+        lang: &str,
+    ) -> Result<Site<'a>, String> {
+        let t = locale::strings(lang)?;
+        let mut by_form: BTreeMap<FormIx, Vec<usize>> = BTreeMap::new();
+        let mut subtree_counts = vec![Vec::new(); el.areas.len()];
+        let mut subtree_listed: Vec<Vec<u32>> = vec![Vec::new(); el.areas.len()];
+        for (i, f) in findings.iter().enumerate() {
+            if let Some(form) = f.form {
+                by_form.entry(form).or_default().push(i);
+            }
+            let rank = CHECKS.iter().position(|c| c.id == f.check).unwrap_or(0);
+            for a in el.ancestors(f.area) {
+                let counts: &mut Vec<u32> = &mut subtree_counts[a];
+                if counts.is_empty() {
+                    counts.resize(CHECKS.len(), 0);
+                }
+                counts[rank] += 1;
+                if counts[rank] as usize <= pages::FINDINGS_PER_CHECK {
+                    subtree_listed[a].push(i as u32);
+                }
+            }
+        }
+        let mut colors = Vec::with_capacity(el.candidates.len());
+        for race in &el.races {
+            for (pos, &c) in race.candidates.iter().enumerate() {
+                let color = el.candidates[c]
+                    .color
+                    .clone()
+                    .unwrap_or_else(|| PALETTE[pos % PALETTE.len()].to_string());
+                colors.push((c, color));
+            }
+        }
+        colors.sort();
+        let colors = colors.into_iter().map(|(_, c)| c).collect();
+        Ok(Site {
+            el,
+            tally,
+            findings,
+            t,
+            lang: lang.to_string(),
+            version: env!("CARGO_PKG_VERSION"),
+            css: asset_name("assets/style", "css", STYLE.as_bytes()),
+            favicon: asset_name("assets/favicon", "svg", FAVICON.as_bytes()),
+            by_form,
+            subtree_counts,
+            subtree_listed,
+            colors,
+        })
+    }
+
+    /// The static assets every language shares.
+    pub fn assets(&self) -> Vec<Asset> {
+        vec![
+            Asset {
+                path: self.css.clone(),
+                bytes: STYLE.as_bytes().to_vec(),
+            },
+            Asset {
+                path: self.favicon.clone(),
+                bytes: FAVICON.as_bytes().to_vec(),
+            },
+        ]
+    }
+
+    /// Every page of the site, in a fixed order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut jobs = Vec::with_capacity(self.el.areas.len() * 2);
+        for a in 0..self.el.areas.len() {
+            jobs.push(Job::Area(a));
+            if !self.el.areas[a].is_station() {
+                jobs.push(Job::Findings(a));
+            }
+        }
+        jobs.extend((0..self.el.pages.len()).map(Job::Markdown));
+        jobs.push(Job::DataIndex);
+        jobs.push(Job::NotFound);
+        jobs
+    }
+
+    /// Renders one page: its path relative to the site root, and its bytes.
+    pub fn render(&self, job: Job) -> Result<(String, Vec<u8>), askama::Error> {
+        match job {
+            Job::Area(a) if self.el.areas[a].is_station() => pages::station(self, a),
+            Job::Area(a) => pages::area(self, a),
+            Job::Findings(a) => pages::findings(self, a),
+            Job::Markdown(p) => pages::markdown(self, p),
+            Job::DataIndex => pages::data_index(self),
+            Job::NotFound => pages::not_found(self),
+        }
+    }
+}
+
+/// Where an area's page is, relative to the site root.
+pub fn area_path(el: &Election, a: AreaIx) -> String {
+    if el.areas[a].parent.is_none() {
+        "index.html".to_string()
+    } else {
+        format!("areas/{}.html", el.areas[a].code)
+    }
+}
+
+/// Where an area's findings page is, relative to the site root.
+pub fn findings_path(el: &Election, a: AreaIx) -> String {
+    format!("findings/{}.html", el.areas[a].code)
+}
+
+/// `prefix.<first 10 hex of sha256>.ext`: a name that changes with the content,
+/// so the file can be cached for ever.
+pub fn asset_name(prefix: &str, ext: &str, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = crate::hex(&sha2::Sha256::digest(bytes));
+    format!("{prefix}.{}.{ext}", &hash[..10])
+}
+
+/// `../` once per folder in `path`: the way back to the site root.
+pub fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}

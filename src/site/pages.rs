@@ -1,0 +1,780 @@
+//! The content of each kind of page, as askama templates over view data.
+
+use askama::Template;
+
+use super::{Link, Site, Strings, area_path, chart, findings_path, root_of};
+use crate::check::{CHECKS, Severity, thousands};
+use crate::model::{AreaIx, FormIx, RaceIx, Status};
+use crate::tally::RaceTally;
+
+/// What the base template needs.
+pub struct Layout<'a> {
+    pub lang: &'a str,
+    pub title: String,
+    pub site_title: &'a str,
+    pub description: String,
+    pub version: &'a str,
+    pub root: String,
+    pub css: &'a str,
+    pub favicon: &'a str,
+    pub js: Option<String>,
+    pub t: &'a Strings,
+    pub nav: Vec<Link>,
+    pub crumbs: Vec<Link>,
+    pub date: &'a str,
+}
+
+fn layout<'a>(
+    site: &'a Site<'_>,
+    path: &str,
+    title: String,
+    description: String,
+    crumbs: Vec<Link>,
+) -> Layout<'a> {
+    let el = site.el;
+    let mut nav = vec![Link {
+        href: "index.html".into(),
+        text: site.t.home.clone(),
+    }];
+    nav.extend(el.pages.iter().map(|p| Link {
+        href: format!("pages/{}.html", p.slug),
+        text: p.title.clone(),
+    }));
+    nav.push(Link {
+        href: "data/index.html".into(),
+        text: site.t.about_data.clone(),
+    });
+    Layout {
+        lang: &site.lang,
+        title,
+        site_title: &el.meta.title,
+        description,
+        version: site.version,
+        root: root_of(path),
+        css: &site.css,
+        favicon: &site.favicon,
+        js: None,
+        t: &site.t,
+        nav,
+        crumbs,
+        date: &el.meta.date,
+    }
+}
+
+/// Links to the ancestors of `a`, root first (not `a` itself).
+fn crumbs(site: &Site<'_>, a: AreaIx) -> Vec<Link> {
+    let el = site.el;
+    let mut out: Vec<Link> = el
+        .ancestors(a)
+        .skip(1)
+        .map(|x| Link {
+            href: area_path(el, x),
+            text: el.areas[x].name.clone(),
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+fn pct(num: u64, den: u64) -> String {
+    if den == 0 {
+        "—".to_string()
+    } else {
+        format!("{:.1}%", num as f64 * 100.0 / den as f64)
+    }
+}
+
+fn severity_str(s: Severity) -> &'static str {
+    s.as_str()
+}
+
+fn status_text(t: &Strings, s: Status) -> String {
+    match s {
+        Status::Verified => t.status_verified.clone(),
+        Status::Provisional => t.status_provisional.clone(),
+        Status::Disputed => t.status_disputed.clone(),
+    }
+}
+
+pub struct CandRow {
+    pub name: String,
+    pub party: String,
+    pub votes: String,
+    pub share: String,
+    pub color: String,
+}
+
+pub struct ChildRow {
+    pub name: String,
+    pub href: String,
+    pub leader: String,
+    pub margin: String,
+    pub reporting: String,
+}
+
+pub struct RaceView {
+    pub id: String,
+    pub name: String,
+    pub reporting: String,
+    pub stations: String,
+    pub reporting_pct: String,
+    pub reporting_n: u64,
+    pub stations_n: u64,
+    pub registered: String,
+    pub valid: String,
+    pub rejected: String,
+    pub turnout: String,
+    pub rows: Vec<CandRow>,
+    pub chart: String,
+    pub declared: Option<String>,
+    pub children_level: String,
+    pub children: Vec<ChildRow>,
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    level: &'a str,
+    finding_counts: Vec<(&'static str, &'static str, String)>,
+    findings_href: String,
+    races: Vec<RaceView>,
+    children: Vec<Link>,
+}
+
+/// Candidate rows of a race, most votes first.
+fn candidate_rows(
+    site: &Site<'_>,
+    race: RaceIx,
+    votes: &[u64],
+    valid: u64,
+) -> Vec<(usize, CandRow)> {
+    let el = site.el;
+    let r = &el.races[race];
+    let mut order: Vec<usize> = (0..votes.len()).collect();
+    order.sort_by(|&a, &b| votes[b].cmp(&votes[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .map(|p| {
+            let c = r.candidates[p];
+            (
+                p,
+                CandRow {
+                    name: el.candidates[c].name.clone(),
+                    party: el.candidates[c].party.clone(),
+                    votes: thousands(votes[p]),
+                    share: pct(votes[p], valid),
+                    color: site.colors[c].clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn registered_text(t: &Strings, tally: &RaceTally) -> String {
+    if tally.registered_unknown == tally.stations {
+        t.unknown.clone()
+    } else if tally.registered_unknown > 0 {
+        format!(
+            "{} ({} {} {})",
+            thousands(tally.registered),
+            thousands(tally.registered_unknown),
+            t.stations_reporting.split(' ').next().unwrap_or(""),
+            t.unknown
+        )
+    } else {
+        thousands(tally.registered)
+    }
+}
+
+fn rejected_text(t: &Strings, tally: &RaceTally) -> String {
+    if tally.reporting > 0 && tally.rejected_unknown == tally.reporting {
+        t.unknown.clone()
+    } else {
+        thousands(tally.rejected)
+    }
+}
+
+fn turnout_text(t: &Strings, tally: &RaceTally) -> String {
+    match tally.turnout() {
+        Some(x) => format!("{:.1}%", x * 100.0),
+        None => t.unknown.clone(),
+    }
+}
+
+fn child_row(site: &Site<'_>, from: &str, child: AreaIx, race: RaceIx) -> ChildRow {
+    let el = site.el;
+    let tally = site.tally.get(el, child, race).unwrap_or_default();
+    let ranking = tally.ranking();
+    let (leader, margin) = match (ranking.first(), tally.reporting > 0 && tally.valid > 0) {
+        (Some(&first), true) => {
+            let second = ranking.get(1).map_or(0, |&s| tally.votes[s]);
+            let m = tally.votes[first] - second;
+            let name = el.candidates[el.races[race].candidates[first]].name.clone();
+            (name, format!("{} ({})", thousands(m), pct(m, tally.valid)))
+        }
+        _ => ("—".to_string(), "—".to_string()),
+    };
+    ChildRow {
+        name: el.areas[child].name.clone(),
+        href: format!("{}{}", root_of(from), area_path(el, child)),
+        leader,
+        margin,
+        reporting: format!(
+            "{}/{}",
+            thousands(tally.reporting),
+            thousands(tally.stations)
+        ),
+    }
+}
+
+fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = site
+        .by_form
+        .get(&form)
+        .map(|v| {
+            v.iter()
+                .map(|&i| {
+                    (
+                        site.findings[i].check,
+                        severity_str(site.findings[i].severity),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.dedup();
+    out
+}
+
+fn form_findings(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str, String)> {
+    site.by_form
+        .get(&form)
+        .map(|v| {
+            v.iter()
+                .map(|&i| {
+                    let f = &site.findings[i];
+                    (f.check, severity_str(f.severity), f.detail.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub enum ScanView {
+    None,
+    Missing(String),
+    File(ScanFile),
+}
+
+pub struct ScanFile {
+    pub href: String,
+    pub pdf: bool,
+    pub form: String,
+    pub sha256: String,
+    pub declared: Option<String>,
+    pub specimen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanPart<'a> {
+    scan: ScanView,
+    t: &'a Strings,
+    root: &'a str,
+}
+
+/// Scans stored under `scans/specimens/` are labelled as specimens.
+pub const SPECIMEN_FOLDER: &str = "specimens/";
+
+fn scan_html(site: &Site<'_>, form: FormIx, root: &str) -> Result<String, askama::Error> {
+    let f = &site.el.forms[form];
+    let scan = match &f.scan {
+        Some(s) => ScanView::File(ScanFile {
+            href: s.site_path(),
+            pdf: s.is_pdf(),
+            form: f.id.clone(),
+            sha256: s.sha256.clone(),
+            declared: f.declared_sha256.clone(),
+            specimen: f.scan_path.starts_with(SPECIMEN_FOLDER)
+                || f.scan_path.starts_with("scans/specimens/"),
+        }),
+        None if f.scan_path.is_empty() => ScanView::None,
+        None => ScanView::Missing(f.scan_path.clone()),
+    };
+    ScanPart {
+        scan,
+        t: &site.t,
+        root,
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "declared.html")]
+struct DeclaredPart<'a> {
+    t: &'a Strings,
+    form: &'a str,
+    status: &'static str,
+    status_text: String,
+    badges: Vec<(&'static str, &'static str)>,
+    rows: Vec<(String, String, String, String)>,
+    scan: String,
+    findings: Vec<(&'static str, &'static str, String)>,
+}
+
+fn declared_html(
+    site: &Site<'_>,
+    form: FormIx,
+    sum: &RaceTally,
+    root: &str,
+) -> Result<String, askama::Error> {
+    let el = site.el;
+    let f = &el.forms[form];
+    let race = &el.races[f.race];
+    let diff = |a: u64, b: u64| {
+        let d = a as i128 - b as i128;
+        if d > 0 {
+            format!("+{}", thousands(d as u64))
+        } else if d < 0 {
+            format!("−{}", thousands(d.unsigned_abs() as u64))
+        } else {
+            "0".to_string()
+        }
+    };
+    let mut rows: Vec<(String, String, String, String)> = race
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(p, &c)| {
+            let declared = f.votes[p].unwrap_or(0);
+            (
+                el.candidates[c].name.clone(),
+                thousands(declared),
+                thousands(sum.votes[p]),
+                diff(declared, sum.votes[p]),
+            )
+        })
+        .collect();
+    let declared_valid = f.valid().unwrap_or(0);
+    rows.push((
+        site.t.valid.clone(),
+        thousands(declared_valid),
+        thousands(sum.valid),
+        diff(declared_valid, sum.valid),
+    ));
+    if let Some(r) = f.rejected {
+        rows.push((
+            site.t.rejected.clone(),
+            thousands(r),
+            thousands(sum.rejected),
+            diff(r, sum.rejected),
+        ));
+    }
+    DeclaredPart {
+        t: &site.t,
+        form: &f.id,
+        status: f.status.as_str(),
+        status_text: status_text(&site.t, f.status),
+        badges: badges(site, form),
+        rows,
+        scan: scan_html(site, form, root)?,
+        findings: form_findings(site, form),
+    }
+    .render()
+}
+
+fn race_view(
+    site: &Site<'_>,
+    a: AreaIx,
+    path: &str,
+    tally: &RaceTally,
+) -> Result<RaceView, askama::Error> {
+    let el = site.el;
+    let t = &site.t;
+    let race = tally.race;
+    let r = &el.races[race];
+    let root = root_of(path);
+    let rows = candidate_rows(site, race, &tally.votes, tally.valid);
+    let bars: Vec<chart::Bar<'_>> = rows
+        .iter()
+        .map(|(_, c)| chart::Bar {
+            label: &c.name,
+            value: 0,
+            share: &c.share,
+            color: &c.color,
+        })
+        .zip(rows.iter().map(|(p, _)| tally.votes[*p]))
+        .map(|(mut b, v)| {
+            b.value = v;
+            b
+        })
+        .collect();
+    let desc = rows
+        .iter()
+        .map(|(_, c)| format!("{}: {} ({})", c.name, c.votes, c.share))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let svg = chart::bars(
+        &r.id,
+        &format!("{}: {} — {}", t.chart_title, r.name, el.areas[a].name),
+        &desc,
+        &bars,
+    );
+    let declared = match el.form_by_area_race.get(&(a, race)) {
+        Some(&f) => Some(declared_html(site, f, tally, &root)?),
+        None => None,
+    };
+    let area = &el.areas[a];
+    let children: Vec<ChildRow> = area
+        .children
+        .iter()
+        .map(|&c| child_row(site, path, c, race))
+        .collect();
+    let children_level = area
+        .children
+        .first()
+        .map(|&c| el.level_name(c).to_string())
+        .unwrap_or_default();
+    Ok(RaceView {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        reporting: thousands(tally.reporting),
+        stations: thousands(tally.stations),
+        reporting_pct: pct(tally.reporting, tally.stations),
+        reporting_n: tally.reporting,
+        stations_n: tally.stations,
+        registered: registered_text(t, tally),
+        valid: thousands(tally.valid),
+        rejected: rejected_text(t, tally),
+        turnout: turnout_text(t, tally),
+        rows: rows.into_iter().map(|(_, c)| c).collect(),
+        chart: svg,
+        declared,
+        children_level,
+        children,
+    })
+}
+
+fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str, String)> {
+    site.subtree_counts[a]
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| {
+            (
+                CHECKS[i].id,
+                CHECKS[i].severity.as_str(),
+                thousands(u64::from(*n)),
+            )
+        })
+        .collect()
+}
+
+pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let path = area_path(el, a);
+    let area = &el.areas[a];
+    let tallies = site.tally.all(el, a);
+    let races = tallies
+        .iter()
+        .map(|t| race_view(site, a, &path, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let children = if races.is_empty() {
+        area.children
+            .iter()
+            .map(|&c| Link {
+                href: format!("{}{}", root_of(&path), area_path(el, c)),
+                text: el.areas[c].name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let description = format!("{} — {}: {}", el.meta.title, el.level_name(a), area.name);
+    let page = AreaPage {
+        l: layout(site, &path, area.name.clone(), description, crumbs(site, a)),
+        name: &area.name,
+        level: el.level_name(a),
+        finding_counts: finding_counts(site, a),
+        findings_href: findings_path(el, a),
+        races,
+        children,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+pub struct FormView {
+    pub id: String,
+    pub status: &'static str,
+    pub status_text: String,
+    pub badges: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<CandRow>,
+    pub valid: String,
+    pub total_valid: String,
+    pub rejected: String,
+    pub turnout: String,
+    pub findings: Vec<(&'static str, &'static str, String)>,
+    pub device: String,
+    pub captured_at: String,
+    pub scan: String,
+}
+
+pub struct StationRace {
+    pub id: String,
+    pub name: String,
+    pub form: Option<FormView>,
+}
+
+#[derive(Template)]
+#[template(path = "station.html")]
+struct StationPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    level: &'a str,
+    code: &'a str,
+    registered: String,
+    up_href: String,
+    up_name: String,
+    prev: Option<(String, String)>,
+    next: Option<(String, String)>,
+    races: Vec<StationRace>,
+}
+
+pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let t = &site.t;
+    let path = area_path(el, a);
+    let root = root_of(&path);
+    let area = &el.areas[a];
+    let mut races = Vec::new();
+    for &race in site.tally.scope(a) {
+        let r = &el.races[race];
+        let form = match el.form_by_area_race.get(&(a, race)) {
+            None => None,
+            Some(&f) => {
+                let form = &el.forms[f];
+                let votes: Vec<u64> = form.votes.iter().map(|v| v.unwrap_or(0)).collect();
+                let valid = form.valid().unwrap_or(0);
+                let cast = valid.saturating_add(form.rejected.unwrap_or(0));
+                Some(FormView {
+                    id: form.id.clone(),
+                    status: form.status.as_str(),
+                    status_text: status_text(t, form.status),
+                    badges: badges(site, f),
+                    rows: candidate_rows(site, race, &votes, valid)
+                        .into_iter()
+                        .map(|(_, c)| c)
+                        .collect(),
+                    valid: thousands(valid),
+                    total_valid: form
+                        .total_valid
+                        .map_or_else(|| t.unknown.clone(), thousands),
+                    rejected: form.rejected.map_or_else(|| t.unknown.clone(), thousands),
+                    turnout: match area.registered {
+                        Some(reg) if reg > 0 => pct(cast, reg),
+                        _ => t.unknown.clone(),
+                    },
+                    findings: form_findings(site, f),
+                    device: form.device.clone(),
+                    captured_at: form.captured_at.clone(),
+                    scan: scan_html(site, f, &root)?,
+                })
+            }
+        };
+        races.push(StationRace {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            form,
+        });
+    }
+    let (up_href, up_name, prev, next) = match area.parent {
+        Some(p) => {
+            let siblings = &el.areas[p].children;
+            let pos = siblings
+                .binary_search_by(|&s| el.areas[s].code.as_str().cmp(area.code.as_str()))
+                .unwrap_or(0);
+            let link = |s: AreaIx| {
+                (
+                    format!("{root}{}", area_path(el, s)),
+                    el.areas[s].name.clone(),
+                )
+            };
+            (
+                format!("{root}{}", area_path(el, p)),
+                el.areas[p].name.clone(),
+                pos.checked_sub(1).map(|i| link(siblings[i])),
+                siblings.get(pos + 1).map(|&s| link(s)),
+            )
+        }
+        None => (
+            "index.html".to_string(),
+            el.areas[a].name.clone(),
+            None,
+            None,
+        ),
+    };
+    let description = format!(
+        "{} — {}: {} ({})",
+        el.meta.title,
+        el.level_name(a),
+        area.name,
+        area.code
+    );
+    let page = StationPage {
+        l: layout(site, &path, area.name.clone(), description, crumbs(site, a)),
+        name: &area.name,
+        level: el.level_name(a),
+        code: &area.code,
+        registered: area.registered.map_or_else(|| t.unknown.clone(), thousands),
+        up_href,
+        up_name,
+        prev,
+        next,
+        races,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+/// Most findings listed per check on one findings page; the rest are in findings.csv.
+pub const FINDINGS_PER_CHECK: usize = 500;
+
+pub struct FindingItem {
+    pub href: String,
+    pub place: String,
+    pub race: String,
+    pub form: String,
+    pub detail: String,
+}
+
+pub struct FindingGroup {
+    pub id: &'static str,
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub count: String,
+    pub items: Vec<FindingItem>,
+    pub more: String,
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    area_href: String,
+    groups: Vec<FindingGroup>,
+}
+
+pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let path = findings_path(el, a);
+    let root = root_of(&path);
+    let counts = &site.subtree_counts[a];
+    let mut groups = Vec::new();
+    for (rank, check) in CHECKS.iter().enumerate() {
+        let n = counts.get(rank).copied().unwrap_or(0) as usize;
+        if n == 0 {
+            continue;
+        }
+        let items: Vec<FindingItem> = site.subtree_listed[a]
+            .iter()
+            .map(|&i| &site.findings[i as usize])
+            .filter(|f| f.check == check.id)
+            .map(|f| {
+                let form = f.form.map(|x| el.forms[x].id.clone()).unwrap_or_default();
+                let anchor = if form.is_empty() {
+                    String::new()
+                } else {
+                    format!("#form-{form}")
+                };
+                FindingItem {
+                    href: format!("{root}{}{anchor}", area_path(el, f.area)),
+                    place: el.areas[f.area].name.clone(),
+                    race: el.races[f.race].name.clone(),
+                    form,
+                    detail: f.detail.clone(),
+                }
+            })
+            .collect();
+        groups.push(FindingGroup {
+            id: check.id,
+            severity: check.severity.as_str(),
+            rule: check.rule,
+            count: thousands(n as u64),
+            more: if n > items.len() {
+                thousands((n - items.len()) as u64)
+            } else {
+                String::new()
+            },
+            items,
+        });
+    }
+    let area = &el.areas[a];
+    let mut crumbs = crumbs(site, a);
+    crumbs.push(Link {
+        href: area_path(el, a),
+        text: area.name.clone(),
+    });
+    let title = format!("{}: {}", site.t.findings, area.name);
+    let page = FindingsPage {
+        l: layout(site, &path, title.clone(), title, crumbs),
+        name: &area.name,
+        area_href: format!("{root}{}", area_path(el, a)),
+        groups,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+struct MarkdownPage<'a> {
+    l: Layout<'a>,
+    body: String,
+}
+
+pub fn markdown(site: &Site<'_>, p: usize) -> Result<(String, Vec<u8>), askama::Error> {
+    let page = &site.el.pages[p];
+    let path = format!("pages/{}.html", page.slug);
+    let out = MarkdownPage {
+        l: layout(
+            site,
+            &path,
+            page.title.clone(),
+            page.title.clone(),
+            Vec::new(),
+        ),
+        body: super::markdown::render(&page.markdown),
+    };
+    Ok((path, out.render()?.into_bytes()))
+}
+
+#[derive(Template)]
+#[template(path = "data.html")]
+struct DataPage<'a> {
+    l: Layout<'a>,
+}
+
+pub fn data_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
+    let path = "data/index.html".to_string();
+    let title = site.t.about_data.clone();
+    let page = DataPage {
+        l: layout(site, &path, title.clone(), title, Vec::new()),
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+#[derive(Template)]
+#[template(path = "404.html")]
+struct NotFoundPage<'a> {
+    l: Layout<'a>,
+}
+
+pub fn not_found(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
+    let path = "404.html".to_string();
+    let title = site.t.not_found.clone();
+    let page = NotFoundPage {
+        l: layout(site, &path, title.clone(), title, Vec::new()),
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
