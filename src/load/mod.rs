@@ -60,10 +60,22 @@ pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>>
         form_by_area_race: BTreeMap::new(),
     };
     let areas_ok = !el.areas.is_empty();
-    read_races(&dir.join("races.csv"), &mut el, areas_ok, &mut problems);
-    read_candidates(&dir.join("candidates.csv"), &mut el, &mut problems);
-    read_forms(dir, &mut el, areas_ok, &mut problems);
-    read_results(&dir.join("results.csv"), &mut el, &mut problems);
+    let mut seen = Seen::default();
+    read_races(
+        &dir.join("races.csv"),
+        &mut el,
+        areas_ok,
+        &mut seen,
+        &mut problems,
+    );
+    read_candidates(
+        &dir.join("candidates.csv"),
+        &mut el,
+        &mut seen,
+        &mut problems,
+    );
+    read_forms(dir, &mut el, areas_ok, &mut seen, &mut problems);
+    read_results(&dir.join("results.csv"), &mut el, &seen, &mut problems);
     el.pages = read_pages(&dir.join("pages"), &mut problems);
     if problems.is_empty() {
         scans::attach(dir, &mut el, options.hash_cache, &mut problems);
@@ -75,6 +87,15 @@ pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>>
         problems.dedup();
         Err(problems)
     }
+}
+
+/// Ids seen in a file, whether or not their row was accepted: a reference to
+/// a row that had its own error is not reported a second time.
+#[derive(Default)]
+struct Seen {
+    races: BTreeSet<String>,
+    candidates: BTreeSet<(String, String)>,
+    forms: BTreeSet<String>,
 }
 
 /// Raw row of areas.csv before the tree is built.
@@ -316,7 +337,13 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
     Some(areas)
 }
 
-fn read_races(path: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec<Problem>) {
+fn read_races(
+    path: &Path,
+    el: &mut Election,
+    areas_ok: bool,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     table::read(
         path,
@@ -338,6 +365,7 @@ fn read_races(path: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec
                 return;
             }
             seen.insert(id.to_string(), row.line);
+            ids.races.insert(id.to_string());
             let name = row.get(1);
             if name.is_empty() {
                 problems.push(Problem::at(
@@ -382,7 +410,7 @@ fn race_index(el: &Election) -> HashMap<&str, usize> {
         .collect()
 }
 
-fn read_candidates(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) {
+fn read_candidates(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
     let races: HashMap<String, usize> = race_index(el)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -399,11 +427,13 @@ fn read_candidates(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) 
             let mut ok = true;
             let race = races.get(race_id).copied();
             if race.is_none() {
-                problems.push(Problem::at(
-                    path,
-                    row.line,
-                    format!("unknown race '{}'", truncate(race_id, 64)),
-                ));
+                if !ids.races.contains(race_id) {
+                    problems.push(Problem::at(
+                        path,
+                        row.line,
+                        format!("unknown race '{}'", truncate(race_id, 64)),
+                    ));
+                }
                 ok = false;
             }
             if !valid_code(id) {
@@ -413,6 +443,8 @@ fn read_candidates(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) 
                     code_problem("candidate id", id),
                 ));
                 ok = false;
+            } else {
+                ids.candidates.insert((race_id.to_string(), id.to_string()));
             }
             let name = row.get(2);
             if name.is_empty() {
@@ -473,14 +505,19 @@ fn read_candidates(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) 
 }
 
 /// Reads forms.csv.
-fn read_forms(dir: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec<Problem>) {
+fn read_forms(
+    dir: &Path,
+    el: &mut Election,
+    areas_ok: bool,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
     let path = dir.join("forms.csv");
     let path = path.as_path();
     let races: HashMap<String, usize> = race_index(el)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    let races_ok = !problems.iter().any(|p| p.file.ends_with("races.csv"));
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut by_area_race: BTreeMap<(AreaIx, usize), (String, u64)> = BTreeMap::new();
     table::read(
@@ -518,6 +555,8 @@ fn read_forms(dir: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec<
                 problems.push(at(format!(
                     "duplicate form id '{id}' (first on line {first})"
                 )));
+            } else {
+                ids.forms.insert(id.to_string());
             }
             let area_code = row.get(1);
             let area = el.area_by_code.get(area_code).copied();
@@ -529,7 +568,7 @@ fn read_forms(dir: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec<
             }
             let race_id = row.get(2);
             let race = races.get(race_id).copied();
-            if race.is_none() && races_ok {
+            if race.is_none() && !ids.races.contains(race_id) {
                 problems.push(at(format!(
                     "form '{id}' is for unknown race '{}'",
                     truncate(race_id, 64)
@@ -622,8 +661,7 @@ fn read_forms(dir: &Path, el: &mut Election, areas_ok: bool, problems: &mut Vec<
     );
 }
 
-fn read_results(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) {
-    let forms_ok = !problems.iter().any(|p| p.file.ends_with("forms.csv"));
+fn read_results(path: &Path, el: &mut Election, ids: &Seen, problems: &mut Vec<Problem>) {
     let forms: HashMap<String, usize> = el
         .forms
         .iter()
@@ -658,7 +696,7 @@ fn read_results(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) {
                 }
             };
             let Some(&f) = forms.get(form_id) else {
-                if forms_ok {
+                if !ids.forms.contains(form_id) {
                     problems.push(Problem::at(
                         path,
                         row.line,
@@ -674,6 +712,12 @@ fn read_results(path: &Path, el: &mut Election, problems: &mut Vec<Problem>) {
                         "candidate '{cand}' stands in race '{}', not in race '{}' of form '{form_id}'",
                         el.races[rs[0]].id, el.races[race].id
                     ),
+                    None if ids
+                        .candidates
+                        .contains(&(el.races[race].id.clone(), cand.to_string())) =>
+                    {
+                        return;
+                    }
                     None => format!(
                         "unknown candidate '{}' in race '{}'",
                         truncate(cand, 64),

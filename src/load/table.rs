@@ -50,7 +50,7 @@ pub fn read(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        .from_reader(CrlfToLf::new(file));
     let mut record = csv::ByteRecord::new();
     let mut header: Option<Vec<String>> = None;
     let mut columns: Vec<Option<usize>> = Vec::new();
@@ -157,6 +157,80 @@ pub fn read(
     true
 }
 
+/// Turns CRLF line ends into LF as the bytes stream by. The csv crate
+/// counts a CRLF file's lines one short (it ends the record at the CR and
+/// counts the LF as part of the next), and messages must name the right line.
+struct CrlfToLf<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// A CR was the last byte of the previous chunk.
+    pending_cr: bool,
+}
+
+impl<R: std::io::Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            buf: vec![0; 1 << 16],
+            start: 0,
+            end: 0,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.start == self.end {
+                let n = self.inner.read(&mut self.buf)?;
+                if n == 0 {
+                    if self.pending_cr {
+                        // A lone CR at the very end.
+                        self.pending_cr = false;
+                        out[0] = b'\r';
+                        return Ok(1);
+                    }
+                    return Ok(0);
+                }
+                self.start = 0;
+                self.end = n;
+            }
+            let mut written = 0;
+            if self.pending_cr {
+                self.pending_cr = false;
+                if self.buf[self.start] != b'\n' {
+                    out[0] = b'\r';
+                    written = 1;
+                }
+            }
+            while self.start < self.end && written < out.len() {
+                let b = self.buf[self.start];
+                self.start += 1;
+                if b == b'\r' {
+                    if self.start == self.end {
+                        self.pending_cr = true;
+                        break;
+                    }
+                    if self.buf[self.start] == b'\n' {
+                        continue;
+                    }
+                }
+                out[written] = b;
+                written += 1;
+            }
+            if written > 0 {
+                return Ok(written);
+            }
+        }
+    }
+}
+
 /// Checks a code or id: `[A-Za-z0-9][A-Za-z0-9_.-]{0,63}`.
 pub fn valid_code(s: &str) -> bool {
     let b = s.as_bytes();
@@ -172,7 +246,7 @@ pub fn code_problem(what: &str, s: &str) -> String {
     if s.is_empty() {
         format!("{what} is empty")
     } else if s.len() > 64 {
-        format!("{what} '{}…' is longer than 64 characters", truncate(s, 20))
+        format!("{what} '{}' is longer than 64 characters", truncate(s, 20))
     } else {
         format!(
             "{what} '{}' is not a valid code (letters, digits, '_', '.', '-'; starting with a letter or digit)",
@@ -230,6 +304,30 @@ mod tests {
         assert!(!valid_code(".."));
         assert!(!valid_code(&"x".repeat(65)));
         assert!(valid_code(&"x".repeat(64)));
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_edges() {
+        use std::io::Read;
+        // A reader that hands out one byte at a time puts every CR at a chunk edge.
+        struct OneByte<'a>(&'a [u8]);
+        impl std::io::Read for OneByte<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.split_first() {
+                    Some((b, rest)) if !out.is_empty() => {
+                        out[0] = *b;
+                        self.0 = rest;
+                        Ok(1)
+                    }
+                    _ => Ok(0),
+                }
+            }
+        }
+        let mut s = String::new();
+        CrlfToLf::new(OneByte(b"a\r\nb\rc\r\n\r"))
+            .read_to_string(&mut s)
+            .unwrap();
+        assert_eq!(s, "a\nb\rc\n\r");
     }
 
     #[test]

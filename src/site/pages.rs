@@ -385,6 +385,41 @@ fn declared_html(
     .render()
 }
 
+/// The bar chart of one race at one area, its title and description
+/// carrying the same numbers as the table beside it.
+fn race_chart(
+    site: &Site<'_>,
+    a: AreaIx,
+    race: RaceIx,
+    rows: &[(usize, CandRow)],
+    votes: &[u64],
+) -> String {
+    let r = &site.el.races[race];
+    let bars: Vec<chart::Bar<'_>> = rows
+        .iter()
+        .map(|(p, c)| chart::Bar {
+            label: &c.name,
+            value: votes[*p],
+            share: &c.share,
+            color: &c.color,
+        })
+        .collect();
+    let desc = rows
+        .iter()
+        .map(|(_, c)| format!("{}: {} ({})", c.name, c.votes, c.share))
+        .collect::<Vec<_>>()
+        .join("; ");
+    chart::bars(
+        &r.id,
+        &format!(
+            "{}: {} — {}",
+            site.t.chart_title, r.name, site.el.areas[a].name
+        ),
+        &desc,
+        &bars,
+    )
+}
+
 fn race_view(
     site: &Site<'_>,
     a: AreaIx,
@@ -397,31 +432,7 @@ fn race_view(
     let r = &el.races[race];
     let root = root_of(path);
     let rows = candidate_rows(site, race, &tally.votes, tally.valid);
-    let bars: Vec<chart::Bar<'_>> = rows
-        .iter()
-        .map(|(_, c)| chart::Bar {
-            label: &c.name,
-            value: 0,
-            share: &c.share,
-            color: &c.color,
-        })
-        .zip(rows.iter().map(|(p, _)| tally.votes[*p]))
-        .map(|(mut b, v)| {
-            b.value = v;
-            b
-        })
-        .collect();
-    let desc = rows
-        .iter()
-        .map(|(_, c)| format!("{}: {} ({})", c.name, c.votes, c.share))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let svg = chart::bars(
-        &r.id,
-        &format!("{}: {} — {}", t.chart_title, r.name, el.areas[a].name),
-        &desc,
-        &bars,
-    );
+    let svg = race_chart(site, a, race, &rows, &tally.votes);
     let declared = match el.form_by_area_race.get(&(a, race)) {
         Some(&f) => Some(declared_html(site, f, tally, &root)?),
         None => None,
@@ -511,6 +522,7 @@ pub struct FormView {
     pub status_text: String,
     pub badges: Vec<(&'static str, &'static str)>,
     pub rows: Vec<CandRow>,
+    pub chart: String,
     pub valid: String,
     pub total_valid: String,
     pub rejected: String,
@@ -558,15 +570,15 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
                 let votes: Vec<u64> = form.votes.iter().map(|v| v.unwrap_or(0)).collect();
                 let valid = form.valid().unwrap_or(0);
                 let cast = valid.saturating_add(form.rejected.unwrap_or(0));
+                let rows = candidate_rows(site, race, &votes, valid);
+                let chart = race_chart(site, a, race, &rows, &votes);
                 Some(FormView {
                     id: form.id.clone(),
                     status: form.status.as_str(),
                     status_text: status_text(t, form.status),
                     badges: badges(site, f),
-                    rows: candidate_rows(site, race, &votes, valid)
-                        .into_iter()
-                        .map(|(_, c)| c)
-                        .collect(),
+                    rows: rows.into_iter().map(|(_, c)| c).collect(),
+                    chart,
                     valid: thousands(valid),
                     total_valid: form
                         .total_valid

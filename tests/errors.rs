@@ -1,0 +1,385 @@
+//! Bad input gets a precise error, as FILE:LINE: message, from both
+//! `kura check` and `kura build`; exit 1; nothing is written and a site
+//! already in the output folder stays byte for byte as it was.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Applies `changes` (file → new content, or `None` to delete) to a copy of
+/// the awkward fixture, then expects both commands to refuse it with
+/// every message in `expected`.
+fn refused(changes: &[(&str, Option<&[u8]>)], expected: &[&str]) {
+    let (tmp, input) = scratch("awkward");
+    for (file, content) in changes {
+        let path = input.join(file);
+        match content {
+            Some(bytes) => {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, bytes).unwrap();
+            }
+            None => {
+                std::fs::remove_file(&path).unwrap();
+            }
+        }
+    }
+    refused_dir(tmp.path(), &input, expected);
+}
+
+fn refused_dir(tmp: &Path, input: &Path, expected: &[&str]) {
+    let site = build(&fixture("awkward"), tmp);
+    let before = snapshot(&site);
+    for args in [
+        vec!["check", input.to_str().unwrap()],
+        vec![
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ],
+    ] {
+        let out = kura(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?} should fail:\n{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for e in expected {
+            assert!(err.contains(e), "{args:?}: expected {e:?} in:\n{err}");
+        }
+    }
+    assert!(snapshot(&site) == before, "the existing site changed");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".kura"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind");
+}
+
+const AREAS: &str = "code,name,parent,registered\nN,Nation,,\nR1,North,N,\nR2,South,N,\nD1,District A,R1,\nD2,District B,R1,\nD3,District C,R2,\nS1,Station 1,D1,500\nS2,Station 2,D1,400\nS3,Station 3,D2,300\nS4,Station 4,D3,\nS5,Station 5,D3,200\n";
+
+fn areas_with(line: usize, replacement: &str) -> Vec<u8> {
+    let mut lines: Vec<&str> = AREAS.lines().collect();
+    lines[line - 1] = replacement;
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+#[test]
+fn wrong_number_of_fields() {
+    refused(
+        &[("areas.csv", Some(&areas_with(3, "R1,North,N,,surplus")))],
+        &["areas.csv:3: expected 4 fields as in the header, found 5"],
+    );
+}
+
+#[test]
+fn missing_required_column() {
+    refused(
+        &[("races.csv", Some(b"id,name\npres,President\n"))],
+        &["races.csv:1: missing required column 'area'"],
+    );
+}
+
+#[test]
+fn bad_codes() {
+    refused(
+        &[("areas.csv", Some(&areas_with(3, "R/1,North,N,")))],
+        &["areas.csv:3: area code 'R/1' is not a valid code"],
+    );
+    refused(
+        &[("areas.csv", Some(&areas_with(3, "..,North,N,")))],
+        &["areas.csv:3: area code '..' is not a valid code"],
+    );
+    refused(
+        &[("areas.csv", Some(&areas_with(3, ",North,N,")))],
+        &["areas.csv:3: area code is empty"],
+    );
+    let long = format!("{},North,N,", "x".repeat(65));
+    refused(
+        &[("areas.csv", Some(&areas_with(3, &long)))],
+        &["areas.csv:3: area code 'xxxxxxxxxxxxxxxxxxxx…' is longer than 64 characters"],
+    );
+}
+
+#[test]
+fn duplicate_codes_and_ids() {
+    refused(
+        &[("areas.csv", Some(&areas_with(4, "R1,South,N,")))],
+        &["areas.csv:4: duplicate area code 'R1' (first on line 3)"],
+    );
+    refused(
+        &[(
+            "races.csv",
+            Some(b"id,name,area\npres,President,N\npres,Again,N\n"),
+        )],
+        &["races.csv:3: duplicate race id 'pres' (first on line 2)"],
+    );
+    refused(
+        &[("candidates.csv", Some(b"race,id,name,party\npres,a,A,\npres,b,B,\npres,a,A2,\ngov-r1,c,C,\ngov-r1,d,D,\nmp-d3,e,E,\nmp-d3,f,F,\n"))],
+        &["candidates.csv:4: duplicate candidate 'a' in race 'pres' (first on line 2)"],
+    );
+}
+
+#[test]
+fn codes_that_differ_only_in_case() {
+    refused(
+        &[("areas.csv", Some(&areas_with(4, "r1,South,N,")))],
+        &["areas.csv:4: area code 'r1' differs only in case from 'R1' (line 3)"],
+    );
+}
+
+#[test]
+fn unknown_references() {
+    refused(
+        &[("areas.csv", Some(&areas_with(4, "R2,South,NOPE,")))],
+        &["areas.csv:4: area 'R2' has unknown parent 'NOPE'"],
+    );
+    refused(
+        &[(
+            "races.csv",
+            Some(b"id,name,area\npres,President,N\ngov-r1,Governor,ZZ\nmp-d3,MP,D3\n"),
+        )],
+        &["races.csv:3: race 'gov-r1' is held in unknown area 'ZZ'"],
+    );
+}
+
+#[test]
+fn unknown_references_in_forms_and_results() {
+    let forms =
+        read(&fixture("awkward/forms.csv")).replace("F-S5-pres,S5,pres", "F-S5-pres,S9,pres");
+    let results = read(&fixture("awkward/results.csv")) + "7,F-NOPE,a\r\n12,F-S1-pres,zed\r\n";
+    refused(
+        &[
+            ("forms.csv", Some(forms.as_bytes())),
+            ("results.csv", Some(results.as_bytes())),
+        ],
+        &[
+            "forms.csv:5: form 'F-S5-pres' is on unknown area 'S9'",
+            "results.csv:29: unknown candidate 'zed' in race 'pres'",
+        ],
+    );
+    let results = read(&fixture("awkward/results.csv")) + "7,F-NOPE,a\r\n";
+    refused(
+        &[("results.csv", Some(results.as_bytes()))],
+        &["results.csv:28: unknown form 'F-NOPE'"],
+    );
+}
+
+#[test]
+fn second_root() {
+    refused(
+        &[("areas.csv", Some(&areas_with(4, "R2,South,,")))],
+        &[
+            "areas.csv:4: second root: area 'R2' has no parent, but 'N' (line 2) is already the root",
+        ],
+    );
+}
+
+#[test]
+fn cycles_and_orphans() {
+    let mut text = AREAS.to_string();
+    text = text.replace("R2,South,N,", "R2,South,D3,");
+    refused(
+        &[("areas.csv", Some(text.as_bytes()))],
+        &[
+            "areas.csv:4: cycle in the area tree: R2 → D3 → R2",
+            "not connected to the root",
+        ],
+    );
+}
+
+#[test]
+fn bad_counts() {
+    refused(
+        &[("areas.csv", Some(&areas_with(8, "S1,Station 1,D1,many")))],
+        &["areas.csv:8: registered 'many' is not a whole number"],
+    );
+    refused(
+        &[("areas.csv", Some(&areas_with(8, "S1,Station 1,D1,-5")))],
+        &["areas.csv:8: registered '-5' is negative"],
+    );
+    let results = read(&fixture("awkward/results.csv"))
+        .replace("100,F-S1-pres,a", "9007199254740993,F-S1-pres,a");
+    refused(
+        &[("results.csv", Some(results.as_bytes()))],
+        &["results.csv:2: votes '9007199254740993' is larger than 2^53"],
+    );
+    let results =
+        read(&fixture("awkward/results.csv")).replace("100,F-S1-pres,a", "1.5,F-S1-pres,a");
+    refused(
+        &[("results.csv", Some(results.as_bytes()))],
+        &["results.csv:2: votes '1.5' is not a whole number"],
+    );
+}
+
+#[test]
+fn candidate_of_another_race() {
+    let results = read(&fixture("awkward/results.csv")).replace("50,F-S1-pres,b", "50,F-S1-pres,c");
+    refused(
+        &[("results.csv", Some(results.as_bytes()))],
+        &[
+            "results.csv:3: candidate 'c' stands in race 'gov-r1', not in race 'pres' of form 'F-S1-pres'",
+        ],
+    );
+}
+
+#[test]
+fn form_outside_its_race() {
+    let forms =
+        read(&fixture("awkward/forms.csv")).replace(",F-S4-mp,S4,mp-d3", ",F-S4-mp,S1,mp-d3");
+    refused(
+        &[("forms.csv", Some(forms.as_bytes()))],
+        &[
+            "forms.csv:9: form 'F-S4-mp' is on area 'S1', outside race 'mp-d3', which is held in 'D3'",
+        ],
+    );
+}
+
+#[test]
+fn two_forms_for_one_area_and_race() {
+    let forms = read(&fixture("awkward/forms.csv")) + ",F-S1-again,S1,pres,,,,,,\r\n";
+    refused(
+        &[("forms.csv", Some(forms.as_bytes()))],
+        &["forms.csv:15: second form for area 'S1' and race 'pres' (form 'F-S1-pres' on line 2)"],
+    );
+}
+
+#[test]
+fn values_outside_their_column() {
+    let forms = read(&fixture("awkward/forms.csv"))
+        .replace("provisional,F-S2-pres", "maybe,F-S2-pres")
+        .replace("2024-03-05T18:00:00+03:00", "yesterday")
+        .replace(
+            "verified,F-S3-pres,S3,pres,,,",
+            "verified,F-S3-pres,S3,pres,,abc123,",
+        );
+    let candidates = read(&fixture("awkward/candidates.csv")).replace("#00ff00", "green");
+    refused(
+        &[
+            ("forms.csv", Some(forms.as_bytes())),
+            ("candidates.csv", Some(candidates.as_bytes())),
+        ],
+        &[
+            "forms.csv:3: status 'maybe' is not one of verified, provisional, disputed",
+            "forms.csv:2: captured_at 'yesterday' is not an ISO 8601 date-time",
+            "forms.csv:4: sha256 'abc123' is not 64 hexadecimal digits",
+            "candidates.csv:5: color 'green' is not of the form #rrggbb",
+        ],
+    );
+}
+
+#[test]
+fn bad_election_toml() {
+    refused(
+        &[(
+            "election.toml",
+            Some(b"title = \"x\"\ndate = 2024-03-05\nlevels = [\"a\"\n"),
+        )],
+        &["election.toml:3: malformed TOML"],
+    );
+    refused(
+        &[("election.toml", Some(b"date = \"2024-03-05\"\n"))],
+        &["election.toml: missing required key 'title'"],
+    );
+    refused(
+        &[(
+            "election.toml",
+            Some(b"title = \"x\"\ndate = \"2024-02-30\"\n"),
+        )],
+        &["election.toml:2: date '2024-02-30' is not a date of the form YYYY-MM-DD"],
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_and_empty_files() {
+    let mut areas = AREAS.as_bytes().to_vec();
+    areas.extend_from_slice(b"S6,Caf\xe9,D3,\n");
+    refused(
+        &[("areas.csv", Some(&areas))],
+        &["areas.csv:13: not valid UTF-8 text"],
+    );
+    refused(
+        &[("races.csv", Some(b""))],
+        &["races.csv: empty file: a header row is required"],
+    );
+    refused(&[("results.csv", None)], &["results.csv: cannot read"]);
+}
+
+#[test]
+fn scans_that_try_to_escape() {
+    let forms = read(&fixture("awkward/forms.csv"))
+        .replace("missing.png", "../../../etc/passwd.png")
+        .replace(",F-S3-pres,S3,pres,,", ",F-S3-pres,S3,pres,/etc/hosts.png,");
+    refused(
+        &[("forms.csv", Some(forms.as_bytes()))],
+        &[
+            "forms.csv:3: scan '../../../etc/passwd.png' leaves scans/ ('..' is not allowed)",
+            "forms.csv:4: scan '/etc/hosts.png' is an absolute path",
+        ],
+    );
+}
+
+#[test]
+fn symlink_out_of_scans() {
+    let (tmp, input) = scratch("awkward");
+    let outside = tmp.path().join("secret.png");
+    std::fs::write(&outside, b"not for publishing").unwrap();
+    std::os::unix::fs::symlink(&outside, input.join("scans/missing.png")).unwrap();
+    refused_dir(
+        tmp.path(),
+        &input,
+        &["forms.csv:3: scan 'missing.png' leads outside scans/ (through a symbolic link)"],
+    );
+}
+
+#[test]
+fn three_errors_in_three_files_are_all_listed() {
+    let forms =
+        read(&fixture("awkward/forms.csv")).replace("provisional,F-S2-pres", "maybe,F-S2-pres");
+    refused(
+        &[
+            ("areas.csv", Some(&areas_with(4, "R2,South,NOPE,"))),
+            ("forms.csv", Some(forms.as_bytes())),
+            ("candidates.csv", Some(b"race,id,name,party\npres,a,A,\npres,b,B,\ngov-r1,c,C,\ngov-r1,d,D,\nmp-d3,e,E,\nmp-d3,f,F,\nnone,g,G,\n")),
+        ],
+        &[
+            "areas.csv:4: area 'R2' has unknown parent 'NOPE'",
+            "forms.csv:3: status 'maybe'",
+            "candidates.csv:8: unknown race 'none'",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_input_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = kura(&[
+        "build",
+        tmp.path().join("nope").to_str().unwrap(),
+        "-o",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nope: not a folder"));
+}
+
+#[test]
+fn refuses_to_replace_a_folder_that_is_not_a_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("precious");
+    std::fs::create_dir(&dest).unwrap();
+    std::fs::write(dest.join("thesis.txt"), b"years of work").unwrap();
+    let out = kura(&[
+        "build",
+        fixture("awkward").to_str().unwrap(),
+        "-o",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not a site built by kura"));
+    assert_eq!(
+        std::fs::read(dest.join("thesis.txt")).unwrap(),
+        b"years of work"
+    );
+}
