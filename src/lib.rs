@@ -13,6 +13,7 @@ pub mod publish;
 pub mod sample;
 pub mod site;
 pub mod tally;
+pub mod verify;
 
 /// Lower-case hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
@@ -41,6 +42,8 @@ pub struct BuildOptions {
     pub previous: Option<PathBuf>,
     /// Fail on findings of severity error.
     pub strict: bool,
+    /// Sign SHA256SUMS with this minisign secret key.
+    pub sign: Option<PathBuf>,
     /// `SOURCE_DATE_EPOCH`, when set.
     pub source_date_epoch: Option<String>,
 }
@@ -86,6 +89,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     publish::check_destination(&opts.output)?;
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
+    let key = opts
+        .sign
+        .as_deref()
+        .map(publish::sign::read_secret)
+        .transpose()?;
     let previous = match &opts.previous {
         Some(p) => Some(publish::manifest::read_previous(p)?),
         None => None,
@@ -179,6 +187,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let version_id = publish::version_id(&sums);
     let sums_path = out.root().join(publish::SUMS);
     std::fs::write(&sums_path, &sums).map_err(|e| Error::io(&sums_path, e))?;
+    if let Some(key) = &key {
+        let comment = format!("kura version {version_id} published {}", manifest.published);
+        let sig_path = out.root().join(publish::SUMS_SIG);
+        std::fs::write(
+            &sig_path,
+            publish::sign::sign(key, sums.as_bytes(), &comment),
+        )
+        .map_err(|e| Error::io(&sig_path, e))?;
+    }
 
     let t = Instant::now();
     publish::swap_in(staging, &opts.output)?;

@@ -34,6 +34,9 @@ enum Command {
         /// Fail (exit 1) when there are findings of severity error.
         #[arg(long)]
         strict: bool,
+        /// Sign SHA256SUMS with this minisign secret key (unencrypted).
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
         /// Print how long each stage took.
         #[arg(short, long)]
         verbose: bool,
@@ -42,6 +45,19 @@ enum Command {
     Check {
         #[arg(default_value = "data")]
         data: PathBuf,
+    },
+    /// Check a copy of a site (a folder or an http(s) URL) against its SHA256SUMS.
+    Verify {
+        /// The site's folder, or the URL of a mirror.
+        site: String,
+        /// Also check SHA256SUMS.minisig with this minisign public key.
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<PathBuf>,
+    },
+    /// Write a minisign-compatible key pair: PREFIX.pub and PREFIX.key.
+    Keygen {
+        #[arg(short, long, value_name = "PREFIX")]
+        output: PathBuf,
     },
     /// Write a synthetic, Kenya-shaped input folder.
     Sample {
@@ -71,6 +87,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             previous,
             strict,
+            sign,
             verbose,
         } => {
             let opts = BuildOptions {
@@ -78,6 +95,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 output: output.clone(),
                 previous,
                 strict,
+                sign,
                 source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
             };
             let report = kura::build(&opts)?;
@@ -119,6 +137,34 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 el.areas.len(),
                 el.forms.len(),
                 checked.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { site, key } => {
+            let report = kura::verify::verify(&site, key.as_deref())?;
+            let mut out = std::io::stdout().lock();
+            for t in &report.troubles {
+                let _ = writeln!(out, "{t}");
+            }
+            let _ = writeln!(out, "version {}", report.version_id);
+            if let Some(comment) = &report.signed {
+                let _ = writeln!(out, "signature: good ({comment})");
+            }
+            if report.intact() {
+                let _ = writeln!(out, "intact: {} files match SHA256SUMS", report.listed);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                let _ = writeln!(out, "NOT intact: {} problem(s)", report.troubles.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Keygen { output } => {
+            let (public, secret, id) = kura::publish::sign::write_keypair(&output)?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "wrote {} (share it) and {} (keep it secret) for key {id}",
+                public.display(),
+                secret.display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -3,6 +3,7 @@
 //! swapped in only when complete.
 
 pub mod manifest;
+pub mod sign;
 
 use std::fs;
 use std::io::{BufWriter, Write};

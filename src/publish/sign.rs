@@ -1,0 +1,347 @@
+//! Keys and signatures in minisign's format, so that `minisign -Vm
+//! SHA256SUMS -p KEY.pub` checks a site and keys made by `minisign -G -W`
+//! sign with kura.
+//!
+//! Signatures are plain RFC 8032 Ed25519, which is deterministic: the same
+//! `SHA256SUMS` and trusted comment give the same signature file, so a
+//! rebuild is byte-identical, signature included. (minisign itself mixes
+//! random noise into each signature; both verify the same way.)
+
+use std::path::Path;
+
+use blake2::Digest;
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+
+use crate::error::{Error, Result};
+
+const SIG_ALG: &[u8; 2] = b"Ed";
+const SIG_ALG_PREHASHED: &[u8; 2] = b"ED";
+const KDF_NONE: [u8; 2] = [0, 0];
+const CHK_ALG: &[u8; 2] = b"B2";
+
+/// A secret key, unencrypted so that unattended builds can sign.
+pub struct SecretKey {
+    keynum: [u8; 8],
+    key: SigningKey,
+}
+
+/// A public key.
+pub struct PublicKey {
+    keynum: [u8; 8],
+    key: VerifyingKey,
+}
+
+impl PublicKey {
+    /// The key id as minisign prints it.
+    pub fn id(&self) -> String {
+        key_id(&self.keynum)
+    }
+}
+
+fn key_id(keynum: &[u8; 8]) -> String {
+    format!("{:016X}", u64::from_le_bytes(*keynum))
+}
+
+/// A new key pair: (public key file text, secret key file text).
+pub fn keygen() -> Result<(String, String)> {
+    let mut seed = [0u8; 32];
+    let mut keynum = [0u8; 8];
+    getrandom::fill(&mut seed)
+        .map_err(|e| Error::Other(format!("no randomness for a key: {e}")))?;
+    getrandom::fill(&mut keynum)
+        .map_err(|e| Error::Other(format!("no randomness for a key: {e}")))?;
+    let key = SigningKey::from_bytes(&seed);
+    let public = key.verifying_key().to_bytes();
+    let mut sk = [0u8; 64];
+    sk[..32].copy_from_slice(&seed);
+    sk[32..].copy_from_slice(&public);
+    let mut raw = Vec::with_capacity(158);
+    raw.extend_from_slice(SIG_ALG);
+    raw.extend_from_slice(&KDF_NONE);
+    raw.extend_from_slice(CHK_ALG);
+    raw.extend_from_slice(&[0u8; 32 + 8 + 8]); // salt, opslimit, memlimit: unused without a KDF
+    raw.extend_from_slice(&keynum);
+    raw.extend_from_slice(&sk);
+    raw.extend_from_slice(&checksum(&keynum, &sk));
+    let mut pk = Vec::with_capacity(42);
+    pk.extend_from_slice(SIG_ALG);
+    pk.extend_from_slice(&keynum);
+    pk.extend_from_slice(&public);
+    let id = key_id(&keynum);
+    Ok((
+        format!(
+            "untrusted comment: minisign public key {id}\n{}\n",
+            base64::encode(&pk)
+        ),
+        format!(
+            "untrusted comment: minisign secret key {id} (unencrypted, made by kura)\n{}\n",
+            base64::encode(&raw)
+        ),
+    ))
+}
+
+fn checksum(keynum: &[u8; 8], sk: &[u8; 64]) -> [u8; 32] {
+    let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+    h.update(SIG_ALG);
+    h.update(keynum);
+    h.update(sk);
+    h.finalize().into()
+}
+
+/// The base64 line of a key or signature file: the first line that is not
+/// a comment. A bare base64 string is accepted too.
+fn payload(text: &str) -> Option<&str> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
+}
+
+/// Reads a secret key file written by `kura keygen` or `minisign -G -W`.
+pub fn read_secret(path: &Path) -> Result<SecretKey> {
+    let bad = |why: &str| {
+        Error::Other(format!(
+            "{}: not a usable minisign secret key: {why}",
+            path.display()
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let raw = payload(&text)
+        .and_then(base64::decode)
+        .ok_or_else(|| bad("no base64 key line"))?;
+    if raw.len() != 158 || &raw[..2] != SIG_ALG {
+        return Err(bad("wrong length or algorithm"));
+    }
+    if raw[2..4] != KDF_NONE {
+        return Err(bad(
+            "it is encrypted with a password; kura signs unattended, so make an unencrypted key \
+             with `kura keygen` or `minisign -G -W`",
+        ));
+    }
+    if &raw[4..6] != CHK_ALG {
+        return Err(bad("unknown checksum algorithm"));
+    }
+    let mut keynum = [0u8; 8];
+    keynum.copy_from_slice(&raw[54..62]);
+    let mut sk = [0u8; 64];
+    sk.copy_from_slice(&raw[62..126]);
+    // `minisign -G -W` leaves the checksum of an unencrypted key zeroed.
+    let stored = &raw[126..158];
+    if stored.iter().any(|&b| b != 0) && checksum(&keynum, &sk)[..] != *stored {
+        return Err(bad("its checksum does not match (damaged?)"));
+    }
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&sk[..32]);
+    let key = SigningKey::from_bytes(&seed);
+    if key.verifying_key().to_bytes()[..] != sk[32..] {
+        return Err(bad("its public half does not match its secret half"));
+    }
+    Ok(SecretKey { keynum, key })
+}
+
+/// Reads a public key file (or a bare base64 public key).
+pub fn read_public(path: &Path) -> Result<PublicKey> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_public(&text).map_err(|why| {
+        Error::Other(format!(
+            "{}: not a minisign public key: {why}",
+            path.display()
+        ))
+    })
+}
+
+fn parse_public(text: &str) -> std::result::Result<PublicKey, String> {
+    let raw = payload(text)
+        .and_then(base64::decode)
+        .ok_or("no base64 key line")?;
+    if raw.len() != 42 || &raw[..2] != SIG_ALG {
+        return Err("wrong length or algorithm".into());
+    }
+    let mut keynum = [0u8; 8];
+    keynum.copy_from_slice(&raw[2..10]);
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(&raw[10..42]);
+    let key = VerifyingKey::from_bytes(&pk).map_err(|e| e.to_string())?;
+    Ok(PublicKey { keynum, key })
+}
+
+fn prehash(data: &[u8]) -> [u8; 64] {
+    blake2::Blake2b512::digest(data).into()
+}
+
+/// Signs `data` (prehashed, as minisign does by default) and returns the
+/// text of the `.minisig` file.
+pub fn sign(sk: &SecretKey, data: &[u8], trusted_comment: &str) -> String {
+    let signature = sk.key.sign(&prehash(data)).to_bytes();
+    let mut sig_line = Vec::with_capacity(74);
+    sig_line.extend_from_slice(SIG_ALG_PREHASHED);
+    sig_line.extend_from_slice(&sk.keynum);
+    sig_line.extend_from_slice(&signature);
+    let mut global = signature.to_vec();
+    global.extend_from_slice(trusted_comment.as_bytes());
+    let global_sig = sk.key.sign(&global).to_bytes();
+    format!(
+        "untrusted comment: signature from kura secret key {}\n{}\ntrusted comment: {trusted_comment}\n{}\n",
+        key_id(&sk.keynum),
+        base64::encode(&sig_line),
+        base64::encode(&global_sig)
+    )
+}
+
+/// Checks a `.minisig` text over `data` with `pk`; returns the trusted comment.
+pub fn verify(pk: &PublicKey, data: &[u8], minisig: &str) -> std::result::Result<String, String> {
+    let mut lines = minisig.lines();
+    let untrusted = lines.next().unwrap_or("");
+    if !untrusted.starts_with("untrusted comment:") {
+        return Err("not a minisign signature file".into());
+    }
+    let sig = lines
+        .next()
+        .and_then(|l| base64::decode(l.trim()))
+        .ok_or("no signature line")?;
+    let trusted = lines
+        .next()
+        .and_then(|l| l.strip_prefix("trusted comment: "))
+        .ok_or("no trusted comment")?;
+    let global = lines
+        .next()
+        .and_then(|l| base64::decode(l.trim()))
+        .ok_or("no global signature")?;
+    if sig.len() != 74 || global.len() != 64 {
+        return Err("malformed signature".into());
+    }
+    if sig[2..10] != pk.keynum {
+        let mut other = [0u8; 8];
+        other.copy_from_slice(&sig[2..10]);
+        return Err(format!(
+            "signed by key {}, not by the given key {}",
+            key_id(&other),
+            pk.id()
+        ));
+    }
+    let message: Vec<u8> = match &sig[..2] {
+        b"ED" => prehash(data).to_vec(),
+        b"Ed" => data.to_vec(),
+        _ => return Err("unknown signature algorithm".into()),
+    };
+    let signature =
+        ed25519_dalek::Signature::from_slice(&sig[10..74]).map_err(|e| e.to_string())?;
+    pk.key
+        .verify(&message, &signature)
+        .map_err(|_| "the signature does not match the file".to_string())?;
+    let mut signed = sig[10..74].to_vec();
+    signed.extend_from_slice(trusted.as_bytes());
+    let global = ed25519_dalek::Signature::from_slice(&global).map_err(|e| e.to_string())?;
+    pk.key
+        .verify(&signed, &global)
+        .map_err(|_| "the trusted comment's signature does not match".to_string())?;
+    Ok(trusted.to_string())
+}
+
+/// Writes a new key pair to `PREFIX.pub` and `PREFIX.key` (owner-only),
+/// refusing to overwrite either.
+pub fn write_keypair(prefix: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf, String)> {
+    use std::io::Write;
+    let name = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let public_path = prefix.with_file_name(format!("{name}.pub"));
+    let secret_path = prefix.with_file_name(format!("{name}.key"));
+    for p in [&public_path, &secret_path] {
+        if p.exists() {
+            return Err(Error::Other(format!(
+                "{}: exists; kura never overwrites a key",
+                p.display()
+            )));
+        }
+    }
+    let (public, secret) = keygen()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(&secret_path)
+        .map_err(|e| Error::io(&secret_path, e))?;
+    f.write_all(secret.as_bytes())
+        .map_err(|e| Error::io(&secret_path, e))?;
+    std::fs::write(&public_path, &public).map_err(|e| Error::io(&public_path, e))?;
+    let id = parse_public(&public).map(|k| k.id()).unwrap_or_default();
+    Ok((public_path, secret_path, id))
+}
+
+/// Standard base64 with padding, as minisign writes it.
+mod base64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(data: &[u8]) -> String {
+        let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+        for chunk in data.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    pub fn decode(text: &str) -> Option<Vec<u8>> {
+        let text = text.trim_end_matches('=');
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        let mut acc = 0u32;
+        let mut bits = 0;
+        for c in text.bytes() {
+            let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for n in 0..10 {
+            let data: Vec<u8> = (0..n).map(|i| i * 37 + 1).collect();
+            assert_eq!(base64::decode(&base64::encode(&data)).unwrap(), data);
+        }
+        assert_eq!(base64::encode(b"Ed"), "RWQ=");
+    }
+
+    #[test]
+    fn sign_and_verify_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        let (public, secret) = keygen().unwrap();
+        std::fs::write(dir.path().join("k.key"), &secret).unwrap();
+        let sk = read_secret(&dir.path().join("k.key")).unwrap();
+        let pk = parse_public(&public).unwrap();
+        let a = sign(&sk, b"hello", "version x");
+        let b = sign(&sk, b"hello", "version x");
+        assert_eq!(a, b);
+        assert_eq!(verify(&pk, b"hello", &a).unwrap(), "version x");
+        assert!(verify(&pk, b"hellO", &a).is_err());
+        let forged = a.replace("version x", "version y");
+        assert!(verify(&pk, b"hello", &forged).is_err());
+    }
+}
