@@ -5,6 +5,7 @@
 //! [`load`] → [`check`] → [`tally`] → [`site`] (render) → [`publish`].
 
 pub mod check;
+pub mod diff;
 pub mod error;
 pub mod load;
 pub mod model;
@@ -115,20 +116,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let out = publish::Output::new(staging.path().to_path_buf());
 
     let t = Instant::now();
-    let site =
-        site::Site::new(&el, &tally, &findings, &el.meta.languages[0]).map_err(Error::Other)?;
-    for asset in site.assets() {
-        out.write(&asset.path, &asset.bytes)?;
-    }
-    site.jobs().par_iter().try_for_each(|&job| -> Result<()> {
-        let (path, bytes) = site
-            .render(job)
-            .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
-        out.write(&path, &bytes)
-    })?;
-    timings.push(("render", t.elapsed()));
-
-    let t = Instant::now();
     let order = opendata::form_order(&el);
     out.stream("data/areas.csv", |w| opendata::areas(&el, w))?;
     out.stream("data/forms.csv", |w| opendata::forms(&el, &order, w))?;
@@ -149,6 +136,53 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     }
     timings.push(("open data", t.elapsed()));
 
+    let published = publish::manifest::rfc3339(published);
+    let chain = previous
+        .as_ref()
+        .map(|p| p.chain.clone())
+        .unwrap_or_default();
+    let seq = chain.versions.len() + 1;
+    let mut history = Vec::new();
+    if let (Some(dir), Some(prev)) = (&opts.previous, &previous) {
+        let t = Instant::now();
+        history = publish::history::carry_changes(dir, &out)?;
+        let old = diff::Snapshot::read(dir).map_err(Error::Other)?;
+        let mut new = diff::Snapshot::read(out.root()).map_err(Error::Other)?;
+        new.published = Some(published.clone());
+        let doc = publish::history::VersionChanges {
+            seq,
+            published: published.clone(),
+            previous: Some(prev.id.clone()),
+            changes: diff::diff(&old, &new),
+        };
+        out.write(
+            &publish::history::changes_path(seq),
+            &publish::manifest::to_json(&doc),
+        )?;
+        history.push(doc);
+        timings.push(("diff", t.elapsed()));
+    }
+
+    let t = Instant::now();
+    let versions = site::Versions {
+        chain: &chain.versions,
+        history: &history,
+        seq,
+        published: &published,
+    };
+    let site = site::Site::new(&el, &tally, &findings, &el.meta.languages[0], versions)
+        .map_err(Error::Other)?;
+    for asset in site.assets() {
+        out.write(&asset.path, &asset.bytes)?;
+    }
+    site.jobs().par_iter().try_for_each(|&job| -> Result<()> {
+        let (path, bytes) = site
+            .render(job)
+            .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
+        out.write(&path, &bytes)
+    })?;
+    timings.push(("render", t.elapsed()));
+
     let t = Instant::now();
     let mut scans: Vec<&model::Scan> = el.forms.iter().filter_map(|f| f.scan.as_ref()).collect();
     scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
@@ -156,6 +190,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     scans
         .par_iter()
         .try_for_each(|s| out.copy_scan(&s.site_path(), &s.source, &s.sha256))?;
+    if let Some(dir) = &opts.previous {
+        let have = scans.iter().map(|s| s.site_path()).collect();
+        publish::history::carry_scans(dir, &out, &have)?;
+    }
     timings.push(("scans", t.elapsed()));
 
     let manifest = publish::manifest::Manifest {
@@ -165,7 +203,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         },
         title: el.meta.title.clone(),
         election_date: el.meta.date.clone(),
-        published: publish::manifest::rfc3339(published),
+        published: published.clone(),
         previous: previous.as_ref().map(|p| p.id.clone()),
         counts: publish::manifest::Counts {
             areas: el.areas.len() as u64,
@@ -179,7 +217,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         },
     };
     out.write("manifest.json", &publish::manifest::to_json(&manifest))?;
-    let chain = previous.map(|p| p.chain).unwrap_or_default();
     out.write("versions.json", &publish::manifest::to_json(&chain))?;
 
     let files = out.files();

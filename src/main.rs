@@ -54,6 +54,14 @@ enum Command {
         #[arg(long, value_name = "PUBKEY")]
         key: Option<PathBuf>,
     },
+    /// Show what changed between two published versions of a site.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a minisign-compatible key pair: PREFIX.pub and PREFIX.key.
     Keygen {
         #[arg(short, long, value_name = "PREFIX")]
@@ -157,6 +165,24 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 let _ = writeln!(out, "NOT intact: {} problem(s)", report.troubles.len());
                 Ok(ExitCode::from(1))
             }
+        }
+        Command::Diff { old, new, json } => {
+            let read = |p: &PathBuf| kura::diff::Snapshot::read(p);
+            let (old, new) = match (read(&old), read(&new)) {
+                (Ok(o), Ok(n)) => (o, n),
+                (Err(e), _) | (_, Err(e)) => {
+                    let _ = writeln!(std::io::stderr(), "kura diff: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let changes = kura::diff::diff(&old, &new);
+            let mut out = std::io::stdout().lock();
+            if json {
+                let _ = out.write_all(&kura::publish::manifest::to_json(&changes));
+            } else {
+                let _ = out.write_all(kura::diff::to_text(&changes).as_bytes());
+            }
+            Ok(ExitCode::from(if changes.is_empty() { 0 } else { 1 }))
         }
         Command::Keygen { output } => {
             let (public, secret, id) = kura::publish::sign::write_keypair(&output)?;

@@ -206,3 +206,178 @@ pub fn candidates<W: Write>(el: &Election, w: W) -> csv::Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// Reading published open data back (for `kura diff` and `--previous`).
+pub mod read {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// A row of data/forms.csv, by column name.
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+    pub struct FormRow {
+        pub area: String,
+        pub race: String,
+        pub status: String,
+        pub rejected: String,
+        pub total_valid: String,
+        pub scan: String,
+        pub sha256: String,
+        pub device: String,
+        pub captured_at: String,
+    }
+
+    /// A row of data/findings.csv.
+    #[derive(
+        Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    )]
+    pub struct FindingRow {
+        pub severity: String,
+        pub check: String,
+        pub area: String,
+        pub race: String,
+        pub form: String,
+        pub detail: String,
+    }
+
+    /// Reads a published CSV, calling `each` with the values of `columns` per row.
+    pub fn rows(
+        path: &Path,
+        columns: &[&str],
+        mut each: impl FnMut(Vec<String>),
+    ) -> Result<(), String> {
+        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut reader =
+            csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .clone();
+        let idx: Vec<usize> = columns
+            .iter()
+            .map(|c| {
+                headers
+                    .iter()
+                    .position(|h| h == *c)
+                    .ok_or_else(|| format!("{}: no column '{c}'", path.display()))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => each(
+                    idx.iter()
+                        .map(|&i| record.get(i).unwrap_or("").to_string())
+                        .collect(),
+                ),
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
+        }
+    }
+
+    pub fn forms(site: &Path) -> Result<BTreeMap<String, FormRow>, String> {
+        let mut out = BTreeMap::new();
+        rows(&site.join("data/forms.csv"), super::FORMS, |mut r| {
+            let mut take = |i: usize| std::mem::take(&mut r[i]);
+            let form = take(0);
+            out.insert(
+                form,
+                FormRow {
+                    area: take(1),
+                    race: take(2),
+                    status: take(3),
+                    rejected: take(4),
+                    total_valid: take(5),
+                    scan: take(6),
+                    sha256: take(7),
+                    device: take(8),
+                    captured_at: take(9),
+                },
+            );
+        })?;
+        Ok(out)
+    }
+
+    /// Votes per form and candidate.
+    pub fn results(site: &Path) -> Result<BTreeMap<String, BTreeMap<String, u64>>, String> {
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        let mut bad = None;
+        rows(
+            &site.join("data/results.csv"),
+            super::RESULTS,
+            |r| match r[2].parse() {
+                Ok(v) => {
+                    out.entry(r[0].clone()).or_default().insert(r[1].clone(), v);
+                }
+                Err(_) => {
+                    bad = Some(format!(
+                        "data/results.csv: votes '{}' is not a number",
+                        r[2]
+                    ))
+                }
+            },
+        )?;
+        bad.map_or(Ok(out), Err)
+    }
+
+    /// Codes of the areas that are not polling stations, and of those that are.
+    pub fn area_kinds(
+        site: &Path,
+    ) -> Result<
+        (
+            std::collections::BTreeSet<String>,
+            std::collections::BTreeSet<String>,
+        ),
+        String,
+    > {
+        let mut codes = Vec::new();
+        let mut parents = std::collections::BTreeSet::new();
+        rows(&site.join("data/areas.csv"), &["code", "parent"], |r| {
+            if !r[1].is_empty() {
+                parents.insert(r[1].clone());
+            }
+            codes.push(r[0].clone());
+        })?;
+        let stations = codes.into_iter().filter(|c| !parents.contains(c)).collect();
+        Ok((parents, stations))
+    }
+
+    /// Totals of the areas in `areas` (stations' totals are their forms' numbers).
+    pub fn totals(
+        site: &Path,
+        areas: &std::collections::BTreeSet<String>,
+    ) -> Result<BTreeMap<(String, String, String), u64>, String> {
+        let mut out = BTreeMap::new();
+        let mut bad = None;
+        rows(&site.join("data/totals.csv"), super::TOTALS, |mut r| {
+            if !areas.contains(&r[0]) {
+                return;
+            }
+            match r[3].parse() {
+                Ok(v) => {
+                    let c = std::mem::take(&mut r[2]);
+                    let race = std::mem::take(&mut r[1]);
+                    out.insert((std::mem::take(&mut r[0]), race, c), v);
+                }
+                Err(_) => bad = Some(format!("data/totals.csv: votes '{}' is not a number", r[3])),
+            }
+        })?;
+        bad.map_or(Ok(out), Err)
+    }
+
+    pub fn findings(site: &Path) -> Result<Vec<FindingRow>, String> {
+        let mut out = Vec::new();
+        rows(&site.join("data/findings.csv"), super::FINDINGS, |mut r| {
+            let mut take = |i: usize| std::mem::take(&mut r[i]);
+            out.push(FindingRow {
+                severity: take(0),
+                check: take(1),
+                area: take(2),
+                race: take(3),
+                form: take(4),
+                detail: take(5),
+            });
+        })?;
+        Ok(out)
+    }
+}

@@ -2,6 +2,7 @@
 //! it writes; the site is built in a folder beside the destination and
 //! swapped in only when complete.
 
+pub mod history;
 pub mod manifest;
 pub mod sign;
 

@@ -323,7 +323,9 @@ mod tests {
     #[test]
     fn base64_round_trips() {
         for n in 0..10 {
-            let data: Vec<u8> = (0..n).map(|i: u8| i.wrapping_mul(37).wrapping_add(1)).collect();
+            let data: Vec<u8> = (0..n)
+                .map(|i: u8| i.wrapping_mul(37).wrapping_add(1))
+                .collect();
             assert_eq!(base64::decode(&base64::encode(&data)).unwrap(), data);
         }
         assert_eq!(base64::encode(b"Ed"), "RWQ=");

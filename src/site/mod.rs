@@ -24,8 +24,33 @@ pub enum Job {
     Area(AreaIx),
     Findings(AreaIx),
     Markdown(usize),
+    /// The changes page of version `seq` (an index into `Versions::history`).
+    Changes(usize),
+    ChangesIndex,
+    Feed,
     DataIndex,
     NotFound,
+}
+
+/// This version's place in the chain of versions.
+#[derive(Clone, Copy)]
+pub struct Versions<'a> {
+    /// Every earlier version, oldest first.
+    pub chain: &'a [crate::publish::manifest::Version],
+    /// What changed in each version that has a version before it (this one included).
+    pub history: &'a [crate::publish::history::VersionChanges],
+    /// This version's number (1 for the first).
+    pub seq: usize,
+    pub published: &'a str,
+}
+
+/// A change of a form in some version, for a station's history.
+pub struct HistoryItem {
+    /// Index into `Versions::history`.
+    pub version: usize,
+    /// `None` when the form was added in that version.
+    pub change: Option<usize>,
+    pub form: String,
 }
 
 /// A static asset with a content-hashed file name.
@@ -59,6 +84,9 @@ pub struct Site<'a> {
     pub subtree_listed: Vec<Vec<u32>>,
     /// Colour of each candidate: its own or one from the palette.
     pub colors: Vec<String>,
+    pub versions: Versions<'a>,
+    /// Form changes of every version, by the code of the form's area.
+    pub history_by_area: BTreeMap<&'a str, Vec<HistoryItem>>,
 }
 
 /// Colours for candidates without one: distinct, readable on white, and
@@ -74,6 +102,7 @@ impl<'a> Site<'a> {
         tally: &'a Tally,
         findings: &'a [Finding],
         lang: &str,
+        versions: Versions<'a>,
     ) -> Result<Site<'a>, String> {
         let t = locale::strings(lang)?;
         let mut by_form: BTreeMap<FormIx, Vec<usize>> = BTreeMap::new();
@@ -107,6 +136,29 @@ impl<'a> Site<'a> {
         }
         colors.sort();
         let colors = colors.into_iter().map(|(_, c)| c).collect();
+        let mut history_by_area: BTreeMap<&'a str, Vec<HistoryItem>> = BTreeMap::new();
+        for (v, doc) in versions.history.iter().enumerate() {
+            for f in &doc.changes.forms.added {
+                history_by_area
+                    .entry(f.area.as_str())
+                    .or_default()
+                    .push(HistoryItem {
+                        version: v,
+                        change: None,
+                        form: f.form.clone(),
+                    });
+            }
+            for (i, f) in doc.changes.forms.changed.iter().enumerate() {
+                history_by_area
+                    .entry(f.area.as_str())
+                    .or_default()
+                    .push(HistoryItem {
+                        version: v,
+                        change: Some(i),
+                        form: f.form.clone(),
+                    });
+            }
+        }
         Ok(Site {
             el,
             tally,
@@ -120,6 +172,8 @@ impl<'a> Site<'a> {
             subtree_counts,
             subtree_listed,
             colors,
+            versions,
+            history_by_area,
         })
     }
 
@@ -147,6 +201,9 @@ impl<'a> Site<'a> {
             }
         }
         jobs.extend((0..self.el.pages.len()).map(Job::Markdown));
+        jobs.extend((0..self.versions.history.len()).map(Job::Changes));
+        jobs.push(Job::ChangesIndex);
+        jobs.push(Job::Feed);
         jobs.push(Job::DataIndex);
         jobs.push(Job::NotFound);
         jobs
@@ -159,6 +216,9 @@ impl<'a> Site<'a> {
             Job::Area(a) => pages::area(self, a),
             Job::Findings(a) => pages::findings(self, a),
             Job::Markdown(p) => pages::markdown(self, p),
+            Job::Changes(v) => pages::changes(self, v),
+            Job::ChangesIndex => pages::changes_index(self),
+            Job::Feed => pages::feed(self),
             Job::DataIndex => pages::data_index(self),
             Job::NotFound => pages::not_found(self),
         }

@@ -552,6 +552,7 @@ struct StationPage<'a> {
     prev: Option<(String, String)>,
     next: Option<(String, String)>,
     races: Vec<StationRace>,
+    history: Vec<HistoryLine>,
 }
 
 pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
@@ -645,6 +646,7 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
         prev,
         next,
         races,
+        history: station_history(site, &area.code, &root),
     };
     Ok((path, page.render()?.into_bytes()))
 }
@@ -789,4 +791,314 @@ pub fn not_found(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
         l: layout(site, &path, title.clone(), title, Vec::new()),
     };
     Ok((path, page.render()?.into_bytes()))
+}
+
+/// Most items listed per section of a changes page; the rest are in the JSON.
+pub const CHANGES_PER_LIST: usize = 1000;
+
+pub struct ChangeLine {
+    pub href: String,
+    pub text: String,
+    pub fields: Vec<FieldView>,
+}
+
+pub struct FieldView {
+    pub field: String,
+    pub before: String,
+    pub before_href: Option<String>,
+    pub after: String,
+    pub after_href: Option<String>,
+}
+
+pub struct ChangeSection {
+    pub id: &'static str,
+    pub title: String,
+    pub count: String,
+    pub lines: Vec<ChangeLine>,
+    pub more: String,
+}
+
+#[derive(Template)]
+#[template(path = "changes.html")]
+struct ChangesPage<'a> {
+    l: Layout<'a>,
+    seq: usize,
+    published: &'a str,
+    previous: String,
+    json: String,
+    sections: Vec<ChangeSection>,
+}
+
+fn area_link(site: &Site<'_>, root: &str, code: &str, form: Option<&str>) -> String {
+    match site.el.area_by_code.get(code) {
+        Some(&a) => {
+            let anchor = form.map(|f| format!("#form-{f}")).unwrap_or_default();
+            format!("{root}{}{anchor}", area_path(site.el, a))
+        }
+        None => String::new(),
+    }
+}
+
+fn field_view(root: &str, f: &crate::diff::Field) -> FieldView {
+    let link =
+        |v: &str| (f.field == "scan" && v.starts_with("scans/")).then(|| format!("{root}{v}"));
+    let show = |v: &str| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    FieldView {
+        field: f.field.clone(),
+        before_href: link(&f.before),
+        before: show(&f.before),
+        after_href: link(&f.after),
+        after: show(&f.after),
+    }
+}
+
+fn section<T>(
+    id: &'static str,
+    title: &str,
+    items: &[T],
+    line: impl Fn(&T) -> ChangeLine,
+) -> Option<ChangeSection> {
+    if items.is_empty() {
+        return None;
+    }
+    let lines: Vec<ChangeLine> = items.iter().take(CHANGES_PER_LIST).map(line).collect();
+    Some(ChangeSection {
+        id,
+        title: title.to_string(),
+        count: thousands(items.len() as u64),
+        more: if items.len() > lines.len() {
+            thousands((items.len() - lines.len()) as u64)
+        } else {
+            String::new()
+        },
+        lines,
+    })
+}
+
+pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::Error> {
+    let doc = &site.versions.history[v];
+    let t = &site.t;
+    let path = format!("changes/{}.html", doc.seq);
+    let root = root_of(&path);
+    let c = &doc.changes;
+    let form_line = |f: &crate::diff::FormRef| ChangeLine {
+        href: area_link(site, &root, &f.area, Some(&f.form)),
+        text: format!("{} ({}, {})", f.form, f.area, f.race),
+        fields: Vec::new(),
+    };
+    let sections: Vec<ChangeSection> = [
+        section("added", &t.forms_added, &c.forms.added, form_line),
+        section("removed", &t.forms_removed, &c.forms.removed, form_line),
+        section("changed", &t.forms_changed, &c.forms.changed, |f| {
+            ChangeLine {
+                href: area_link(site, &root, &f.area, Some(&f.form)),
+                text: format!("{} ({}, {})", f.form, f.area, f.race),
+                fields: f.changes.iter().map(|x| field_view(&root, x)).collect(),
+            }
+        }),
+        section("totals", &t.totals_changed, &c.totals, |x| ChangeLine {
+            href: area_link(site, &root, &x.area, None),
+            text: format!("{} · {} · {}", x.area, x.race, x.candidate),
+            fields: vec![FieldView {
+                field: t.votes.clone(),
+                before: thousands(x.before),
+                before_href: None,
+                after: thousands(x.after),
+                after_href: None,
+            }],
+        }),
+        section(
+            "appeared",
+            &t.findings_appeared,
+            &c.findings.appeared,
+            |f| finding_line(site, &root, f),
+        ),
+        section(
+            "resolved",
+            &t.findings_resolved,
+            &c.findings.resolved,
+            |f| finding_line(site, &root, f),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let title = format!("{}: {} {}", t.changes, t.version, doc.seq);
+    let crumbs = vec![Link {
+        href: "changes/index.html".into(),
+        text: t.changes.clone(),
+    }];
+    let page = ChangesPage {
+        l: layout(site, &path, title.clone(), title, crumbs),
+        seq: doc.seq,
+        published: &doc.published,
+        previous: doc.previous.clone().unwrap_or_default(),
+        json: format!("{root}{}", crate::publish::history::changes_path(doc.seq)),
+        sections,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+fn finding_line(site: &Site<'_>, root: &str, f: &crate::opendata::read::FindingRow) -> ChangeLine {
+    let form = (!f.form.is_empty()).then_some(f.form.as_str());
+    ChangeLine {
+        href: area_link(site, root, &f.area, form),
+        text: format!(
+            "{} {} · {} · {} {}: {}",
+            f.severity, f.check, f.area, f.race, f.form, f.detail
+        ),
+        fields: Vec::new(),
+    }
+}
+
+pub struct VersionLine {
+    pub seq: usize,
+    pub published: String,
+    pub href: String,
+    pub summary: String,
+}
+
+/// Every version, newest first, with a link to its changes page when it has one.
+fn version_lines(site: &Site<'_>, root: &str) -> Vec<VersionLine> {
+    let v = &site.versions;
+    let t = &site.t;
+    let mut out: Vec<VersionLine> = v
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (i + 1, x.published.clone()))
+        .chain(std::iter::once((v.seq, v.published.to_string())))
+        .map(|(seq, published)| {
+            let doc = v.history.iter().find(|d| d.seq == seq);
+            let (href, summary) = match doc {
+                Some(d) => {
+                    let c = &d.changes;
+                    (
+                        format!("{root}changes/{seq}.html"),
+                        format!(
+                            "{}: {}, {}: {}, {}: {}, {}: {}",
+                            t.forms_added,
+                            c.forms.added.len(),
+                            t.forms_changed,
+                            c.forms.changed.len(),
+                            t.forms_removed,
+                            c.forms.removed.len(),
+                            t.findings_appeared,
+                            c.findings.appeared.len()
+                        ),
+                    )
+                }
+                None => (format!("{root}index.html"), t.first_version.clone()),
+            };
+            VersionLine {
+                seq,
+                published,
+                href,
+                summary,
+            }
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+#[derive(Template)]
+#[template(path = "changes_index.html")]
+struct ChangesIndexPage<'a> {
+    l: Layout<'a>,
+    versions: Vec<VersionLine>,
+}
+
+pub fn changes_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
+    let path = "changes/index.html".to_string();
+    let title = site.t.versions.clone();
+    let page = ChangesIndexPage {
+        versions: version_lines(site, &root_of(&path)),
+        l: layout(site, &path, title.clone(), title, Vec::new()),
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+#[derive(Template)]
+#[template(path = "feed.xml")]
+struct Feed<'a> {
+    id: String,
+    title: &'a str,
+    updated: &'a str,
+    base: String,
+    versions: Vec<VersionLine>,
+    t: &'a Strings,
+}
+
+pub fn feed(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
+    use sha2::Digest;
+    let el = site.el;
+    let key = crate::hex(&sha2::Sha256::digest(
+        format!("{}\n{}", el.meta.title, el.meta.date).as_bytes(),
+    ));
+    let base = el
+        .meta
+        .base_url
+        .as_ref()
+        .map(|b| format!("{b}/"))
+        .unwrap_or_default();
+    let feed = Feed {
+        id: format!("urn:kura:{}", &key[..32]),
+        title: &el.meta.title,
+        updated: site.versions.published,
+        versions: version_lines(site, &base),
+        base,
+        t: &site.t,
+    };
+    Ok(("feed.xml".to_string(), feed.render()?.into_bytes()))
+}
+
+pub struct HistoryLine {
+    pub seq: usize,
+    pub published: String,
+    pub href: String,
+    pub form: String,
+    pub fields: Vec<FieldView>,
+}
+
+/// A station's history: every version in which one of its forms changed.
+fn station_history(site: &Site<'_>, code: &str, root: &str) -> Vec<HistoryLine> {
+    let Some(items) = site.history_by_area.get(code) else {
+        return Vec::new();
+    };
+    let mut out: Vec<HistoryLine> = items
+        .iter()
+        .map(|item| {
+            let doc = &site.versions.history[item.version];
+            let fields = match item.change {
+                Some(i) => doc.changes.forms.changed[i]
+                    .changes
+                    .iter()
+                    .map(|f| field_view(root, f))
+                    .collect(),
+                None => vec![FieldView {
+                    field: site.t.form_added.clone(),
+                    before: "—".into(),
+                    before_href: None,
+                    after: item.form.clone(),
+                    after_href: None,
+                }],
+            };
+            HistoryLine {
+                seq: doc.seq,
+                published: doc.published.clone(),
+                href: format!("{root}changes/{}.html", doc.seq),
+                form: item.form.clone(),
+                fields,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.seq.cmp(&a.seq).then(a.form.cmp(&b.form)));
+    out
 }

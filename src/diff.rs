@@ -1,0 +1,373 @@
+//! Comparing two published versions of a site from what a mirror has:
+//! `data/*.csv`, `manifest.json` and `SHA256SUMS`. Used by `kura diff` and
+//! by `kura build --previous` for the changes page and station histories.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::opendata::read::{self, FindingRow, FormRow};
+use crate::publish::{SUMS, manifest};
+
+/// One version, as far as a diff needs it.
+pub struct Snapshot {
+    pub version: Option<String>,
+    pub published: Option<String>,
+    forms: BTreeMap<String, FormRow>,
+    results: BTreeMap<String, BTreeMap<String, u64>>,
+    totals: BTreeMap<(String, String, String), u64>,
+    findings: Vec<FindingRow>,
+    /// Path → sha256 from SHA256SUMS, when the site has one.
+    files: Option<BTreeMap<String, String>>,
+}
+
+impl Snapshot {
+    /// Reads a published site folder (or a staging folder without SHA256SUMS).
+    pub fn read(site: &Path) -> Result<Snapshot, String> {
+        if !site.is_dir() {
+            return Err(format!("{}: not a folder", site.display()));
+        }
+        let (inner, _) = read::area_kinds(site)?;
+        let manifest: Option<manifest::Manifest> =
+            manifest::read_json(&site.join("manifest.json")).ok();
+        let (files, version) = match std::fs::read(site.join(SUMS)) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let (entries, _) = crate::verify::parse_sums(&text);
+                let files = entries.into_iter().map(|(sha, path)| (path, sha)).collect();
+                (
+                    Some(files),
+                    Some(crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes))),
+                )
+            }
+            Err(_) => (None, None),
+        };
+        Ok(Snapshot {
+            version,
+            published: manifest.map(|m| m.published),
+            forms: read::forms(site)?,
+            results: read::results(site)?,
+            totals: read::totals(site, &inner)?,
+            findings: read::findings(site)?,
+            files,
+        })
+    }
+}
+
+/// A version's identity in a diff.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    pub version: Option<String>,
+    pub published: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormRef {
+    pub form: String,
+    pub area: String,
+    pub race: String,
+}
+
+/// One value of a form that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// `votes:<candidate>`, `valid` (sum of the lines), `rejected`,
+    /// `total_valid`, `status`, `scan` (its path, `scans/<sha256>.<ext>`),
+    /// `sha256` (declared, while there is no scan file), `area`, `race`,
+    /// `device` or `captured_at`.
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormChange {
+    pub form: String,
+    pub area: String,
+    pub race: String,
+    pub changes: Vec<Field>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormChanges {
+    pub added: Vec<FormRef>,
+    pub removed: Vec<FormRef>,
+    pub changed: Vec<FormChange>,
+}
+
+/// A total of an area (not a polling station) that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TotalChange {
+    pub area: String,
+    pub race: String,
+    pub candidate: String,
+    pub before: u64,
+    pub after: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FindingChanges {
+    pub appeared: Vec<FindingRow>,
+    pub resolved: Vec<FindingRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+/// Everything that changed between two versions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub old: Side,
+    pub new: Side,
+    pub forms: FormChanges,
+    pub totals: Vec<TotalChange>,
+    pub findings: FindingChanges,
+    /// File-level summary; absent while the new version is being built.
+    pub files: Option<FileChanges>,
+}
+
+impl Changes {
+    /// Whether anything at all differs.
+    pub fn is_empty(&self) -> bool {
+        self.forms.added.is_empty()
+            && self.forms.removed.is_empty()
+            && self.forms.changed.is_empty()
+            && self.totals.is_empty()
+            && self.findings.appeared.is_empty()
+            && self.findings.resolved.is_empty()
+            && self
+                .files
+                .as_ref()
+                .is_none_or(|f| f.added.is_empty() && f.removed.is_empty() && f.changed.is_empty())
+    }
+}
+
+fn form_ref(form: &str, row: &FormRow) -> FormRef {
+    FormRef {
+        form: form.to_string(),
+        area: row.area.clone(),
+        race: row.race.clone(),
+    }
+}
+
+fn field(out: &mut Vec<Field>, name: &str, before: &str, after: &str) {
+    if before != after {
+        out.push(Field {
+            field: name.to_string(),
+            before: before.to_string(),
+            after: after.to_string(),
+        });
+    }
+}
+
+/// Compares two versions.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Changes {
+    let mut forms = FormChanges::default();
+    let empty = BTreeMap::new();
+    for (id, row) in &new.forms {
+        let Some(before) = old.forms.get(id) else {
+            forms.added.push(form_ref(id, row));
+            continue;
+        };
+        let mut changes = Vec::new();
+        let (vb, va) = (
+            old.results.get(id).unwrap_or(&empty),
+            new.results.get(id).unwrap_or(&empty),
+        );
+        let candidates: BTreeSet<&String> = vb.keys().chain(va.keys()).collect();
+        for c in candidates {
+            let show = |v: Option<&u64>| v.map(u64::to_string).unwrap_or_default();
+            field(
+                &mut changes,
+                &format!("votes:{c}"),
+                &show(vb.get(c)),
+                &show(va.get(c)),
+            );
+        }
+        let sum = |m: &BTreeMap<String, u64>| {
+            m.values()
+                .fold(0u64, |a, v| a.saturating_add(*v))
+                .to_string()
+        };
+        field(&mut changes, "valid", &sum(vb), &sum(va));
+        field(&mut changes, "rejected", &before.rejected, &row.rejected);
+        field(
+            &mut changes,
+            "total_valid",
+            &before.total_valid,
+            &row.total_valid,
+        );
+        field(&mut changes, "status", &before.status, &row.status);
+        // The scan's published path carries its SHA-256; a scan declared but
+        // not (yet) present has only its declared hash.
+        field(&mut changes, "scan", &before.scan, &row.scan);
+        if before.scan.is_empty() && row.scan.is_empty() {
+            field(&mut changes, "sha256", &before.sha256, &row.sha256);
+        }
+        field(&mut changes, "area", &before.area, &row.area);
+        field(&mut changes, "race", &before.race, &row.race);
+        field(&mut changes, "device", &before.device, &row.device);
+        field(
+            &mut changes,
+            "captured_at",
+            &before.captured_at,
+            &row.captured_at,
+        );
+        if !changes.is_empty() {
+            forms.changed.push(FormChange {
+                form: id.clone(),
+                area: row.area.clone(),
+                race: row.race.clone(),
+                changes,
+            });
+        }
+    }
+    for (id, row) in &old.forms {
+        if !new.forms.contains_key(id) {
+            forms.removed.push(form_ref(id, row));
+        }
+    }
+    let mut totals = Vec::new();
+    let keys: BTreeSet<&(String, String, String)> =
+        old.totals.keys().chain(new.totals.keys()).collect();
+    for key in keys {
+        let (b, a) = (old.totals.get(key).copied(), new.totals.get(key).copied());
+        if b != a {
+            totals.push(TotalChange {
+                area: key.0.clone(),
+                race: key.1.clone(),
+                candidate: key.2.clone(),
+                before: b.unwrap_or(0),
+                after: a.unwrap_or(0),
+            });
+        }
+    }
+    let old_f: BTreeSet<&FindingRow> = old.findings.iter().collect();
+    let new_f: BTreeSet<&FindingRow> = new.findings.iter().collect();
+    let findings = FindingChanges {
+        appeared: new_f.difference(&old_f).map(|f| (*f).clone()).collect(),
+        resolved: old_f.difference(&new_f).map(|f| (*f).clone()).collect(),
+    };
+    let files = match (&old.files, &new.files) {
+        (Some(o), Some(n)) => Some(FileChanges {
+            added: n.keys().filter(|p| !o.contains_key(*p)).cloned().collect(),
+            removed: o.keys().filter(|p| !n.contains_key(*p)).cloned().collect(),
+            changed: n
+                .iter()
+                .filter(|(p, sha)| o.get(*p).is_some_and(|s| s != *sha))
+                .map(|(p, _)| p.clone())
+                .collect(),
+        }),
+        _ => None,
+    };
+    Changes {
+        old: Side {
+            version: old.version.clone(),
+            published: old.published.clone(),
+        },
+        new: Side {
+            version: new.version.clone(),
+            published: new.published.clone(),
+        },
+        forms,
+        totals,
+        findings,
+        files,
+    }
+}
+
+fn short(s: &Option<String>) -> String {
+    s.as_deref()
+        .map(|v| v[..v.len().min(12)].to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Shows a value, `(none)` for empty.
+fn shown(v: &str) -> &str {
+    if v.is_empty() { "(none)" } else { v }
+}
+
+/// The diff as text for a terminal.
+pub fn to_text(c: &Changes) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "old version {} ({}) → new version {} ({})",
+        short(&c.old.version),
+        c.old.published.as_deref().unwrap_or("?"),
+        short(&c.new.version),
+        c.new.published.as_deref().unwrap_or("?")
+    );
+    if !c.forms.added.is_empty() {
+        let _ = writeln!(s, "forms added ({}):", c.forms.added.len());
+        for f in &c.forms.added {
+            let _ = writeln!(s, "  + {} (area {}, race {})", f.form, f.area, f.race);
+        }
+    }
+    if !c.forms.removed.is_empty() {
+        let _ = writeln!(s, "forms removed ({}):", c.forms.removed.len());
+        for f in &c.forms.removed {
+            let _ = writeln!(s, "  - {} (area {}, race {})", f.form, f.area, f.race);
+        }
+    }
+    if !c.forms.changed.is_empty() {
+        let _ = writeln!(s, "forms changed ({}):", c.forms.changed.len());
+        for f in &c.forms.changed {
+            let _ = writeln!(s, "  ~ {} (area {}, race {})", f.form, f.area, f.race);
+            for x in &f.changes {
+                let _ = writeln!(
+                    s,
+                    "      {}: {} → {}",
+                    x.field,
+                    shown(&x.before),
+                    shown(&x.after)
+                );
+            }
+        }
+    }
+    if !c.totals.is_empty() {
+        let _ = writeln!(s, "totals changed ({}):", c.totals.len());
+        for t in &c.totals {
+            let _ = writeln!(
+                s,
+                "  {} {} {}: {} → {}",
+                t.area, t.race, t.candidate, t.before, t.after
+            );
+        }
+    }
+    for (title, list, mark) in [
+        ("findings appeared", &c.findings.appeared, '+'),
+        ("findings resolved", &c.findings.resolved, '-'),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(s, "{title} ({}):", list.len());
+            for f in list {
+                let form = if f.form.is_empty() { "-" } else { &f.form };
+                let _ = writeln!(
+                    s,
+                    "  {mark} {} {} {} {} {form}: {}",
+                    f.severity, f.check, f.area, f.race, f.detail
+                );
+            }
+        }
+    }
+    if let Some(files) = &c.files {
+        let _ = writeln!(
+            s,
+            "files: {} added, {} removed, {} changed",
+            files.added.len(),
+            files.removed.len(),
+            files.changed.len()
+        );
+    }
+    if c.is_empty() {
+        let _ = writeln!(s, "no differences");
+    }
+    s
+}
