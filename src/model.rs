@@ -41,6 +41,9 @@ pub struct Area {
     pub children: Vec<AreaIx>,
     /// Distance from the root (root = 0).
     pub depth: usize,
+    /// One past the last area of this area's subtree: areas are stored in
+    /// depth-first order, so the subtree is `self index .. end`.
+    pub end: AreaIx,
 }
 
 impl Area {
@@ -196,10 +199,7 @@ impl Election {
 
     /// Whether `area` lies in the subtree of `top` (itself included).
     pub fn is_within(&self, area: AreaIx, top: AreaIx) -> bool {
-        let depth = self.areas[top].depth;
-        self.ancestors(area)
-            .find(|&a| self.areas[a].depth == depth)
-            .is_some_and(|a| a == top)
+        (top..self.areas[top].end).contains(&area)
     }
 
     /// Races whose subtree contains `area`, in race order.

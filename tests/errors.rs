@@ -383,3 +383,116 @@ fn refuses_to_replace_a_folder_that_is_not_a_site() {
         b"years of work"
     );
 }
+
+#[test]
+fn input_files_that_link_outside_the_folder_are_never_read() {
+    let (tmp, input) = scratch("awkward");
+    let secret = tmp.path().join("secret.csv");
+    std::fs::write(&secret, "code,name,parent,registered\nTOP,Top secret,,\n").unwrap();
+    std::fs::remove_file(input.join("areas.csv")).unwrap();
+    std::os::unix::fs::symlink(&secret, input.join("areas.csv")).unwrap();
+    refused_dir(
+        tmp.path(),
+        &input,
+        &["areas.csv: is a symbolic link leading outside the input folder"],
+    );
+}
+
+#[test]
+fn a_scans_folder_that_links_outside_is_refused() {
+    let (tmp, input) = scratch("awkward");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::rename(input.join("scans"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, input.join("scans")).unwrap();
+    refused_dir(
+        tmp.path(),
+        &input,
+        &["scans: is a symbolic link leading outside the input folder"],
+    );
+}
+
+#[test]
+fn a_tree_deeper_than_32_levels() {
+    let mut text = String::from("code,name,parent,registered\nL0,Level 0,,\n");
+    for i in 1..40 {
+        text.push_str(&format!("L{i},Level {i},L{},\n", i - 1));
+    }
+    refused(
+        &[("areas.csv", Some(text.as_bytes()))],
+        &[
+            "areas.csv:34: area 'L32' is 32 levels below the root; the tree may have at most 32 levels",
+        ],
+    );
+}
+
+#[test]
+fn more_values_outside_their_form() {
+    refused(
+        &[(
+            "election.toml",
+            Some(b"title = \"x\"\ndate = \"2024-03-05\"\n[site]\nbase_url = \"javascript:alert(1)\"\nlanguages = [\"en\", \"xx\"]\n"),
+        )],
+        &[
+            "election.toml:4: base_url 'javascript:alert(1)' must be an absolute http(s):// URL",
+            "election.toml:5: language 'xx' is not available (available: en, sw)",
+        ],
+    );
+    refused(
+        &[("races.csv", Some(b"id,name,area,id\npres,President,N,x\n"))],
+        &["races.csv:1: column 'id' appears twice"],
+    );
+    let forms = read(&fixture("awkward/forms.csv")).replace(",s1-pres.png,", ",s1-pres.exe,");
+    refused(
+        &[("forms.csv", Some(forms.as_bytes()))],
+        &[
+            "forms.csv:2: scan 's1-pres.exe' is not a PDF, JPEG, PNG or WebP file (by its extension)",
+        ],
+    );
+}
+
+#[test]
+fn an_unwritable_output_is_a_clear_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    for dest in [
+        file.join("site"),
+        std::path::PathBuf::from("/proc/kura-cannot-write-here/site"),
+    ] {
+        let out = kura(&[
+            "build",
+            fixture("awkward").to_str().unwrap(),
+            "-o",
+            dest.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("kura: "), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(read(&file), "not a folder");
+}
+
+#[test]
+fn a_bad_signing_key_fails_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let before = snapshot(&site);
+    let key = tmp.path().join("bad.key");
+    std::fs::write(&key, "untrusted comment: nope\nAAAA\n").unwrap();
+    let out = kura(&[
+        "build",
+        fixture("awkward").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+        "--sign",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a usable minisign secret key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshot(&site) == before);
+}

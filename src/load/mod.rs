@@ -31,6 +31,27 @@ pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>>
         ));
         return Err(problems);
     }
+    // Nothing outside the input folder is ever read: refuse, before reading
+    // anything, a file or folder of it that is a symbolic link leading out.
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    for name in [
+        "election.toml",
+        "areas.csv",
+        "races.csv",
+        "candidates.csv",
+        "forms.csv",
+        "results.csv",
+        "pages",
+        "scans",
+    ] {
+        let path = dir.join(name);
+        if let Err(p) = inside(&root, &path) {
+            problems.push(p);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let meta = config::read(&dir.join("election.toml"), &mut problems);
     let areas = read_areas(&dir.join("areas.csv"), &mut problems);
     let area_by_code: BTreeMap<String, AreaIx> = areas
@@ -89,6 +110,24 @@ pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>>
     }
 }
 
+/// Checks that `path`, if it exists, resolves to a place inside `root`.
+fn inside(root: &Path, path: &Path) -> Result<(), Problem> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(root) => Ok(()),
+        Ok(_) => Err(Problem::file(
+            path,
+            "is a symbolic link leading outside the input folder; kura reads nothing outside it",
+        )),
+        Err(e) => Err(Problem::file(path, format!("cannot read: {e}"))),
+    }
+}
+
 /// Ids seen in a file, whether or not their row was accepted: a reference to
 /// a row that had its own error is not reported a second time.
 #[derive(Default)]
@@ -97,6 +136,10 @@ struct Seen {
     candidates: BTreeSet<(String, String)>,
     forms: BTreeSet<String>,
 }
+
+/// Most levels an area tree may have. Real trees have under ten; a deeper
+/// one is a mistake, and would make every page's breadcrumb enormous.
+pub const MAX_DEPTH: usize = 32;
 
 /// Raw row of areas.csv before the tree is built.
 struct AreaRow {
@@ -256,6 +299,17 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
             stack.push(c);
         }
     }
+    if let Some(deep) = (0..rows.len()).find(|&a| depth[a] >= MAX_DEPTH) {
+        problems.push(Problem::at(
+            path,
+            rows[deep].line,
+            format!(
+                "area '{}' is {} levels below the root; the tree may have at most {MAX_DEPTH} levels",
+                rows[deep].code, depth[deep]
+            ),
+        ));
+        return None;
+    }
     if order.len() < rows.len() {
         let mut reached = vec![false; rows.len()];
         for &a in &order {
@@ -319,9 +373,10 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
         new_index[old] = new;
     }
     let mut rows: Vec<Option<AreaRow>> = rows.into_iter().map(Some).collect();
-    let areas = order
+    let mut areas: Vec<Area> = order
         .iter()
-        .filter_map(|&old| {
+        .enumerate()
+        .filter_map(|(new, &old)| {
             let r = rows[old].take()?;
             let is_station = children[old].is_empty();
             Some(Area {
@@ -331,9 +386,16 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
                 registered: if is_station { r.registered } else { None },
                 children: children[old].iter().map(|&c| new_index[c]).collect(),
                 depth: depth[old],
+                end: new + 1,
             })
         })
         .collect();
+    // Depth-first order: a subtree ends where its last child's subtree ends.
+    for a in (0..areas.len()).rev() {
+        if let Some(&last) = areas[a].children.last() {
+            areas[a].end = areas[last].end;
+        }
+    }
     Some(areas)
 }
 
@@ -766,7 +828,12 @@ fn read_pages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
         .collect();
     paths.sort();
     let mut slugs = BTreeSet::new();
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     for path in paths {
+        if let Err(p) = inside(&root, &path) {
+            problems.push(p);
+            continue;
+        }
         let slug = path
             .file_stem()
             .and_then(|s| s.to_str())

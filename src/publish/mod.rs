@@ -91,19 +91,37 @@ impl Output {
         self.finish(w)
     }
 
-    /// Copies a scan in, checking its bytes still have the hash it was
-    /// loaded with (the file may have changed since).
+    /// Copies a scan in, block by block (scans can be large), checking its
+    /// bytes still have the hash it was loaded with: the file may have been
+    /// changed or deleted since.
     pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
+        use std::io::Read;
         let path = self.prepare(rel)?;
-        let bytes = fs::read(source).map_err(|e| Error::io(source, e))?;
-        let actual = crate::hex(&sha2::Sha256::digest(&bytes));
+        let mut input = fs::File::open(source).map_err(|e| Error::io(source, e))?;
+        let mut output = BufWriter::with_capacity(
+            1 << 16,
+            fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
+        );
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = input.read(&mut buf).map_err(|e| Error::io(source, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            output
+                .write_all(&buf[..n])
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        output.flush().map_err(|e| Error::io(&path, e))?;
+        let actual = crate::hex(&hasher.finalize());
         if actual != sha256 {
             return Err(Error::Other(format!(
                 "{}: the scan changed during the build (was {sha256}, now {actual}); build again",
                 source.display()
             )));
         }
-        fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
         self.record(rel, actual);
         Ok(())
     }
@@ -238,4 +256,32 @@ pub fn swap_in(staged: tempfile::TempDir, dest: &Path) -> Result<()> {
         let _ = fs::remove_dir_all(&staged);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_deleted_or_changed_mid_build_is_a_clear_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Output::new(tmp.path().join("site"));
+        let scan = tmp.path().join("a.png");
+        std::fs::write(&scan, b"scan").unwrap();
+        let sha = crate::hex(&sha2::Sha256::digest(b"scan"));
+        out.copy_scan("scans/x.png", &scan, &sha).unwrap();
+        std::fs::write(&scan, b"other").unwrap();
+        let e = out
+            .copy_scan("scans/y.png", &scan, &sha)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the scan changed during the build"), "{e}");
+        std::fs::remove_file(&scan).unwrap();
+        let e = out
+            .copy_scan("scans/z.png", &scan, &sha)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.png") && e.contains("No such file"), "{e}");
+        assert_eq!(out.files().len(), 1);
+    }
 }

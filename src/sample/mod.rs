@@ -362,14 +362,14 @@ pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
         planted.push(format!("scan-hash-mismatch on {}", forms[i].form));
     }
     let mut reused = None;
-    if let (Some(a), Some(b)) = (pick(4), pick(4).map(|x| x + 1)) {
-        if b < forms.len() {
-            reused = Some((a, b));
-            planted.push(format!(
-                "scan-reused on {} and {}",
-                forms[a].form, forms[b].form
-            ));
-        }
+    if let (Some(a), Some(b)) = (pick(4), pick(4).map(|x| x + 1))
+        && b < forms.len()
+    {
+        reused = Some((a, b));
+        planted.push(format!(
+            "scan-reused on {} and {}",
+            forms[a].form, forms[b].form
+        ));
     }
     if let Some(i) = pick(5) {
         forms[i].scan = Some(format!("specimens/missing-{}.png", forms[i].form));
