@@ -47,6 +47,8 @@ pub struct BuildOptions {
     pub sign: Option<PathBuf>,
     /// `SOURCE_DATE_EPOCH`, when set.
     pub source_date_epoch: Option<String>,
+    /// A progress bar to drive (on a terminal); none means silence.
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// What a build produced.
@@ -67,10 +69,17 @@ pub struct Checked {
 }
 
 /// The first three stages: load, tally, check. Pure apart from reading the input.
-pub fn prepare(input: &Path, timings: &mut Vec<(&'static str, Duration)>) -> Result<Checked> {
+pub fn prepare(
+    input: &Path,
+    options: &load::Options<'_>,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<Checked> {
     let t = Instant::now();
-    let election = load::load(input, &load::Options::default()).map_err(Error::Input)?;
+    let mut election = load::read(input).map_err(Error::Input)?;
     timings.push(("load", t.elapsed()));
+    let t = Instant::now();
+    load::hash_scans(input, &mut election, options).map_err(Error::Input)?;
+    timings.push(("hash", t.elapsed()));
     let t = Instant::now();
     let tally =
         tally::tally(&election, &input.join("forms.csv")).map_err(|p| Error::Input(vec![p]))?;
@@ -90,6 +99,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     publish::check_destination(&opts.output)?;
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
+    let mut cache = publish::cache::read(&opts.output);
     let key = opts
         .sign
         .as_deref()
@@ -103,7 +113,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         election: el,
         tally,
         findings,
-    } = prepare(&opts.input, &mut timings)?;
+    } = prepare(
+        &opts.input,
+        &load::Options {
+            hash_cache: Some(&cache.scans),
+        },
+        &mut timings,
+    )?;
     let errors = findings
         .iter()
         .filter(|f| f.severity == check::Severity::Error)
@@ -113,7 +129,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     }
 
     let staging = publish::staging(&opts.output)?;
-    let out = publish::Output::new(staging.path().to_path_buf());
+    let reuse = publish::Reuse::from_site(&opts.output, &mut cache);
+    let out = publish::Output::new(staging.path().to_path_buf(), reuse);
 
     let t = Instant::now();
     let order = opendata::form_order(&el);
@@ -175,10 +192,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     for asset in site.assets() {
         out.write(&asset.path, &asset.bytes)?;
     }
-    site.jobs().par_iter().try_for_each(|&job| -> Result<()> {
+    let bar = opts
+        .progress
+        .clone()
+        .unwrap_or_else(indicatif::ProgressBar::hidden);
+    let jobs = site.jobs();
+    bar.set_message("pages");
+    bar.set_position(0);
+    bar.set_length(jobs.len() as u64);
+    jobs.par_iter().try_for_each(|&job| -> Result<()> {
         let (path, bytes) = site
             .render(job)
             .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
+        bar.inc(1);
         out.write(&path, &bytes)
     })?;
     timings.push(("render", t.elapsed()));
@@ -187,14 +213,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut scans: Vec<&model::Scan> = el.forms.iter().filter_map(|f| f.scan.as_ref()).collect();
     scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
     scans.dedup_by(|a, b| a.sha256 == b.sha256);
-    scans
-        .par_iter()
-        .try_for_each(|s| out.copy_scan(&s.site_path(), &s.source, &s.sha256))?;
+    bar.set_message("scans");
+    bar.set_position(0);
+    bar.set_length(scans.len() as u64);
+    scans.par_iter().try_for_each(|s| {
+        bar.inc(1);
+        out.copy_scan(&s.site_path(), &s.source, &s.sha256)
+    })?;
+    bar.finish_and_clear();
     if let Some(dir) = &opts.previous {
         let have = scans.iter().map(|s| s.site_path()).collect();
         publish::history::carry_scans(dir, &out, &have)?;
     }
-    timings.push(("scans", t.elapsed()));
+    timings.push(("write scans", t.elapsed()));
 
     let manifest = publish::manifest::Manifest {
         generator: publish::manifest::Generator {
@@ -237,6 +268,25 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let t = Instant::now();
     publish::swap_in(staging, &opts.output)?;
     timings.push(("swap", t.elapsed()));
+    // The cache only speeds up the next build; failing to write it is no failure.
+    let scan_hashes: Vec<(&Path, load::scans::CachedHash)> = el
+        .forms
+        .iter()
+        .filter_map(|f| f.scan.as_ref())
+        .map(|s| {
+            let c = load::scans::CachedHash {
+                size: s.size,
+                mtime_ns: s.mtime_ns,
+                sha256: s.sha256.clone(),
+            };
+            (s.source.as_path(), c)
+        })
+        .collect();
+    let _ = publish::cache::write(
+        &opts.output,
+        scan_hashes.iter().map(|(p, c)| (*p, c)),
+        &out.entries(),
+    );
     Ok(BuildReport {
         version_id,
         files: files.len() + 1,

@@ -77,6 +77,9 @@ enum Command {
         /// Seed of the generator: same seed, same folder.
         #[arg(long, default_value_t = 2022)]
         seed: u64,
+        /// Write no scan files (forms get no scan): for memory benchmarks.
+        #[arg(long)]
+        no_scans: bool,
     },
 }
 
@@ -105,6 +108,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 strict,
                 sign,
                 source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+                progress: progress_bar(),
             };
             let report = kura::build(&opts)?;
             let mut err = std::io::stderr().lock();
@@ -122,7 +126,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         }
         Command::Check { data } => {
             let mut timings = Vec::new();
-            let checked = kura::prepare(&data, &mut timings)?;
+            let checked = kura::prepare(&data, &kura::load::Options::default(), &mut timings)?;
             let el = &checked.election;
             let mut out = std::io::stdout().lock();
             for f in &checked.findings {
@@ -198,12 +202,26 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             stations,
             seed,
+            no_scans,
         } => {
-            let summary = kura::sample::write(&output, stations, seed)?;
+            let summary = kura::sample::write(&output, stations, seed, !no_scans)?;
             let _ = writeln!(std::io::stderr(), "{summary}");
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let style =
+        indicatif::ProgressStyle::with_template("{msg:>6} [{bar:40}] {pos}/{len} {elapsed}")
+            .ok()?
+            .progress_chars("=> ");
+    Some(indicatif::ProgressBar::new(0).with_style(style))
 }
 
 /// Prints an error and picks the exit code: 1 for every failure (2 is

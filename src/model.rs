@@ -112,6 +112,8 @@ pub struct Scan {
     /// Lower-case extension: pdf, jpg, jpeg, png or webp.
     pub ext: String,
     pub size: u64,
+    /// Modification time when hashed (nanoseconds since the epoch), for the hash cache.
+    pub mtime_ns: i128,
 }
 
 impl Scan {

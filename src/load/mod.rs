@@ -20,9 +20,32 @@ pub struct Options<'a> {
     pub hash_cache: Option<&'a scans::HashCache>,
 }
 
-/// Reads the input folder `dir`. Returns every problem found when it cannot
-/// be understood.
+/// Reads the input folder `dir` and hashes its scans. Returns every problem
+/// found when it cannot be understood.
 pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>> {
+    let mut el = read(dir)?;
+    hash_scans(dir, &mut el, options)?;
+    Ok(el)
+}
+
+/// Finds and hashes the scans the forms name (the slow part of loading).
+pub fn hash_scans(
+    dir: &Path,
+    el: &mut Election,
+    options: &Options<'_>,
+) -> Result<(), Vec<Problem>> {
+    let mut problems = Vec::new();
+    scans::attach(dir, el, options.hash_cache, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.sort();
+        Err(problems)
+    }
+}
+
+/// Reads and validates the input folder `dir`, without hashing its scans.
+pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     let mut problems = Vec::new();
     if !dir.is_dir() {
         problems.push(Problem::file(
@@ -98,9 +121,6 @@ pub fn load(dir: &Path, options: &Options<'_>) -> Result<Election, Vec<Problem>>
     read_forms(dir, &mut el, areas_ok, &mut seen, &mut problems);
     read_results(&dir.join("results.csv"), &mut el, &seen, &mut problems);
     el.pages = read_pages(&dir.join("pages"), &mut problems);
-    if problems.is_empty() {
-        scans::attach(dir, &mut el, options.hash_cache, &mut problems);
-    }
     if problems.is_empty() && meta.is_some() {
         Ok(el)
     } else {

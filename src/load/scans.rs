@@ -174,6 +174,7 @@ fn hash_scan(p: &str, source: PathBuf, cache: Option<&HashCache>) -> std::io::Re
         sha256,
         ext: extension(p),
         size,
+        mtime_ns,
     })
 }
 
@@ -186,12 +187,18 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
         .unwrap_or(0)
 }
 
-/// Lower-case hex SHA-256 of a file, read in blocks.
+/// Lower-case hex SHA-256 of a file: small files read whole, large ones in blocks.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use sha2::Digest;
     let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len <= 4 << 20 {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut bytes)?;
+        return Ok(crate::hex(&sha2::Sha256::digest(&bytes)));
+    }
     let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
+    let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {

@@ -2,6 +2,7 @@
 //! it writes; the site is built in a folder beside the destination and
 //! swapped in only when complete.
 
+pub mod cache;
 pub mod history;
 pub mod manifest;
 pub mod sign;
@@ -14,24 +15,56 @@ use std::sync::Mutex;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
+use crate::load::scans::{CachedHash, mtime_ns};
 
 /// Name of the checksum file at the site root.
 pub const SUMS: &str = "SHA256SUMS";
 /// Name of the signature of [`SUMS`].
 pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
 
+/// Files of the previously published site that may be reused: those whose
+/// hash in its SHA256SUMS is the hash the cache remembers for them.
+#[derive(Default)]
+pub struct Reuse {
+    root: PathBuf,
+    files: std::collections::HashMap<String, CachedHash>,
+}
+
+impl Reuse {
+    /// What can be reused from the site at `dest`, built before with `cache`.
+    pub fn from_site(dest: &Path, cache: &mut cache::Cache) -> Reuse {
+        let mut files = std::collections::HashMap::new();
+        if let Ok(text) = fs::read_to_string(dest.join(SUMS)) {
+            let (entries, _) = crate::verify::parse_sums(&text);
+            for (sha, path) in entries {
+                if let Some(c) = cache.outputs.remove(&path)
+                    && c.sha256 == sha
+                {
+                    files.insert(path, c);
+                }
+            }
+        }
+        Reuse {
+            root: dest.to_path_buf(),
+            files,
+        }
+    }
+}
+
 /// A site being written into a staging folder.
 pub struct Output {
     root: PathBuf,
-    /// (site-relative path, sha256) of every file written.
-    files: Mutex<Vec<(String, String)>>,
+    /// Every file written: site-relative path, size, mtime and sha256.
+    files: Mutex<Vec<(String, CachedHash)>>,
+    reuse: Reuse,
 }
 
 impl Output {
-    pub fn new(root: PathBuf) -> Output {
+    pub fn new(root: PathBuf, reuse: Reuse) -> Output {
         Output {
             root,
             files: Mutex::new(Vec::new()),
+            reuse,
         }
     }
 
@@ -39,10 +72,33 @@ impl Output {
         &self.root
     }
 
-    fn record(&self, rel: &str, sha: String) {
+    fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let entry = CachedHash {
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+            sha256: sha,
+        };
         // A poisoned lock means another writer panicked; keep its entries.
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        files.push((rel.to_string(), sha));
+        files.push((rel.to_string(), entry));
+        Ok(())
+    }
+
+    /// Hard-links the previous site's copy of `rel` when it has exactly
+    /// these bytes (its hash, and a size and mtime unchanged since it was
+    /// written). Returns whether it did.
+    fn reuse(&self, rel: &str, sha: &str, dest: &Path) -> bool {
+        let Some(old) = self.reuse.files.get(rel) else {
+            return false;
+        };
+        if old.sha256 != sha {
+            return false;
+        }
+        let source = self.reuse.root.join(rel);
+        let unchanged = fs::symlink_metadata(&source)
+            .is_ok_and(|m| m.is_file() && m.len() == old.size && mtime_ns(&m) == old.mtime_ns);
+        unchanged && fs::hard_link(&source, dest).is_ok()
     }
 
     fn prepare(&self, rel: &str) -> Result<PathBuf> {
@@ -53,12 +109,15 @@ impl Output {
         Ok(path)
     }
 
-    /// Writes a whole file and records its hash.
+    /// Writes a whole file (or reuses the previous site's identical copy)
+    /// and records its hash.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.prepare(rel)?;
-        fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
-        self.record(rel, crate::hex(&sha2::Sha256::digest(bytes)));
-        Ok(())
+        let sha = crate::hex(&sha2::Sha256::digest(bytes));
+        if !self.reuse(rel, &sha, &path) {
+            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        self.record(rel, &path, sha)
     }
 
     /// Opens a file to stream into (for open data too large to hold),
@@ -77,8 +136,8 @@ impl Output {
     /// Flushes a streamed file and records its hash.
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
-        self.record(&w.rel, crate::hex(&w.hasher.finalize()));
-        Ok(())
+        let sha = crate::hex(&w.hasher.finalize());
+        self.record(&w.rel, &w.path, sha)
     }
 
     /// Streams one file through `fill`.
@@ -91,47 +150,76 @@ impl Output {
         self.finish(w)
     }
 
-    /// Copies a scan in, block by block (scans can be large), checking its
+    /// Copies a scan in (or links the previous site's copy), checking its
     /// bytes still have the hash it was loaded with: the file may have been
     /// changed or deleted since.
     pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
-        use std::io::Read;
         let path = self.prepare(rel)?;
-        let mut input = fs::File::open(source).map_err(|e| Error::io(source, e))?;
-        let mut output = BufWriter::with_capacity(
-            1 << 16,
-            fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
-        );
-        let mut hasher = sha2::Sha256::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = input.read(&mut buf).map_err(|e| Error::io(source, e))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            output
-                .write_all(&buf[..n])
-                .map_err(|e| Error::io(&path, e))?;
+        if self.reuse(rel, sha256, &path) {
+            return self.record(rel, &path, sha256.to_string());
         }
-        output.flush().map_err(|e| Error::io(&path, e))?;
-        let actual = crate::hex(&hasher.finalize());
+        let actual = copy_hashing(source, &path)?;
         if actual != sha256 {
+            let _ = fs::remove_file(&path);
             return Err(Error::Other(format!(
                 "{}: the scan changed during the build (was {sha256}, now {actual}); build again",
                 source.display()
             )));
         }
-        self.record(rel, actual);
-        Ok(())
+        self.record(rel, &path, actual)
     }
 
-    /// Every file written so far, sorted by path.
+    /// Every file written so far (path and sha256), sorted by path.
     pub fn files(&self) -> Vec<(String, String)> {
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut files: Vec<(String, String)> = self
+            .entries()
+            .into_iter()
+            .map(|(p, c)| (p, c.sha256))
+            .collect();
         files.sort();
         files
     }
+
+    /// Every file written so far with its size and mtime, for the cache.
+    pub fn entries(&self) -> Vec<(String, CachedHash)> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Files up to this size are read whole; larger ones in blocks.
+const WHOLE: u64 = 4 << 20;
+
+/// Copies `source` to `dest` and returns the SHA-256 of what was copied.
+fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut input = fs::File::open(source).map_err(|e| Error::io(source, e))?;
+    let len = input.metadata().map_err(|e| Error::io(source, e))?.len();
+    if len <= WHOLE {
+        let mut bytes = Vec::with_capacity(len as usize);
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(source, e))?;
+        fs::write(dest, &bytes).map_err(|e| Error::io(dest, e))?;
+        return Ok(crate::hex(&sha2::Sha256::digest(&bytes)));
+    }
+    let mut output = BufWriter::with_capacity(
+        1 << 20,
+        fs::File::create(dest).map_err(|e| Error::io(dest, e))?,
+    );
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = input.read(&mut buf).map_err(|e| Error::io(source, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        output
+            .write_all(&buf[..n])
+            .map_err(|e| Error::io(dest, e))?;
+    }
+    output.flush().map_err(|e| Error::io(dest, e))?;
+    Ok(crate::hex(&hasher.finalize()))
 }
 
 /// Turns a CSV writer's error into ours.
@@ -265,7 +353,7 @@ mod tests {
     #[test]
     fn a_scan_deleted_or_changed_mid_build_is_a_clear_error() {
         let tmp = tempfile::tempdir().unwrap();
-        let out = Output::new(tmp.path().join("site"));
+        let out = Output::new(tmp.path().join("site"), Reuse::default());
         let scan = tmp.path().join("a.png");
         std::fs::write(&scan, b"scan").unwrap();
         let sha = crate::hex(&sha2::Sha256::digest(b"scan"));

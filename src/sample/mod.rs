@@ -91,8 +91,10 @@ struct Station {
     races: Vec<usize>,
 }
 
-/// Writes a sample input folder. Returns a one-line summary.
-pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
+/// Writes a sample input folder. Returns a one-line summary. Without
+/// `scans`, no scan files are written (for memory benchmarks at a million
+/// stations, where six million small files would measure only the disk).
+pub fn write(dir: &Path, stations: usize, seed: u64, scans: bool) -> Result<String> {
     if stations == 0 {
         return Err(Error::Other("--stations must be at least 1".into()));
     }
@@ -307,8 +309,10 @@ pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
         })
         .collect();
     let mut forms = forms;
-    for f in &mut forms {
-        f.scan = Some(format!("specimens/{}.png", f.form));
+    if scans {
+        for f in &mut forms {
+            f.scan = Some(format!("specimens/{}.png", f.form));
+        }
     }
     // Declared aggregates: Form 34B per constituency and 34C for the nation,
     // each equal to the sum of the station forms under it.
@@ -334,7 +338,7 @@ pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
             total_valid: votes.iter().sum(),
             votes: votes.clone(),
             rejected: *rejected,
-            scan: Some(format!("specimens/{kind}-{area}.pdf")),
+            scan: scans.then(|| format!("specimens/{kind}-{area}.pdf")),
             status: "verified",
             captured: "2022-08-12T10:00:00+03:00".to_string(),
             device: String::new(),
@@ -357,13 +361,14 @@ pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
         planted.push(format!("over-registered on {}", forms[i].form));
     }
     let mut hash_mismatch = None;
-    if let Some(i) = pick(3) {
+    if let Some(i) = pick(3).filter(|_| scans) {
         hash_mismatch = Some(i);
         planted.push(format!("scan-hash-mismatch on {}", forms[i].form));
     }
     let mut reused = None;
     if let (Some(a), Some(b)) = (pick(4), pick(4).map(|x| x + 1))
         && b < forms.len()
+        && scans
     {
         reused = Some((a, b));
         planted.push(format!(
@@ -371,11 +376,11 @@ pub fn write(dir: &Path, stations: usize, seed: u64) -> Result<String> {
             forms[a].form, forms[b].form
         ));
     }
-    if let Some(i) = pick(5) {
+    if let Some(i) = pick(5).filter(|_| scans) {
         forms[i].scan = Some(format!("specimens/missing-{}.png", forms[i].form));
         planted.push(format!("scan-missing on {}", forms[i].form));
     }
-    if let Some(i) = pick(6) {
+    if let Some(i) = pick(6).filter(|_| scans) {
         forms[i].scan = None;
         forms[i].status = "provisional";
         planted.push(format!("no-scan on {}", forms[i].form));
