@@ -96,6 +96,14 @@ pub fn prepare(
 
 /// `kura build`: load → check → tally → render → publish.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    // Old sites moved aside by earlier builds are deleted meanwhile.
+    let cleaner = publish::clear_aside(&opts.output);
+    let result = build_site(opts);
+    let _ = cleaner.join();
+    result
+}
+
+fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     publish::check_destination(&opts.output)?;
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
@@ -187,26 +195,41 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         seq,
         published: &published,
     };
-    let site = site::Site::new(&el, &tally, &findings, &el.meta.languages[0], versions)
-        .map_err(Error::Other)?;
-    for asset in site.assets() {
-        out.write(&asset.path, &asset.bytes)?;
-    }
     let bar = opts
         .progress
         .clone()
         .unwrap_or_else(indicatif::ProgressBar::hidden);
-    let jobs = site.jobs();
-    bar.set_message("pages");
-    bar.set_position(0);
-    bar.set_length(jobs.len() as u64);
-    jobs.par_iter().try_for_each(|&job| -> Result<()> {
-        let (path, bytes) = site
-            .render(job)
-            .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
-        bar.inc(1);
-        out.write(&path, &bytes)
-    })?;
+    for (i, lang) in el.meta.languages.iter().enumerate() {
+        let site = site::Site::new(&el, &tally, &findings, lang, versions).map_err(Error::Other)?;
+        if i == 0 {
+            for asset in site.assets() {
+                out.write(&asset.path, &asset.bytes)?;
+            }
+        }
+        let jobs = site.jobs();
+        bar.set_message(format!("pages {lang}"));
+        bar.set_position(0);
+        bar.set_length(jobs.len() as u64);
+        jobs.par_iter().try_for_each(|&job| -> Result<()> {
+            let (path, bytes) = site
+                .render(job)
+                .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
+            bar.inc(1);
+            out.write(&path, &bytes)
+        })?;
+    }
+    for (path, bytes) in site::search::index(&el) {
+        out.write(&path, &bytes)?;
+    }
+    let pages: Vec<String> = out
+        .files()
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.ends_with(".html") && p != "404.html")
+        .collect();
+    for (path, bytes) in site::sitemap::files(&el.meta, &pages) {
+        out.write(&path, &bytes)?;
+    }
     timings.push(("render", t.elapsed()));
 
     let t = Instant::now();

@@ -92,16 +92,25 @@ pub fn attach(
         .iter()
         .map(|(p, forms)| (*p, el.forms[forms[0]].line))
         .collect();
+    let mut dirs: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
+    for (p, _) in &jobs {
+        if let Some(parent) = scans_dir.join(p).parent() {
+            dirs.entry(parent.to_path_buf())
+                .or_insert_with(|| parent.canonicalize().ok());
+        }
+    }
     let results: Vec<(String, Result<Option<Scan>, Problem>)> = jobs
         .par_iter()
         .map(|&(p, line)| {
-            let r = locate(&scans_dir, root.as_deref(), p)
+            let r = locate(&scans_dir, root.as_deref(), &dirs, p)
                 .map_err(|m| Problem::at(&forms_csv, line, m))
                 .and_then(|found| match found {
                     None => Ok(None),
-                    Some(source) => hash_scan(p, source, cache).map(Some).map_err(|e| {
-                        Problem::at(&forms_csv, line, format!("scan '{p}': cannot read: {e}"))
-                    }),
+                    Some((source, meta)) => {
+                        hash_scan(p, source, &meta, cache).map(Some).map_err(|e| {
+                            Problem::at(&forms_csv, line, format!("scan '{p}': cannot read: {e}"))
+                        })
+                    }
                 });
             (p.to_string(), r)
         })
@@ -122,30 +131,55 @@ pub fn attach(
 }
 
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
-fn locate(scans_dir: &Path, root: Option<&Path>, p: &str) -> Result<Option<PathBuf>, String> {
+/// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
+/// `dirs` holds the canonical form of every folder scans are in, computed
+/// once per folder: one `lstat` per scan is then enough, unless the scan is
+/// itself a symbolic link.
+fn locate(
+    scans_dir: &Path,
+    root: Option<&Path>,
+    dirs: &BTreeMap<PathBuf, Option<PathBuf>>,
+    p: &str,
+) -> Result<Option<(PathBuf, std::fs::Metadata)>, String> {
     let mut candidate = scans_dir.join(p);
-    if !candidate.exists()
+    let mut meta = std::fs::symlink_metadata(&candidate);
+    if meta.is_err()
         && let Some(stripped) = p.strip_prefix("scans/")
     {
         // Tolerate paths written relative to the input folder.
         candidate = scans_dir.join(stripped);
+        meta = std::fs::symlink_metadata(&candidate);
     }
-    let meta = match std::fs::symlink_metadata(&candidate) {
-        Ok(m) => m,
-        Err(_) => return Ok(None),
+    let Ok(mut meta) = meta else { return Ok(None) };
+    let real = if meta.file_type().is_symlink() {
+        match candidate.canonicalize() {
+            Ok(r) => {
+                meta = std::fs::metadata(&r).map_err(|e| format!("scan '{p}': {e}"))?;
+                r
+            }
+            // A dangling symlink: treat as missing.
+            Err(_) => return Ok(None),
+        }
+    } else {
+        let parent = candidate
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let canonical = match dirs.get(&parent) {
+            Some(c) => c.clone(),
+            None => parent.canonicalize().ok(),
+        };
+        match (canonical, candidate.file_name()) {
+            (Some(dir), Some(name)) => dir.join(name),
+            _ => return Ok(None),
+        }
     };
-    let real = match candidate.canonicalize() {
-        Ok(r) => r,
-        // A dangling symlink: treat as missing.
-        Err(_) => return Ok(None),
-    };
-    let inside = root.is_some_and(|r| real.starts_with(r));
-    if !inside {
+    if !root.is_some_and(|r| real.starts_with(r)) {
         return Err(format!(
             "scan '{p}' leads outside scans/ (through a symbolic link)"
         ));
     }
-    if !real.is_file() {
+    if !meta.is_file() {
         let what = if meta.is_dir() {
             "a folder"
         } else {
@@ -153,11 +187,15 @@ fn locate(scans_dir: &Path, root: Option<&Path>, p: &str) -> Result<Option<PathB
         };
         return Err(format!("scan '{p}' is {what}"));
     }
-    Ok(Some(real))
+    Ok(Some((real, meta)))
 }
 
-fn hash_scan(p: &str, source: PathBuf, cache: Option<&HashCache>) -> std::io::Result<Scan> {
-    let meta = std::fs::metadata(&source)?;
+fn hash_scan(
+    p: &str,
+    source: PathBuf,
+    meta: &std::fs::Metadata,
+    cache: Option<&HashCache>,
+) -> std::io::Result<Scan> {
     let size = meta.len();
     let mtime_ns = mtime_ns(&meta);
     let cached = cache

@@ -95,10 +95,62 @@ pub struct Strings {
     pub after: String,
     pub area: String,
     pub feed: String,
+    pub language: String,
+    pub search: String,
+    pub search_label: String,
+    pub search_hint: String,
+    pub search_none: String,
+    pub search_more: String,
+    pub stations_az: String,
+    pub az_intro: String,
+    pub manifest_about: String,
+    pub rule_sum_mismatch: String,
+    pub rule_over_registered: String,
+    pub rule_aggregate_mismatch: String,
+    pub rule_scan_hash_mismatch: String,
+    pub rule_scan_reused: String,
+    pub rule_scan_missing: String,
+    pub rule_full_turnout: String,
+    pub rule_high_turnout: String,
+    pub rule_high_rejected: String,
+    pub rule_aggregate_incomplete: String,
+    pub rule_missing_line: String,
+    pub rule_disputed: String,
+    pub rule_no_scan: String,
 }
 
 const EN: &str = include_str!("../../locales/en.toml");
 const SW: &str = include_str!("../../locales/sw.toml");
+
+impl Strings {
+    /// The rule of a check, in words, in this language.
+    pub fn rule(&self, check: &str) -> &str {
+        match check {
+            "sum-mismatch" => &self.rule_sum_mismatch,
+            "over-registered" => &self.rule_over_registered,
+            "aggregate-mismatch" => &self.rule_aggregate_mismatch,
+            "scan-hash-mismatch" => &self.rule_scan_hash_mismatch,
+            "scan-reused" => &self.rule_scan_reused,
+            "scan-missing" => &self.rule_scan_missing,
+            "full-turnout" => &self.rule_full_turnout,
+            "high-turnout" => &self.rule_high_turnout,
+            "high-rejected" => &self.rule_high_rejected,
+            "aggregate-incomplete" => &self.rule_aggregate_incomplete,
+            "missing-line" => &self.rule_missing_line,
+            "disputed" => &self.rule_disputed,
+            _ => &self.rule_no_scan,
+        }
+    }
+
+    /// A severity's name in this language.
+    pub fn severity(&self, s: crate::check::Severity) -> &str {
+        match s {
+            crate::check::Severity::Error => &self.severity_error,
+            crate::check::Severity::Warning => &self.severity_warning,
+            crate::check::Severity::Info => &self.severity_info,
+        }
+    }
+}
 
 /// The strings of `lang` (one of `load::LANGUAGES`; English otherwise).
 pub fn strings(lang: &str) -> Result<Strings, String> {
@@ -118,6 +170,14 @@ mod tests {
         for lang in crate::load::LANGUAGES {
             let s = strings(lang).unwrap();
             assert!(!s.home.is_empty());
+            for c in crate::check::CHECKS {
+                assert!(!s.rule(c.id).is_empty());
+            }
         }
+        // Every check has its own rule text.
+        let en = strings("en").unwrap();
+        let rules: std::collections::BTreeSet<&str> =
+            crate::check::CHECKS.iter().map(|c| en.rule(c.id)).collect();
+        assert_eq!(rules.len(), crate::check::CHECKS.len());
     }
 }

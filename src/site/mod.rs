@@ -5,6 +5,8 @@ pub mod chart;
 pub mod locale;
 pub mod markdown;
 mod pages;
+pub mod search;
+pub mod sitemap;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +19,8 @@ pub use locale::Strings;
 pub const STYLE: &str = include_str!("../../static/style.css");
 /// The favicon.
 pub const FAVICON: &str = include_str!("../../static/favicon.svg");
+/// The search script.
+pub const SEARCH: &str = include_str!("../../static/search.js");
 
 /// One page to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,6 +31,9 @@ pub enum Job {
     /// The changes page of version `seq` (an index into `Versions::history`).
     Changes(usize),
     ChangesIndex,
+    /// The A–Z list of stations under a top-level area.
+    Az(AreaIx),
+    AzIndex,
     Feed,
     DataIndex,
     NotFound,
@@ -72,9 +79,14 @@ pub struct Site<'a> {
     pub findings: &'a [Finding],
     pub t: Strings,
     pub lang: String,
+    /// Where this language's pages are: "" for the first language, "sw/" for others.
+    pub prefix: String,
+    /// Every language of the site: (code, its own name, prefix).
+    pub languages: Vec<(String, String, String)>,
     pub version: &'static str,
     pub css: String,
     pub favicon: String,
+    pub js: String,
     /// Findings per form, as indices into `findings`.
     pub by_form: BTreeMap<FormIx, Vec<usize>>,
     /// Finding counts per check (CHECKS order) for each area's subtree.
@@ -105,6 +117,20 @@ impl<'a> Site<'a> {
         versions: Versions<'a>,
     ) -> Result<Site<'a>, String> {
         let t = locale::strings(lang)?;
+        let mut languages = Vec::new();
+        for (i, code) in el.meta.languages.iter().enumerate() {
+            let prefix = if i == 0 {
+                String::new()
+            } else {
+                format!("{code}/")
+            };
+            languages.push((code.clone(), locale::strings(code)?.lang_name, prefix));
+        }
+        let prefix = languages
+            .iter()
+            .find(|(c, _, _)| c == lang)
+            .map(|(_, _, p)| p.clone())
+            .unwrap_or_default();
         let mut by_form: BTreeMap<FormIx, Vec<usize>> = BTreeMap::new();
         let mut subtree_counts = vec![Vec::new(); el.areas.len()];
         let mut subtree_listed: Vec<Vec<u32>> = vec![Vec::new(); el.areas.len()];
@@ -165,9 +191,12 @@ impl<'a> Site<'a> {
             findings,
             t,
             lang: lang.to_string(),
+            prefix,
+            languages,
             version: env!("CARGO_PKG_VERSION"),
             css: asset_name("assets/style", "css", STYLE.as_bytes()),
             favicon: asset_name("assets/favicon", "svg", FAVICON.as_bytes()),
+            js: asset_name("assets/search", "js", SEARCH.as_bytes()),
             by_form,
             subtree_counts,
             subtree_listed,
@@ -175,6 +204,38 @@ impl<'a> Site<'a> {
             versions,
             history_by_area,
         })
+    }
+
+    /// The path of a page of this language: its base path under the prefix.
+    pub fn page(&self, base: &str) -> String {
+        format!("{}{base}", self.prefix)
+    }
+
+    /// From the page at `path`, the way to this language's home.
+    pub fn home(&self, path: &str) -> String {
+        format!("{}{}", root_of(path), self.prefix)
+    }
+
+    /// The page at `path` in every language: (href, name, code, is this one).
+    pub fn switch(&self, path: &str) -> Vec<(String, String, String, bool)> {
+        let base = path.strip_prefix(&self.prefix).unwrap_or(path);
+        let root = root_of(path);
+        self.languages
+            .iter()
+            .map(|(code, name, prefix)| {
+                (
+                    format!("{root}{prefix}{base}"),
+                    name.clone(),
+                    code.clone(),
+                    *code == self.lang,
+                )
+            })
+            .collect()
+    }
+
+    /// The first language builds what exists once per site (feed, 404).
+    pub fn is_first_language(&self) -> bool {
+        self.prefix.is_empty()
     }
 
     /// The static assets every language shares.
@@ -187,6 +248,10 @@ impl<'a> Site<'a> {
             Asset {
                 path: self.favicon.clone(),
                 bytes: FAVICON.as_bytes().to_vec(),
+            },
+            Asset {
+                path: self.js.clone(),
+                bytes: SEARCH.as_bytes().to_vec(),
             },
         ]
     }
@@ -203,9 +268,19 @@ impl<'a> Site<'a> {
         jobs.extend((0..self.el.pages.len()).map(Job::Markdown));
         jobs.extend((0..self.versions.history.len()).map(Job::Changes));
         jobs.push(Job::ChangesIndex);
-        jobs.push(Job::Feed);
+        let root = &self.el.areas[self.el.root()];
+        jobs.extend(
+            root.children
+                .iter()
+                .filter(|&&c| !self.el.areas[c].is_station())
+                .map(|&c| Job::Az(c)),
+        );
+        jobs.push(Job::AzIndex);
         jobs.push(Job::DataIndex);
-        jobs.push(Job::NotFound);
+        if self.is_first_language() {
+            jobs.push(Job::Feed);
+            jobs.push(Job::NotFound);
+        }
         jobs
     }
 
@@ -218,6 +293,8 @@ impl<'a> Site<'a> {
             Job::Markdown(p) => pages::markdown(self, p),
             Job::Changes(v) => pages::changes(self, v),
             Job::ChangesIndex => pages::changes_index(self),
+            Job::Az(a) => pages::az(self, a),
+            Job::AzIndex => pages::az_index(self),
             Job::Feed => pages::feed(self),
             Job::DataIndex => pages::data_index(self),
             Job::NotFound => pages::not_found(self),

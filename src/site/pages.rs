@@ -15,6 +15,10 @@ pub struct Layout<'a> {
     pub description: String,
     pub version: &'a str,
     pub root: String,
+    /// The way to this language's home: `root` plus the language prefix.
+    pub home: String,
+    /// This page in every language of the site: (href, name, code, is this one).
+    pub languages: Vec<(String, String, String, bool)>,
     pub css: &'a str,
     pub favicon: &'a str,
     pub js: Option<String>,
@@ -51,9 +55,11 @@ fn layout<'a>(
         description,
         version: site.version,
         root: root_of(path),
+        home: site.home(path),
+        languages: site.switch(path),
         css: &site.css,
         favicon: &site.favicon,
-        js: None,
+        js: Some(site.js.clone()),
         t: &site.t,
         nav,
         crumbs,
@@ -218,7 +224,7 @@ fn child_row(site: &Site<'_>, from: &str, child: AreaIx, race: RaceIx) -> ChildR
     };
     ChildRow {
         name: el.areas[child].name.clone(),
-        href: format!("{}{}", root_of(from), area_path(el, child)),
+        href: format!("{}{}", site.home(from), area_path(el, child)),
         leader,
         margin,
         reporting: format!(
@@ -485,7 +491,7 @@ fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str
 
 pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = area_path(el, a);
+    let path = site.page(&area_path(el, a));
     let area = &el.areas[a];
     let tallies = site.tally.all(el, a);
     let races = tallies
@@ -496,7 +502,7 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
         area.children
             .iter()
             .map(|&c| Link {
-                href: format!("{}{}", root_of(&path), area_path(el, c)),
+                href: format!("{}{}", site.home(&path), area_path(el, c)),
                 text: el.areas[c].name.clone(),
             })
             .collect()
@@ -558,8 +564,9 @@ struct StationPage<'a> {
 pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
     let t = &site.t;
-    let path = area_path(el, a);
+    let path = site.page(&area_path(el, a));
     let root = root_of(&path);
+    let home = site.home(&path);
     let area = &el.areas[a];
     let mut races = Vec::new();
     for &race in site.tally.scope(a) {
@@ -610,12 +617,12 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
                 .unwrap_or(0);
             let link = |s: AreaIx| {
                 (
-                    format!("{root}{}", area_path(el, s)),
+                    format!("{home}{}", area_path(el, s)),
                     el.areas[s].name.clone(),
                 )
             };
             (
-                format!("{root}{}", area_path(el, p)),
+                format!("{home}{}", area_path(el, p)),
                 el.areas[p].name.clone(),
                 pos.checked_sub(1).map(|i| link(siblings[i])),
                 siblings.get(pos + 1).map(|&s| link(s)),
@@ -646,7 +653,7 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
         prev,
         next,
         races,
-        history: station_history(site, &area.code, &root),
+        history: station_history(site, &area.code, &root, &home),
     };
     Ok((path, page.render()?.into_bytes()))
 }
@@ -665,7 +672,8 @@ pub struct FindingItem {
 pub struct FindingGroup {
     pub id: &'static str,
     pub severity: &'static str,
-    pub rule: &'static str,
+    pub severity_text: String,
+    pub rule: String,
     pub count: String,
     pub items: Vec<FindingItem>,
     pub more: String,
@@ -682,8 +690,8 @@ struct FindingsPage<'a> {
 
 pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = findings_path(el, a);
-    let root = root_of(&path);
+    let path = site.page(&findings_path(el, a));
+    let home = site.home(&path);
     let counts = &site.subtree_counts[a];
     let mut groups = Vec::new();
     for (rank, check) in CHECKS.iter().enumerate() {
@@ -703,7 +711,7 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
                     format!("#form-{form}")
                 };
                 FindingItem {
-                    href: format!("{root}{}{anchor}", area_path(el, f.area)),
+                    href: format!("{home}{}{anchor}", area_path(el, f.area)),
                     place: el.areas[f.area].name.clone(),
                     race: el.races[f.race].name.clone(),
                     form,
@@ -714,7 +722,8 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
         groups.push(FindingGroup {
             id: check.id,
             severity: check.severity.as_str(),
-            rule: check.rule,
+            severity_text: site.t.severity(check.severity).to_string(),
+            rule: site.t.rule(check.id).to_string(),
             count: thousands(n as u64),
             more: if n > items.len() {
                 thousands((n - items.len()) as u64)
@@ -734,7 +743,7 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
     let page = FindingsPage {
         l: layout(site, &path, title.clone(), title, crumbs),
         name: &area.name,
-        area_href: format!("{root}{}", area_path(el, a)),
+        area_href: format!("{home}{}", area_path(el, a)),
         groups,
     };
     Ok((path, page.render()?.into_bytes()))
@@ -749,7 +758,7 @@ struct MarkdownPage<'a> {
 
 pub fn markdown(site: &Site<'_>, p: usize) -> Result<(String, Vec<u8>), askama::Error> {
     let page = &site.el.pages[p];
-    let path = format!("pages/{}.html", page.slug);
+    let path = site.page(&format!("pages/{}.html", page.slug));
     let out = MarkdownPage {
         l: layout(
             site,
@@ -770,7 +779,7 @@ struct DataPage<'a> {
 }
 
 pub fn data_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
-    let path = "data/index.html".to_string();
+    let path = site.page("data/index.html");
     let title = site.t.about_data.clone();
     let page = DataPage {
         l: layout(site, &path, title.clone(), title, Vec::new()),
@@ -829,11 +838,11 @@ struct ChangesPage<'a> {
     sections: Vec<ChangeSection>,
 }
 
-fn area_link(site: &Site<'_>, root: &str, code: &str, form: Option<&str>) -> String {
+fn area_link(site: &Site<'_>, home: &str, code: &str, form: Option<&str>) -> String {
     match site.el.area_by_code.get(code) {
         Some(&a) => {
             let anchor = form.map(|f| format!("#form-{f}")).unwrap_or_default();
-            format!("{root}{}{anchor}", area_path(site.el, a))
+            format!("{home}{}{anchor}", area_path(site.el, a))
         }
         None => String::new(),
     }
@@ -884,11 +893,12 @@ fn section<T>(
 pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::Error> {
     let doc = &site.versions.history[v];
     let t = &site.t;
-    let path = format!("changes/{}.html", doc.seq);
+    let path = site.page(&format!("changes/{}.html", doc.seq));
     let root = root_of(&path);
+    let home = site.home(&path);
     let c = &doc.changes;
     let form_line = |f: &crate::diff::FormRef| ChangeLine {
-        href: area_link(site, &root, &f.area, Some(&f.form)),
+        href: area_link(site, &home, &f.area, Some(&f.form)),
         text: format!("{} ({}, {})", f.form, f.area, f.race),
         fields: Vec::new(),
     };
@@ -897,13 +907,13 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
         section("removed", &t.forms_removed, &c.forms.removed, form_line),
         section("changed", &t.forms_changed, &c.forms.changed, |f| {
             ChangeLine {
-                href: area_link(site, &root, &f.area, Some(&f.form)),
+                href: area_link(site, &home, &f.area, Some(&f.form)),
                 text: format!("{} ({}, {})", f.form, f.area, f.race),
                 fields: f.changes.iter().map(|x| field_view(&root, x)).collect(),
             }
         }),
         section("totals", &t.totals_changed, &c.totals, |x| ChangeLine {
-            href: area_link(site, &root, &x.area, None),
+            href: area_link(site, &home, &x.area, None),
             text: format!("{} · {} · {}", x.area, x.race, x.candidate),
             fields: vec![FieldView {
                 field: t.votes.clone(),
@@ -917,13 +927,13 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
             "appeared",
             &t.findings_appeared,
             &c.findings.appeared,
-            |f| finding_line(site, &root, f),
+            |f| finding_line(site, &home, f),
         ),
         section(
             "resolved",
             &t.findings_resolved,
             &c.findings.resolved,
-            |f| finding_line(site, &root, f),
+            |f| finding_line(site, &home, f),
         ),
     ]
     .into_iter()
@@ -945,10 +955,10 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
     Ok((path, page.render()?.into_bytes()))
 }
 
-fn finding_line(site: &Site<'_>, root: &str, f: &crate::opendata::read::FindingRow) -> ChangeLine {
+fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingRow) -> ChangeLine {
     let form = (!f.form.is_empty()).then_some(f.form.as_str());
     ChangeLine {
-        href: area_link(site, root, &f.area, form),
+        href: area_link(site, home, &f.area, form),
         text: format!(
             "{} {} · {} · {} {}: {}",
             f.severity, f.check, f.area, f.race, f.form, f.detail
@@ -965,7 +975,7 @@ pub struct VersionLine {
 }
 
 /// Every version, newest first, with a link to its changes page when it has one.
-fn version_lines(site: &Site<'_>, root: &str) -> Vec<VersionLine> {
+fn version_lines(site: &Site<'_>, home: &str) -> Vec<VersionLine> {
     let v = &site.versions;
     let t = &site.t;
     let mut out: Vec<VersionLine> = v
@@ -980,7 +990,7 @@ fn version_lines(site: &Site<'_>, root: &str) -> Vec<VersionLine> {
                 Some(d) => {
                     let c = &d.changes;
                     (
-                        format!("{root}changes/{seq}.html"),
+                        format!("{home}changes/{seq}.html"),
                         format!(
                             "{}: {}, {}: {}, {}: {}, {}: {}",
                             t.forms_added,
@@ -994,7 +1004,7 @@ fn version_lines(site: &Site<'_>, root: &str) -> Vec<VersionLine> {
                         ),
                     )
                 }
-                None => (format!("{root}index.html"), t.first_version.clone()),
+                None => (format!("{home}index.html"), t.first_version.clone()),
             };
             VersionLine {
                 seq,
@@ -1016,10 +1026,10 @@ struct ChangesIndexPage<'a> {
 }
 
 pub fn changes_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
-    let path = "changes/index.html".to_string();
+    let path = site.page("changes/index.html");
     let title = site.t.versions.clone();
     let page = ChangesIndexPage {
-        versions: version_lines(site, &root_of(&path)),
+        versions: version_lines(site, &site.home(&path)),
         l: layout(site, &path, title.clone(), title, Vec::new()),
     };
     Ok((path, page.render()?.into_bytes()))
@@ -1068,7 +1078,7 @@ pub struct HistoryLine {
 }
 
 /// A station's history: every version in which one of its forms changed.
-fn station_history(site: &Site<'_>, code: &str, root: &str) -> Vec<HistoryLine> {
+fn station_history(site: &Site<'_>, code: &str, root: &str, home: &str) -> Vec<HistoryLine> {
     let Some(items) = site.history_by_area.get(code) else {
         return Vec::new();
     };
@@ -1093,7 +1103,7 @@ fn station_history(site: &Site<'_>, code: &str, root: &str) -> Vec<HistoryLine> 
             HistoryLine {
                 seq: doc.seq,
                 published: doc.published.clone(),
-                href: format!("{root}changes/{}.html", doc.seq),
+                href: format!("{home}changes/{}.html", doc.seq),
                 form: item.form.clone(),
                 fields,
             }
@@ -1101,4 +1111,113 @@ fn station_history(site: &Site<'_>, code: &str, root: &str) -> Vec<HistoryLine> 
         .collect();
     out.sort_by(|a, b| b.seq.cmp(&a.seq).then(a.form.cmp(&b.form)));
     out
+}
+
+pub struct LetterGroup {
+    pub id: String,
+    pub letter: String,
+    pub items: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "az.html")]
+struct AzPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    groups: Vec<LetterGroup>,
+}
+
+/// Where the A–Z list of a top-level area is.
+pub fn az_path(el: &crate::model::Election, a: AreaIx) -> String {
+    format!("az/{}.html", el.areas[a].code)
+}
+
+/// Every polling station under a top-level area, A to Z: the way to a
+/// station without JavaScript.
+pub fn az(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let path = site.page(&az_path(el, a));
+    let home = site.home(&path);
+    let mut stations: Vec<(String, AreaIx)> = el
+        .stations_under(a)
+        .into_iter()
+        .map(|s| {
+            (
+                super::search::normalize(&el.areas[s].name)
+                    .trim()
+                    .to_string(),
+                s,
+            )
+        })
+        .collect();
+    stations.sort();
+    let mut groups: Vec<LetterGroup> = Vec::new();
+    for (key, s) in stations {
+        let first = key.chars().next().filter(|c| c.is_ascii_alphabetic());
+        let (id, letter) = match first {
+            Some(c) => (format!("letter-{c}"), c.to_ascii_uppercase().to_string()),
+            None => ("letter-other".to_string(), "#".to_string()),
+        };
+        if groups.last().is_none_or(|g| g.id != id) {
+            groups.push(LetterGroup {
+                id,
+                letter,
+                items: Vec::new(),
+            });
+        }
+        let context: Vec<&str> = el
+            .ancestors(s)
+            .skip(1)
+            .take_while(|&p| p != a)
+            .map(|p| el.areas[p].name.as_str())
+            .collect();
+        if let Some(g) = groups.last_mut() {
+            g.items.push((
+                format!("{home}{}", area_path(el, s)),
+                el.areas[s].name.clone(),
+                context.join(", "),
+            ));
+        }
+    }
+    // Stations whose names start with a digit or sign come first in "#".
+    groups.sort_by_key(|g| g.id != "letter-other");
+    let area = &el.areas[a];
+    let title = format!("{}: {}", site.t.stations_az, area.name);
+    let page = AzPage {
+        l: layout(site, &path, title.clone(), title, Vec::new()),
+        name: &area.name,
+        groups,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+#[derive(Template)]
+#[template(path = "az_index.html")]
+struct AzIndexPage<'a> {
+    l: Layout<'a>,
+    areas: Vec<(String, String)>,
+}
+
+pub fn az_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let path = site.page("az/index.html");
+    let home = site.home(&path);
+    let areas = el.areas[el.root()]
+        .children
+        .iter()
+        .map(|&c| {
+            let target = if el.areas[c].is_station() {
+                area_path(el, c)
+            } else {
+                az_path(el, c)
+            };
+            (format!("{home}{target}"), el.areas[c].name.clone())
+        })
+        .collect();
+    let title = site.t.stations_az.clone();
+    let page = AzIndexPage {
+        l: layout(site, &path, title.clone(), title, Vec::new()),
+        areas,
+    };
+    Ok((path, page.render()?.into_bytes()))
 }

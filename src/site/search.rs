@@ -1,0 +1,142 @@
+//! The static search index: polling stations by the words of their names
+//! and by their codes, split into small pieces (`search/w-<first three
+//! letters>.js`, `search/c-<first five characters of a code>.js`) so that a
+//! phone loads only the piece a query needs, never every station at once.
+//! Pieces are scripts, not JSON, so that they load from `file://` too.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::Election;
+
+/// Letters of a word that name its piece.
+pub const WORD_KEY: usize = 3;
+/// Characters of a code that name its piece.
+pub const CODE_KEY: usize = 5;
+
+/// Lower case, accents folded, anything but letters and digits a space.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let folded = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+            'ç' | 'č' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ō' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
+            'ý' | 'ÿ' => 'y',
+            c if c.is_alphanumeric() => c,
+            _ => ' ',
+        };
+        out.push(folded);
+    }
+    out
+}
+
+fn word_key(word: &str) -> String {
+    word.chars().take(WORD_KEY).collect()
+}
+
+fn code_key(code: &str) -> String {
+    code.to_ascii_lowercase().chars().take(CODE_KEY).collect()
+}
+
+/// The files of the index: (site-relative path, bytes).
+pub fn index(el: &Election) -> Vec<(String, Vec<u8>)> {
+    let stations: Vec<usize> = (0..el.areas.len())
+        .filter(|&a| el.areas[a].is_station())
+        .collect();
+    // Words in very many names ("primary", "school", "stream") would make
+    // pieces as big as the whole index; they are not keys, only filters.
+    let mut frequency: BTreeMap<String, usize> = BTreeMap::new();
+    let words: Vec<BTreeSet<String>> = stations
+        .iter()
+        .map(|&a| {
+            let set: BTreeSet<String> = normalize(&el.areas[a].name)
+                .split_whitespace()
+                .filter(|w| w.chars().count() >= 2)
+                .map(str::to_string)
+                .collect();
+            for w in &set {
+                *frequency.entry(w.clone()).or_default() += 1;
+            }
+            set
+        })
+        .collect();
+    let limit = (stations.len() / 50).max(1000);
+    let stop: BTreeSet<&str> = frequency
+        .iter()
+        .filter(|(_, n)| **n > limit)
+        .map(|(w, _)| w.as_str())
+        .collect();
+    let mut pieces: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, set) in words.iter().enumerate() {
+        let keys: BTreeSet<String> = set
+            .iter()
+            .filter(|w| !stop.contains(w.as_str()))
+            .map(|w| format!("w-{}", word_key(w)))
+            .chain(std::iter::once(format!(
+                "c-{}",
+                code_key(&el.areas[stations[i]].code)
+            )))
+            .collect();
+        for k in keys {
+            pieces.entry(k).or_default().push(i);
+        }
+    }
+    let entry = |i: usize| {
+        let a = stations[i];
+        let area = &el.areas[a];
+        let context: Vec<&str> = el
+            .ancestors(a)
+            .skip(1)
+            .take(2)
+            .filter(|&p| el.areas[p].parent.is_some())
+            .map(|p| el.areas[p].name.as_str())
+            .collect();
+        serde_json::json!([
+            area.name,
+            super::area_path(el, a),
+            context.join(", "),
+            area.code
+        ])
+    };
+    let mut out: Vec<(String, Vec<u8>)> = pieces
+        .into_iter()
+        .map(|(key, members)| {
+            let list: Vec<serde_json::Value> = members.into_iter().map(entry).collect();
+            let body = format!(
+                "kuraSearch({},{});\n",
+                serde_json::Value::String(key.clone()),
+                serde_json::Value::Array(list)
+            );
+            (format!("search/{key}.js"), body.into_bytes())
+        })
+        .collect();
+    let meta = serde_json::json!({
+        "wordKey": WORD_KEY,
+        "codeKey": CODE_KEY,
+        "stop": stop.iter().collect::<Vec<_>>(),
+    });
+    out.push((
+        "search/meta.js".to_string(),
+        format!("kuraSearchMeta({meta});\n").into_bytes(),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_folded() {
+        assert_eq!(
+            normalize("St. Mary's CAFÉ (stream 2)"),
+            "st  mary s cafe  stream 2 "
+        );
+        assert_eq!(word_key("kinyago"), "kin");
+        assert_eq!(code_key("001001000100105"), "00100");
+    }
+}
