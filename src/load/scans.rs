@@ -197,7 +197,7 @@ fn hash_scan(
     cache: Option<&HashCache>,
 ) -> std::io::Result<Scan> {
     let size = meta.len();
-    let mtime_ns = mtime_ns(&meta);
+    let mtime_ns = mtime_ns(meta);
     let cached = cache
         .and_then(|c| c.get(&source))
         .filter(|c| c.size == size && c.mtime_ns == mtime_ns)
