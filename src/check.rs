@@ -107,7 +107,7 @@ pub const CHECKS: &[Check] = &[
         rule: "a form has no results line for a candidate of its race (counted as 0)",
     },
     Check {
-        id: "disputed",
+        id: "status-disputed",
         severity: Severity::Info,
         rule: "a form's status is disputed",
     },
@@ -265,7 +265,11 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             );
         }
         if form.status == Status::Disputed {
-            push("disputed", i, "the form's status is disputed".to_string());
+            push(
+                "status-disputed",
+                i,
+                "the form's status is disputed".to_string(),
+            );
         }
         match (&form.scan, form.scan_path.is_empty()) {
             (_, true) => push("no-scan", i, "no scan yet".to_string()),

@@ -12,6 +12,7 @@ pub mod model;
 pub mod opendata;
 pub mod publish;
 pub mod sample;
+pub mod serve;
 pub mod site;
 pub mod tally;
 pub mod verify;

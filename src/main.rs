@@ -62,6 +62,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve a built site on 127.0.0.1 for previewing (not for production).
+    Serve {
+        #[arg(default_value = "site")]
+        site: PathBuf,
+        /// The port; 0 picks a free one.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
     /// Write a minisign-compatible key pair: PREFIX.pub and PREFIX.key.
     Keygen {
         #[arg(short, long, value_name = "PREFIX")]
@@ -187,6 +195,16 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 let _ = out.write_all(kura::diff::to_text(&changes).as_bytes());
             }
             Ok(ExitCode::from(if changes.is_empty() { 0 } else { 1 }))
+        }
+        Command::Serve { site, port } => {
+            kura::serve::ready(&site)?;
+            let (listener, url) = kura::serve::bind(port)?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "serving {} at {url} (Ctrl-C to stop)", site.display());
+            let _ = out.flush();
+            drop(out);
+            kura::serve::serve(&site, listener)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { output } => {
             let (public, secret, id) = kura::publish::sign::write_keypair(&output)?;

@@ -387,7 +387,7 @@ pub fn write(dir: &Path, stations: usize, seed: u64, scans: bool) -> Result<Stri
     }
     if let Some(i) = pick(7) {
         forms[i].status = "disputed";
-        planted.push(format!("disputed on {}", forms[i].form));
+        planted.push(format!("status-disputed on {}", forms[i].form));
     }
     if let Some(i) = forms.iter().position(|f| f.form.starts_with("34B-")) {
         forms[i].votes[1] += 25;

@@ -137,7 +137,7 @@ impl Strings {
             "high-rejected" => &self.rule_high_rejected,
             "aggregate-incomplete" => &self.rule_aggregate_incomplete,
             "missing-line" => &self.rule_missing_line,
-            "disputed" => &self.rule_disputed,
+            "status-disputed" => &self.rule_disputed,
             _ => &self.rule_no_scan,
         }
     }

@@ -194,7 +194,7 @@ impl<'a> Site<'a> {
             prefix,
             languages,
             version: env!("CARGO_PKG_VERSION"),
-            css: asset_name("assets/style", "css", STYLE.as_bytes()),
+            css: asset_name("assets/style", "css", minify_css(STYLE).as_bytes()),
             favicon: asset_name("assets/favicon", "svg", FAVICON.as_bytes()),
             js: asset_name("assets/search", "js", SEARCH.as_bytes()),
             by_form,
@@ -243,7 +243,7 @@ impl<'a> Site<'a> {
         vec![
             Asset {
                 path: self.css.clone(),
-                bytes: STYLE.as_bytes().to_vec(),
+                bytes: minify_css(STYLE).into_bytes(),
             },
             Asset {
                 path: self.favicon.clone(),
@@ -322,6 +322,38 @@ pub fn asset_name(prefix: &str, ext: &str, bytes: &[u8]) -> String {
     use sha2::Digest;
     let hash = crate::hex(&sha2::Sha256::digest(bytes));
     format!("{prefix}.{}.{ext}", &hash[..10])
+}
+
+/// The style sheet without comments and runs of white space (the source in
+/// `static/` stays readable).
+pub fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    out.push_str(rest);
+    let mut min = String::with_capacity(out.len());
+    let mut space = false;
+    for c in out.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space
+            && !min.is_empty()
+            && !"{};,>".contains(c)
+            && !min.ends_with(['{', '}', ';', ',', '>'])
+        {
+            min.push(' ');
+        }
+        space = false;
+        min.push(c);
+    }
+    min
 }
 
 /// `../` once per folder in `path`: the way back to the site root.

@@ -569,6 +569,7 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
     let home = site.home(&path);
     let area = &el.areas[a];
     let mut races = Vec::new();
+    let mut charted = false;
     for &race in site.tally.scope(a) {
         let r = &el.races[race];
         let form = match el.form_by_area_race.get(&(a, race)) {
@@ -579,7 +580,14 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
                 let valid = form.valid().unwrap_or(0);
                 let cast = valid.saturating_add(form.rejected.unwrap_or(0));
                 let rows = candidate_rows(site, race, &votes, valid);
-                let chart = race_chart(site, a, race, &rows, &votes);
+                // One chart per station page, for its first form: the rest
+                // are tables, which keeps a six-race page light on a phone.
+                let chart = if charted {
+                    String::new()
+                } else {
+                    charted = true;
+                    race_chart(site, a, race, &rows, &votes)
+                };
                 Some(FormView {
                     id: form.id.clone(),
                     status: form.status.as_str(),
@@ -796,9 +804,10 @@ struct NotFoundPage<'a> {
 pub fn not_found(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
     let path = "404.html".to_string();
     let title = site.t.not_found.clone();
-    let page = NotFoundPage {
-        l: layout(site, &path, title.clone(), title, Vec::new()),
-    };
+    let mut l = layout(site, &path, title.clone(), title, Vec::new());
+    // The 404 page exists once, in the first language.
+    l.languages.clear();
+    let page = NotFoundPage { l };
     Ok((path, page.render()?.into_bytes()))
 }
 
@@ -961,7 +970,13 @@ fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingR
         href: area_link(site, home, &f.area, form),
         text: format!(
             "{} {} · {} · {} {}: {}",
-            f.severity, f.check, f.area, f.race, f.form, f.detail
+            crate::check::Severity::parse(&f.severity)
+                .map_or(f.severity.as_str(), |s| site.t.severity(s)),
+            f.check,
+            f.area,
+            f.race,
+            f.form,
+            f.detail
         ),
         fields: Vec::new(),
     }

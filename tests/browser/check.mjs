@@ -1,0 +1,234 @@
+// kura's site as a person meets it, in Debian's Chromium driven by
+// playwright-core: accessibility (axe-core), valid HTML (the Nu checker),
+// no broken link or anchor, page weights from what the browser transferred,
+// search with JavaScript on, file:// use, the Kiswahili site, screenshots.
+//
+//   node check.mjs SITE KURA_BINARY SCREENSHOT_DIR
+//
+// SITE must be built with languages ["en", "sw"] and --previous (so that it
+// has a changes page). Exits non-zero on any failure.
+import { chromium } from "playwright-core";
+import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import url from "node:url";
+
+const require = createRequire(import.meta.url);
+const [site, kura, shots] = process.argv.slice(2);
+if (!site || !kura || !shots) {
+  console.error("usage: node check.mjs SITE KURA SCREENSHOT_DIR");
+  process.exit(2);
+}
+fs.mkdirSync(shots, { recursive: true });
+const failures = [];
+const fail = (msg) => { failures.push(msg); console.log("FAIL " + msg); };
+const ok = (msg) => console.log("ok   " + msg);
+
+// ---- what to look at, from the site's own open data ----
+function csv(file) {
+  const text = fs.readFileSync(path.join(site, "data", file), "utf8").trimEnd().split("\n");
+  const parse = (line) => {
+    const out = []; let cur = ""; let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (q) { if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') q = false; else cur += c; }
+      else if (c === '"') q = true; else if (c === ",") { out.push(cur); cur = ""; } else cur += c;
+    }
+    out.push(cur); return out;
+  };
+  const head = parse(text[0]);
+  return text.slice(1).map((l) => Object.fromEntries(parse(l).map((v, i) => [head[i], v])));
+}
+const areas = csv("areas.csv");
+const forms = csv("forms.csv");
+const parents = new Set(areas.map((a) => a.parent));
+const root = areas.find((a) => a.parent === "");
+const county = areas.find((a) => a.parent === root.code && parents.has(a.code));
+const station = areas.find((a) => !parents.has(a.code) && forms.some((f) => f.area === a.code && f.scan.endsWith(".png")));
+const ward = areas.find((a) => a.code === station.parent);
+const pages = {
+  root: "index.html",
+  county: county.url,
+  ward: ward.url,
+  station: station.url,
+  findings: `findings/${root.code}.html`,
+  changes: "changes/2.html",
+  markdown: fs.readdirSync(path.join(site, "pages")).map((p) => "pages/" + p)[0],
+  "sw root": "sw/index.html",
+  "sw station": "sw/" + station.url,
+  "sw findings": `sw/findings/${root.code}.html`,
+};
+
+// ---- a local server: kura serve ----
+const server = spawn(kura, ["serve", site, "--port", "0"], { stdio: ["ignore", "pipe", "ignore"] });
+process.on("exit", () => server.kill());
+const base = await new Promise((resolve, reject) => {
+  server.stdout.on("data", (d) => { const m = /at (http:\/\/[^ ]+)/.exec(String(d)); if (m) resolve(m[1]); });
+  server.on("exit", (c) => reject(new Error("kura serve exited " + c)));
+});
+ok(`kura serve at ${base}`);
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+
+try {
+  // ---- accessibility: axe-core on each kind of page ----
+  const axePath = require.resolve("axe-core/axe.min.js");
+  for (const [name, p] of Object.entries(pages)) {
+    const ctx = await browser.newContext({ bypassCSP: true });
+    const page = await ctx.newPage();
+    await page.goto(base + p);
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(async () => await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+    }));
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    for (const v of result.violations) {
+      console.log(`     axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length}) e.g. ${v.nodes[0].target}`);
+    }
+    if (bad.length) fail(`axe: ${bad.length} serious or critical violation(s) on ${name} (${p})`);
+    else ok(`axe: no serious or critical violations on ${name} (${p})`);
+    await ctx.close();
+  }
+
+  // ---- page weight, as transferred ----
+  for (const [name, p, budget] of [["station", pages.station, 30 * 1024], ["root", pages.root, 60 * 1024]]) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const responses = [];
+    // Only what comes from the site (not the PDF viewer's own files), scans excepted.
+    page.on("response", (r) => { if (r.url().startsWith(base) && !r.url().includes("/scans/")) responses.push(r); });
+    await page.goto(base + p, { waitUntil: "networkidle" });
+    let bytes = 0;
+    const seen = [];
+    for (const r of responses) {
+      const body = await r.body().catch(() => Buffer.alloc(0));
+      const headers = Object.entries(await r.allHeaders().catch(() => ({}))).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+      bytes += body.length + headers.length + 20;
+      seen.push(r.url());
+    }
+    if (bytes > budget) fail(`weight: ${name} page transferred ${bytes} B > ${budget} B (${seen.length} responses)`);
+    else ok(`weight: ${name} page ${bytes} B ≤ ${budget} B without scans (${seen.length} responses)`);
+    await ctx.close();
+  }
+
+  // ---- search, with JavaScript, over HTTP and from file:// ----
+  const word = station.name.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 4)[0] || station.code;
+  const fragment = word.slice(0, Math.max(3, word.length - 1));
+  for (const [how, start] of [["http", base + "index.html"], ["file", url.pathToFileURL(path.resolve(site, "index.html")).href]]) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(start);
+    await page.fill("#q", fragment);
+    try {
+      await page.waitForSelector(`#q-results a:has-text("${station.name.replace(/"/g, '\\"')}")`, { timeout: 10000 });
+      await page.click(`#q-results a:has-text("${station.name.replace(/"/g, '\\"')}")`);
+      await page.waitForLoadState();
+      if (!page.url().endsWith(station.url)) fail(`search (${how}): the result led to ${page.url()}`);
+      else ok(`search (${how}): "${fragment}" found ${station.name} and led to its page`);
+    } catch (e) {
+      fail(`search (${how}): "${fragment}" did not find ${station.name}: ${e.message.split("\n")[0]}`);
+    }
+    const css = await page.evaluate(() => getComputedStyle(document.querySelector("header.site")).borderBottomStyle);
+    if (css !== "solid") fail(`file/http (${how}): the style sheet did not apply`);
+    if (errors.length) fail(`console errors (${how}): ${errors.join(" | ")}`);
+    else ok(`no console errors (${how}), style sheet applied`);
+    await ctx.close();
+  }
+
+  // ---- screenshots at phone and desktop width ----
+  for (const width of [390, 1280]) {
+    const ctx = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await ctx.newPage();
+    for (const [name, p] of [["root", pages.root], ["station", pages.station], ["ward", pages.ward], ["sw-station", pages["sw station"]]]) {
+      await page.goto(base + p);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) fail(`layout: ${name} is ${overflow}px wider than a ${width}px screen`);
+      await page.screenshot({ path: path.join(shots, `${name}-${width}.png`), fullPage: true });
+    }
+    await ctx.close();
+  }
+  ok(`screenshots in ${shots}`);
+
+  // ---- the Kiswahili site has no English interface string ----
+  const toml = (f) => Object.fromEntries(fs.readFileSync(new URL(`../../locales/${f}`, import.meta.url), "utf8")
+    .split("\n").filter((l) => /^[a-z_0-9]+ = "/.test(l)).map((l) => [l.split(" = ")[0], JSON.parse(l.slice(l.indexOf("=") + 2))]));
+  const en = toml("en.toml"), sw = toml("sw.toml");
+  // Strings of two words or more: a single word ("disputed") also occurs in
+  // check ids and names, which are identifiers, not interface text.
+  const english = Object.entries(en).filter(([k, v]) => v !== sw[k] && v.includes(" ") && k !== "lang_name").map(([, v]) => v);
+  const swPages = [];
+  (function walk(dir) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      // Markdown pages are the publisher's own text, in whatever language they wrote.
+      if (e.isDirectory()) { if (e.name !== "pages") walk(p); } else if (p.endsWith(".html")) swPages.push(p);
+    }
+  })(path.join(site, "sw"));
+  // Names from the input are never translated: take them out first.
+  const input = new Set();
+  for (const a of areas) { input.add(a.name); input.add(a.level); }
+  for (const c of csv("candidates.csv")) { input.add(c.name); input.add(c.party); }
+  for (const r of csv("races.csv")) input.add(r.name);
+  const names = [...input].filter((x) => x).sort((a, b) => b.length - a.length);
+  const decode = (t) => t.replace(/&#39;/g, "'").replace(/&#38;/g, "&").replace(/&#34;/g, '"').replace(/&#60;/g, "<").replace(/&#62;/g, ">");
+  let leaks = 0;
+  for (const p of swPages) {
+    let text = decode(fs.readFileSync(p, "utf8").replace(/<[^>]+>/g, " "));
+    for (const n of names) text = text.split(n).join(" ");
+    for (const s of english) {
+      if (text.includes(s)) { if (leaks++ < 10) fail(`Kiswahili: "${s}" in ${path.relative(site, p)}`); }
+    }
+  }
+  if (leaks === 0) ok(`Kiswahili: no English interface string on ${swPages.length} pages`);
+
+  // ---- every link and anchor of every page resolves ----
+  const all = [];
+  (function walk(dir) {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p); else if (p.endsWith(".html")) all.push(p);
+    }
+  })(site);
+  const ids = new Map();
+  const idsOf = (file) => {
+    if (!ids.has(file)) ids.set(file, new Set([...fs.readFileSync(file, "utf8").matchAll(/ id="([^"]+)"/g)].map((m) => m[1])));
+    return ids.get(file);
+  };
+  let links = 0, broken = 0;
+  for (const file of all) {
+    const html = fs.readFileSync(file, "utf8");
+    for (const m of html.matchAll(/ (?:href|src|data)="([^"]*)"/g)) {
+      const target = m[1].replace(/&amp;/g, "&");
+      if (/^(https?:|mailto:)/.test(target)) continue;
+      links++;
+      const [rel, anchor] = target.split("#");
+      const dest = rel === "" ? file : path.resolve(path.dirname(file), decodeURIComponent(rel));
+      if (!fs.existsSync(dest)) { if (broken++ < 10) fail(`link: ${path.relative(site, file)} → ${target}`); continue; }
+      if (anchor && dest.endsWith(".html") && !idsOf(dest).has(anchor)) { if (broken++ < 10) fail(`anchor: ${path.relative(site, file)} → ${target}`); }
+    }
+  }
+  if (broken === 0) ok(`links: ${links} links and anchors on ${all.length} pages, none broken`);
+} finally {
+  await browser.close();
+  server.kill();
+}
+
+// ---- the Nu HTML checker on every page ----
+const vnu = require("vnu-jar");
+const check = spawnSync("java", ["-jar", vnu, "--errors-only", "--skip-non-html", "--format", "gnu", site], { encoding: "utf8" });
+if (check.status !== 0) {
+  const lines = (check.stderr + check.stdout).trim().split("\n");
+  lines.slice(0, 20).forEach((l) => console.log("     " + l));
+  fail(`Nu HTML checker: ${lines.length} error(s)`);
+} else ok("Nu HTML checker: no errors on any page");
+
+console.log(failures.length ? `${failures.length} failed` : "all browser checks passed");
+process.exit(failures.length ? 1 : 0);
