@@ -123,6 +123,79 @@ pub fn check(id: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.id == id)
 }
 
+/// One phrase of a finding's detail: a template key and its values. The
+/// detail is its parts joined by "; ", so that each language can word it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub key: &'static str,
+    pub args: Vec<String>,
+}
+
+fn part(key: &'static str, args: Vec<String>) -> Part {
+    Part { key, args }
+}
+
+/// The English wording of every part, the language of `findings.csv`.
+/// `locales/en.toml` has the same texts as `detail_<key>` (a test checks).
+pub const DETAILS: &[(&str, &str)] = &[
+    (
+        "sum_mismatch",
+        "candidate votes add up to {0}, the form says total_valid {1} ({2})",
+    ),
+    (
+        "over_registered",
+        "valid {0} + rejected {1} = {2} ballots, {3} registered voters ({4} over)",
+    ),
+    ("full_turnout", "{0} ballots for {1} registered voters"),
+    ("high_turnout", "turnout {0} ({1} ballots, {2} registered)"),
+    ("high_rejected", "{0} rejected of {1} ballots ({2})"),
+    ("missing_line", "no line for {0}"),
+    ("status_disputed", "the form's status is disputed"),
+    ("no_scan", "no scan yet"),
+    ("scan_missing", "scans/{0} does not exist"),
+    ("scan_hash_mismatch", "declared {0}, file has {1}"),
+    ("scan_reused", "scan {0} also backs form(s) {1}"),
+    (
+        "aggregate_candidate",
+        "{0} ({1}): declared {2}, station forms {3} ({4})",
+    ),
+    (
+        "aggregate_rejected",
+        "rejected: declared {0}, station forms {1} ({2})",
+    ),
+    (
+        "aggregate_missing",
+        "{0} of {1} station forms under it are missing",
+    ),
+    (
+        "aggregate_incomplete",
+        "{0} of {1} station forms under it are not in",
+    ),
+];
+
+/// Words `parts` with `template` (key → text with `{0}`, `{1}`, …).
+pub fn word<'a>(parts: &[Part], template: impl Fn(&str) -> &'a str) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            let mut text = template(p.key).to_string();
+            for (i, a) in p.args.iter().enumerate().rev() {
+                text = text.replace(&format!("{{{i}}}"), a);
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The English template of a part.
+pub fn english(key: &str) -> &'static str {
+    DETAILS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, t)| t)
+}
+
 /// One finding, pointing at its form (when it concerns one) and area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -131,7 +204,10 @@ pub struct Finding {
     pub area: AreaIx,
     pub race: RaceIx,
     pub form: Option<FormIx>,
+    /// In English, as published in findings.csv.
     pub detail: String,
+    /// The same, to be worded in another language.
+    pub parts: Vec<Part>,
 }
 
 /// Formats a count with thousands separators, for details and pages.
@@ -163,7 +239,7 @@ fn percent(x: f64) -> String {
 /// [`CHECKS`] order), then area (tree order), race and form.
 pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |check: &'static str, f: FormIx, detail: String| {
+    let mut push = |check: &'static str, f: FormIx, parts: Vec<Part>| {
         let form = &el.forms[f];
         let severity = self::check(check).map_or(Severity::Info, |c| c.severity);
         out.push(Finding {
@@ -172,7 +248,8 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             area: form.area,
             race: form.race,
             form: Some(f),
-            detail,
+            detail: word(&parts, english),
+            parts,
         });
     };
     let mut by_hash: BTreeMap<&str, Vec<FormIx>> = BTreeMap::new();
@@ -185,12 +262,14 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             push(
                 "sum-mismatch",
                 i,
-                format!(
-                    "candidate votes add up to {}, the form says total_valid {} ({})",
-                    thousands(valid),
-                    thousands(total),
-                    signed(valid as i128 - total as i128)
-                ),
+                vec![part(
+                    "sum_mismatch",
+                    vec![
+                        thousands(valid),
+                        thousands(total),
+                        signed(valid as i128 - total as i128),
+                    ],
+                )],
             );
         }
         let area = &el.areas[form.area];
@@ -202,35 +281,35 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                     push(
                         "over-registered",
                         i,
-                        format!(
-                            "valid {} + rejected {} = {} ballots, {} registered voters ({} over)",
-                            thousands(valid),
-                            thousands(rejected),
-                            thousands(cast),
-                            thousands(reg),
-                            thousands(cast - reg)
-                        ),
+                        vec![part(
+                            "over_registered",
+                            vec![
+                                thousands(valid),
+                                thousands(rejected),
+                                thousands(cast),
+                                thousands(reg),
+                                thousands(cast - reg),
+                            ],
+                        )],
                     );
                 } else if cast == reg && reg > 0 {
                     push(
                         "full-turnout",
                         i,
-                        format!(
-                            "{} ballots for {} registered voters",
-                            thousands(cast),
-                            thousands(reg)
-                        ),
+                        vec![part("full_turnout", vec![thousands(cast), thousands(reg)])],
                     );
                 } else if reg > 0 && cast as f64 >= HIGH_TURNOUT * reg as f64 {
                     push(
                         "high-turnout",
                         i,
-                        format!(
-                            "turnout {} ({} ballots, {} registered)",
-                            percent(cast as f64 / reg as f64),
-                            thousands(cast),
-                            thousands(reg)
-                        ),
+                        vec![part(
+                            "high_turnout",
+                            vec![
+                                percent(cast as f64 / reg as f64),
+                                thousands(cast),
+                                thousands(reg),
+                            ],
+                        )],
                     );
                 }
             }
@@ -241,12 +320,14 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                 push(
                     "high-rejected",
                     i,
-                    format!(
-                        "{} rejected of {} ballots ({})",
-                        thousands(rejected),
-                        thousands(cast),
-                        percent(rejected as f64 / cast as f64)
-                    ),
+                    vec![part(
+                        "high_rejected",
+                        vec![
+                            thousands(rejected),
+                            thousands(cast),
+                            percent(rejected as f64 / cast as f64),
+                        ],
+                    )],
                 );
             }
         }
@@ -261,22 +342,22 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             push(
                 "missing-line",
                 i,
-                format!("no line for {}", missing.join(", ")),
+                vec![part("missing_line", vec![missing.join(", ")])],
             );
         }
         if form.status == Status::Disputed {
             push(
                 "status-disputed",
                 i,
-                "the form's status is disputed".to_string(),
+                vec![part("status_disputed", Vec::new())],
             );
         }
         match (&form.scan, form.scan_path.is_empty()) {
-            (_, true) => push("no-scan", i, "no scan yet".to_string()),
+            (_, true) => push("no-scan", i, vec![part("no_scan", Vec::new())]),
             (None, false) => push(
                 "scan-missing",
                 i,
-                format!("scans/{} does not exist", form.scan_path),
+                vec![part("scan_missing", vec![form.scan_path.clone()])],
             ),
             (Some(scan), false) => {
                 by_hash.entry(scan.sha256.as_str()).or_default().push(i);
@@ -286,7 +367,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                     push(
                         "scan-hash-mismatch",
                         i,
-                        format!("declared {declared}, file has {}", scan.sha256),
+                        vec![part(
+                            "scan_hash_mismatch",
+                            vec![declared.clone(), scan.sha256.clone()],
+                        )],
                     );
                 }
             }
@@ -308,11 +392,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             push(
                 "scan-reused",
                 f,
-                format!(
-                    "scan {} also backs form(s) {}",
-                    &hash[..12],
-                    others.join(", ")
-                ),
+                vec![part(
+                    "scan_reused",
+                    vec![hash[..12].to_string(), others.join(", ")],
+                )],
             );
         }
     }
@@ -339,7 +422,7 @@ fn aggregate(
     el: &Election,
     tally: &Tally,
     f: FormIx,
-    push: &mut impl FnMut(&'static str, FormIx, String),
+    push: &mut impl FnMut(&'static str, FormIx, Vec<Part>),
 ) {
     let form = &el.forms[f];
     let Some(sum) = tally.get(el, form.area, form.race) else {
@@ -351,47 +434,48 @@ fn aggregate(
         let declared = declared.unwrap_or(0);
         if declared != sum.votes[p] {
             let c = &el.candidates[race.candidates[p]];
-            diffs.push(format!(
-                "{} ({}): declared {}, station forms {} ({})",
-                c.id,
-                c.name,
-                thousands(declared),
-                thousands(sum.votes[p]),
-                signed(declared as i128 - sum.votes[p] as i128)
+            diffs.push(part(
+                "aggregate_candidate",
+                vec![
+                    c.id.clone(),
+                    c.name.clone(),
+                    thousands(declared),
+                    thousands(sum.votes[p]),
+                    signed(declared as i128 - sum.votes[p] as i128),
+                ],
             ));
         }
     }
     if let Some(rejected) = form.rejected
         && rejected != sum.rejected
     {
-        diffs.push(format!(
-            "rejected: declared {}, station forms {} ({})",
-            thousands(rejected),
-            thousands(sum.rejected),
-            signed(rejected as i128 - sum.rejected as i128)
+        diffs.push(part(
+            "aggregate_rejected",
+            vec![
+                thousands(rejected),
+                thousands(sum.rejected),
+                signed(rejected as i128 - sum.rejected as i128),
+            ],
         ));
     }
     let missing = sum.stations - sum.reporting;
     if !diffs.is_empty() {
-        let mut detail = diffs.join("; ");
         if missing > 0 {
-            detail.push_str(&format!(
-                "; {} of {} station forms under it are missing",
-                thousands(missing),
-                thousands(sum.stations)
+            diffs.push(part(
+                "aggregate_missing",
+                vec![thousands(missing), thousands(sum.stations)],
             ));
         }
-        push("aggregate-mismatch", f, detail);
+        push("aggregate-mismatch", f, diffs);
     }
     if missing > 0 {
         push(
             "aggregate-incomplete",
             f,
-            format!(
-                "{} of {} station forms under it are not in",
-                thousands(missing),
-                thousands(sum.stations)
-            ),
+            vec![part(
+                "aggregate_incomplete",
+                vec![thousands(missing), thousands(sum.stations)],
+            )],
         );
     }
 }
@@ -408,6 +492,25 @@ pub fn counts(findings: &[Finding]) -> Vec<(&'static Check, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_english_locale_words_details_as_findings_csv_does() {
+        let en = crate::site::locale::strings("en").unwrap();
+        for (key, text) in DETAILS {
+            assert_eq!(en.detail(key), *text, "detail_{key} in locales/en.toml");
+        }
+        let parts = vec![
+            part(
+                "aggregate_candidate",
+                vec!["a".into(), "A".into(), "1".into(), "2".into(), "-1".into()],
+            ),
+            part("aggregate_missing", vec!["3".into(), "9".into()]),
+        ];
+        assert_eq!(
+            word(&parts, english),
+            "a (A): declared 1, station forms 2 (-1); 3 of 9 station forms under it are missing"
+        );
+    }
 
     #[test]
     fn thousands_separators() {

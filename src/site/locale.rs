@@ -117,6 +117,21 @@ pub struct Strings {
     pub rule_missing_line: String,
     pub rule_disputed: String,
     pub rule_no_scan: String,
+    pub detail_sum_mismatch: String,
+    pub detail_over_registered: String,
+    pub detail_full_turnout: String,
+    pub detail_high_turnout: String,
+    pub detail_high_rejected: String,
+    pub detail_missing_line: String,
+    pub detail_status_disputed: String,
+    pub detail_no_scan: String,
+    pub detail_scan_missing: String,
+    pub detail_scan_hash_mismatch: String,
+    pub detail_scan_reused: String,
+    pub detail_aggregate_candidate: String,
+    pub detail_aggregate_rejected: String,
+    pub detail_aggregate_missing: String,
+    pub detail_aggregate_incomplete: String,
 }
 
 const EN: &str = include_str!("../../locales/en.toml");
@@ -140,6 +155,32 @@ impl Strings {
             "status-disputed" => &self.rule_disputed,
             _ => &self.rule_no_scan,
         }
+    }
+
+    /// The template of a part of a finding's detail (see `check::DETAILS`).
+    pub fn detail(&self, key: &str) -> &str {
+        match key {
+            "sum_mismatch" => &self.detail_sum_mismatch,
+            "over_registered" => &self.detail_over_registered,
+            "full_turnout" => &self.detail_full_turnout,
+            "high_turnout" => &self.detail_high_turnout,
+            "high_rejected" => &self.detail_high_rejected,
+            "missing_line" => &self.detail_missing_line,
+            "status_disputed" => &self.detail_status_disputed,
+            "no_scan" => &self.detail_no_scan,
+            "scan_missing" => &self.detail_scan_missing,
+            "scan_hash_mismatch" => &self.detail_scan_hash_mismatch,
+            "scan_reused" => &self.detail_scan_reused,
+            "aggregate_candidate" => &self.detail_aggregate_candidate,
+            "aggregate_rejected" => &self.detail_aggregate_rejected,
+            "aggregate_missing" => &self.detail_aggregate_missing,
+            _ => &self.detail_aggregate_incomplete,
+        }
+    }
+
+    /// A finding's detail in this language.
+    pub fn finding(&self, parts: &[crate::check::Part]) -> String {
+        crate::check::word(parts, |k| self.detail(k))
     }
 
     /// A severity's name in this language.

@@ -261,7 +261,7 @@ fn form_findings(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static s
             v.iter()
                 .map(|&i| {
                     let f = &site.findings[i];
-                    (f.check, severity_str(f.severity), f.detail.clone())
+                    (f.check, severity_str(f.severity), site.t.finding(&f.parts))
                 })
                 .collect()
         })
@@ -723,7 +723,7 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
                     place: el.areas[f.area].name.clone(),
                     race: el.races[f.race].name.clone(),
                     form,
-                    detail: f.detail.clone(),
+                    detail: site.t.finding(&f.parts),
                 }
             })
             .collect();
