@@ -160,11 +160,7 @@ fn two_versions(tmp: &Path) -> (PathBuf, PathBuf, PathBuf) {
         if let Some(p) = previous {
             args.extend(["--previous", p.to_str().unwrap()]);
         }
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kura"))
-            .args(&args)
-            .env("SOURCE_DATE_EPOCH", epoch)
-            .output()
-            .unwrap();
+        let o = kura_with(tmp, &args, &[("SOURCE_DATE_EPOCH", epoch)]);
         assert!(o.status.success(), "{}", stderr(&o));
     };
     build_to(&v1, None, "1700000000");
@@ -269,28 +265,22 @@ fn diff_of_a_site_with_its_copy_is_empty_and_trouble_is_two() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// The published scan path of a form, from a site's forms.csv.
+fn scan_of(site: &Path, form: &str) -> String {
+    read(&site.join("data/forms.csv"))
+        .lines()
+        .find(|l| l.starts_with(&format!("{form},")))
+        .and_then(|l| l.split(',').nth(6))
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn a_replaced_scan_stays_published_and_shows_in_the_station_history() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, v1, v2) = two_versions(tmp.path());
-    let forms1 = read(&v1.join("data/forms.csv"));
-    let old_scan = forms1
-        .lines()
-        .find(|l| l.starts_with("F-S1-pres,"))
-        .unwrap()
-        .split(',')
-        .nth(6)
-        .unwrap()
-        .to_string();
-    let forms2 = read(&v2.join("data/forms.csv"));
-    let new_scan = forms2
-        .lines()
-        .find(|l| l.starts_with("F-S1-pres,"))
-        .unwrap()
-        .split(',')
-        .nth(6)
-        .unwrap()
-        .to_string();
+    let old_scan = scan_of(&v1, "F-S1-pres");
+    let new_scan = scan_of(&v2, "F-S1-pres");
     assert_ne!(old_scan, new_scan);
     assert!(
         v2.join(&old_scan).is_file(),
@@ -328,18 +318,18 @@ fn changes_pages_and_the_feed_carry_every_version() {
         "unchanged forms are not mentioned"
     );
     let v3 = tmp.path().join("v3");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kura"))
-        .args([
+    let out = kura_with(
+        tmp.path(),
+        &[
             "build",
             input.to_str().unwrap(),
             "-o",
             v3.to_str().unwrap(),
             "--previous",
             v2.to_str().unwrap(),
-        ])
-        .env("SOURCE_DATE_EPOCH", "1700007200")
-        .output()
-        .unwrap();
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700007200")],
+    );
     assert!(out.status.success());
     assert!(
         v3.join("changes/2.html").is_file(),

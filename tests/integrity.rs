@@ -11,20 +11,18 @@ use std::process::Command;
 use common::*;
 
 fn build_signed(input: &Path, site: &Path, key: &Path, cwd: &Path, threads: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kura"))
-        .args([
+    let out = kura_with(
+        cwd,
+        &[
             "build",
             input.to_str().unwrap(),
             "-o",
             site.to_str().unwrap(),
             "--sign",
             key.to_str().unwrap(),
-        ])
-        .current_dir(cwd)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .unwrap();
+        ],
+        &[("RAYON_NUM_THREADS", threads)],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let version = stdout(&out);
     version.trim().strip_prefix("version ").unwrap().to_string()

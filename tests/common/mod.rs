@@ -13,14 +13,22 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Runs `kura` with `args` in `dir`, with a fixed SOURCE_DATE_EPOCH
+/// unless `env` sets another, and `env` set.
+pub fn kura_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kura"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the kura binary runs")
+}
+
 /// Runs `kura` with `args` in `dir`, with a fixed SOURCE_DATE_EPOCH.
 pub fn kura_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kura"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .expect("the kura binary runs")
+    kura_with(dir, args, &[])
 }
 
 pub fn kura(args: &[&str]) -> Output {
