@@ -968,15 +968,21 @@ fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingR
     let form = (!f.form.is_empty()).then_some(f.form.as_str());
     ChangeLine {
         href: area_link(site, home, &f.area, form),
+        // The detail comes from findings.csv, which is in English: other
+        // languages show the finding without it (its page words it).
         text: format!(
-            "{} {} · {} · {} {}: {}",
+            "{} {} · {} · {} {}{}",
             crate::check::Severity::parse(&f.severity)
                 .map_or(f.severity.as_str(), |s| site.t.severity(s)),
             f.check,
             f.area,
             f.race,
             f.form,
-            f.detail
+            if site.lang == "en" {
+                format!(": {}", f.detail)
+            } else {
+                String::new()
+            }
         ),
         fields: Vec::new(),
     }

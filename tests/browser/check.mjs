@@ -164,8 +164,7 @@ try {
   // Strings of two words or more: a single word ("disputed") also occurs in
   // check ids and names, which are identifiers, not interface text.
   const english = Object.entries(en).filter(([k, v]) => v !== sw[k] && v.includes(" ") && k !== "lang_name" && !k.startsWith("detail_")).map(([, v]) => v);
-  // Findings' details are templates: look for their fixed words. (Changes
-  // pages quote findings.csv, which is English, as data.)
+  // Findings' details are templates: look for their fixed words.
   const details = Object.entries(en).filter(([k]) => k.startsWith("detail_"))
     .flatMap(([, v]) => v.split(/\{\d\}/)).map((f) => f.trim()).filter((f) => f.includes(" ") && f.length > 8);
   const swPages = [];
@@ -187,7 +186,7 @@ try {
   for (const p of swPages) {
     let text = decode(fs.readFileSync(p, "utf8").replace(/<[^>]+>/g, " "));
     for (const n of names) text = text.split(n).join(" ");
-    const checks = p.includes(`${path.sep}changes${path.sep}`) ? english : english.concat(details);
+    const checks = english.concat(details);
     for (const s of checks) {
       if (text.includes(s)) { if (leaks++ < 10) fail(`Kiswahili: "${s}" in ${path.relative(site, p)}`); }
     }
