@@ -144,10 +144,11 @@ try {
   }
 
   // ---- screenshots at phone and desktop width ----
-  for (const width of [390, 1280]) {
+  for (const width of [320, 390, 1280]) {
     const ctx = await browser.newContext({ viewport: { width, height: 900 } });
     const page = await ctx.newPage();
-    for (const [name, p] of [["root", pages.root], ["station", pages.station], ["ward", pages.ward], ["sw-station", pages["sw station"]]]) {
+    for (const [name, p] of [["root", pages.root], ["station", pages.station], ["ward", pages.ward], ["findings", pages.findings],
+      ["changes", pages.changes], ["sw-station", pages["sw station"]]]) {
       await page.goto(base + p);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 0) fail(`layout: ${name} is ${overflow}px wider than a ${width}px screen`);
