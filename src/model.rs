@@ -204,16 +204,6 @@ impl Election {
         (top..self.areas[top].end).contains(&area)
     }
 
-    /// Races whose subtree contains `area`, in race order.
-    pub fn races_at(&self, area: AreaIx) -> Vec<RaceIx> {
-        let mut out: Vec<RaceIx> = self
-            .ancestors(area)
-            .flat_map(|a| self.races_rooted[a].iter().copied())
-            .collect();
-        out.sort_unstable();
-        out
-    }
-
     /// The level name of an area, from `election.toml`'s `levels`.
     pub fn level_name(&self, area: AreaIx) -> &str {
         let depth = self.areas[area].depth;
