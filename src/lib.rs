@@ -76,8 +76,18 @@ pub fn prepare(
     timings: &mut Vec<(&'static str, Duration)>,
 ) -> Result<Checked> {
     let t = Instant::now();
-    let mut election = load::read(input).map_err(Error::Input)?;
+    let election = load::read(input).map_err(Error::Input)?;
     timings.push(("load", t.elapsed()));
+    prepare_loaded(input, election, options, timings)
+}
+
+/// [`prepare`] after the tables are read: hash the scans, tally, check.
+fn prepare_loaded(
+    input: &Path,
+    mut election: model::Election,
+    options: &load::Options<'_>,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<Checked> {
     let t = Instant::now();
     load::hash_scans(input, &mut election, options).map_err(Error::Input)?;
     timings.push(("hash", t.elapsed()));
@@ -108,7 +118,6 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     publish::check_destination(&opts.output)?;
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
-    let mut cache = publish::cache::read(&opts.output);
     let key = opts
         .sign
         .as_deref()
@@ -118,12 +127,22 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         Some(p) => Some(publish::manifest::read_previous(p)?),
         None => None,
     };
+    // The cache is read while the tables are.
+    let dest = opts.output.clone();
+    let cache_reader = std::thread::spawn(move || publish::cache::read(&dest));
+    let t = Instant::now();
+    let loaded = load::read(&opts.input).map_err(Error::Input);
+    timings.push(("load", t.elapsed()));
+    let t = Instant::now();
+    let mut cache = cache_reader.join().unwrap_or_default();
+    timings.push(("read cache", t.elapsed()));
     let Checked {
         election: el,
         tally,
         findings,
-    } = prepare(
+    } = prepare_loaded(
         &opts.input,
+        loaded?,
         &load::Options {
             hash_cache: Some(&cache.scans),
         },
@@ -137,9 +156,11 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         return Err(Error::Strict(errors));
     }
 
-    let staging = publish::staging(&opts.output)?;
-    let reuse = publish::Reuse::from_site(&opts.output, &mut cache);
-    let out = publish::Output::new(staging.path().to_path_buf(), reuse);
+    let t = Instant::now();
+    let mut target = publish::target(&opts.output, &mut cache)?;
+    let reuse = publish::Reuse::new(&opts.output, &mut cache, &mut target);
+    let mut out = publish::Output::new(&target, reuse);
+    timings.push(("prepare output", t.elapsed()));
 
     let t = Instant::now();
     let order = opendata::form_order(&el);
@@ -211,12 +232,24 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         bar.set_message(format!("pages {lang}"));
         bar.set_position(0);
         bar.set_length(jobs.len() as u64);
+        let global = site::fingerprint::global(&site);
         jobs.par_iter().try_for_each(|&job| -> Result<()> {
-            let (path, bytes) = site
-                .render(job)
-                .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))?;
+            let render = || {
+                site.render(job)
+                    .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))
+            };
             bar.inc(1);
-            out.write(&path, &bytes)
+            match job {
+                site::Job::Area(a) if el.areas[a].is_station() => {
+                    let path = site.page(&site::area_path(&el, a));
+                    let fingerprint = site::fingerprint::station(&site, a, &global);
+                    out.page(&path, fingerprint, || render().map(|(_, b)| b))
+                }
+                _ => {
+                    let (path, bytes) = render()?;
+                    out.write(&path, &bytes)
+                }
+            }
         })?;
     }
     for (path, bytes) in site::search::index(&el) {
@@ -274,25 +307,26 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     out.write("manifest.json", &publish::manifest::to_json(&manifest))?;
     out.write("versions.json", &publish::manifest::to_json(&chain))?;
 
-    let files = out.files();
-    let sums = publish::sums(&files);
+    let sums = out.seal(|sums| {
+        key.as_ref().map(|key| {
+            let comment = format!(
+                "kura version {} published {}",
+                publish::version_id(sums),
+                manifest.published
+            );
+            publish::sign::sign(key, sums.as_bytes(), &comment).into_bytes()
+        })
+    })?;
     let version_id = publish::version_id(&sums);
-    let sums_path = out.root().join(publish::SUMS);
-    std::fs::write(&sums_path, &sums).map_err(|e| Error::io(&sums_path, e))?;
-    if let Some(key) = &key {
-        let comment = format!("kura version {version_id} published {}", manifest.published);
-        let sig_path = out.root().join(publish::SUMS_SIG);
-        std::fs::write(
-            &sig_path,
-            publish::sign::sign(key, sums.as_bytes(), &comment),
-        )
-        .map_err(|e| Error::io(&sig_path, e))?;
-    }
+    let files = out.entries();
 
     let t = Instant::now();
-    publish::swap_in(staging, &opts.output)?;
+    let replaced = out.take_live();
+    let kept_spare = publish::publish(target, &opts.output)?;
     timings.push(("swap", t.elapsed()));
+
     // The cache only speeds up the next build; failing to write it is no failure.
+    let t = Instant::now();
     let scan_hashes: Vec<(&Path, load::scans::CachedHash)> = el
         .forms
         .iter()
@@ -306,11 +340,29 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
             (s.source.as_path(), c)
         })
         .collect();
+    let next = publish::cache::Cache {
+        live_dirs: publish::folder_times(&opts.output, files.iter().map(|(p, _)| p.as_str())),
+        live: files.iter().cloned().collect(),
+        live_sums: version_id.clone(),
+        spare: if kept_spare {
+            replaced
+        } else {
+            Default::default()
+        },
+        spare_dirs: if kept_spare {
+            std::mem::take(&mut cache.live_dirs)
+        } else {
+            Default::default()
+        },
+        fingerprints: out.fingerprints().into_iter().collect(),
+        scans: Default::default(),
+    };
     let _ = publish::cache::write(
         &opts.output,
         scan_hashes.iter().map(|(p, c)| (*p, c)),
-        &out.entries(),
+        &next,
     );
+    timings.push(("write cache", t.elapsed()));
     Ok(BuildReport {
         version_id,
         files: files.len() + 1,

@@ -147,3 +147,230 @@ fn a_file_altered_in_the_published_site_is_not_reused() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(read(&site.join("areas/S1.html")).contains("<!DOCTYPE html>"));
 }
+
+/// Rewrites one field of the first row of `file` (a CSV of the input)
+/// whose `key` column is `key_value`.
+fn set_field(input: &Path, file: &str, key: (&str, &str), field: &str, value: &str) {
+    let path = input.join(file);
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let k = headers.iter().position(|h| h == key.0).unwrap();
+    let f = headers.iter().position(|h| h == field).unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    let mut done = false;
+    for rec in r.records() {
+        let mut rec: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
+        if !done && rec[k] == key.1 {
+            rec[f] = value.to_string();
+            done = true;
+        }
+        w.write_record(&rec).unwrap();
+    }
+    assert!(done, "no row of {file} has {} = {}", key.0, key.1);
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+}
+
+/// Builds `input` into `site` again and into a new folder, with the same
+/// arguments, and asserts the two are byte-identical and the site verifies.
+fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str) {
+    let args = |out: &Path| {
+        let mut a = vec![
+            "build".to_string(),
+            input.to_str().unwrap().to_string(),
+            "-o".into(),
+            out.to_str().unwrap().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |out: &Path| {
+        let a = args(out);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = kura(&a);
+        assert!(o.status.success(), "{step}: {}", stderr(&o));
+    };
+    run(site);
+    let fresh = site.with_file_name(format!("fresh-{}", step.replace(' ', "-")));
+    run(&fresh);
+    let (a, b) = (snapshot(site), snapshot(&fresh));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{step}: not the same files"
+    );
+    let differ: Vec<&String> = a
+        .iter()
+        .filter(|(p, v)| &b[*p] != *v)
+        .map(|(p, _)| p)
+        .collect();
+    assert!(differ.is_empty(), "{step}: rebuild differs in {differ:?}");
+    let v = kura(&["verify", site.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{step}: {}", stdout(&v));
+}
+
+fn inodes(site: &Path) -> std::collections::BTreeMap<String, u64> {
+    snapshot(site)
+        .into_keys()
+        .map(|p| {
+            let ino = std::fs::metadata(site.join(&p)).unwrap().ino();
+            (p, ino)
+        })
+        .collect()
+}
+
+#[test]
+fn every_kind_of_change_rebuilds_to_the_bytes_of_a_fresh_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    assert!(
+        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "60"])
+            .status
+            .success()
+    );
+    let site = tmp.path().join("site");
+    build_into(&input, &site);
+    let spare = tmp.path().join(".kura-spare-site");
+
+    // Each change reaches station pages through a different input.
+    set_field(
+        &input,
+        "candidates.csv",
+        ("id", "c1"),
+        "name",
+        "Renamed Candidate",
+    );
+    assert_rebuild_is_fresh(&input, &site, &[], "candidate name");
+    assert!(spare.is_dir(), "the replaced site is kept as the spare");
+
+    let forms = read(&input.join("forms.csv"));
+    let row: Vec<&str> = forms.lines().nth(5).unwrap().split(',').collect();
+    let (form, station) = (row[0].to_string(), row[1].to_string());
+    let areas = read(&input.join("areas.csv"));
+    let ward = areas
+        .lines()
+        .find(|l| l.starts_with(&format!("{station},")))
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    set_field(
+        &input,
+        "areas.csv",
+        ("code", &ward),
+        "name",
+        "Renamed & <Ward>",
+    );
+    assert_rebuild_is_fresh(&input, &site, &[], "area name");
+
+    set_field(&input, "areas.csv", ("code", &station), "registered", "1");
+    assert_rebuild_is_fresh(&input, &site, &[], "registered");
+
+    set_field(&input, "forms.csv", ("form", &form), "status", "disputed");
+    assert_rebuild_is_fresh(&input, &site, &[], "status");
+
+    set_field(&input, "results.csv", ("form", &form), "votes", "100000");
+    assert_rebuild_is_fresh(&input, &site, &[], "votes");
+
+    // A version that follows another: station histories change.
+    let prev = tmp.path().join("prev");
+    copy_tree(&site, &prev);
+    set_field(&input, "forms.csv", ("form", &form), "rejected", "77");
+    assert_rebuild_is_fresh(
+        &input,
+        &site,
+        &["--previous", prev.to_str().unwrap()],
+        "history",
+    );
+    assert!(read(&site.join(format!("areas/{station}.html"))).contains("id=\"history\""));
+
+    // Nothing changes: the build after next finds every file of the
+    // spare as it should be and writes nothing.
+    build_into(&input, &site);
+    let before = inodes(&site);
+    build_into(&input, &site);
+    build_into(&input, &site);
+    let after = inodes(&site);
+    let rewritten: Vec<&String> = after
+        .iter()
+        .filter(|(p, ino)| before.get(*p) != Some(ino) && *p != "SHA256SUMS")
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        rewritten.is_empty(),
+        "an unchanged rebuild rewrote {rewritten:?}"
+    );
+}
+
+#[test]
+fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    assert!(
+        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "300"])
+            .status
+            .success()
+    );
+    let site = tmp.path().join("site");
+    let spare = tmp.path().join(".kura-spare-site");
+    build_into(&input, &site);
+    assert!(!spare.exists());
+    let v1 = snapshot(&site);
+    let v1_inodes = inodes(&site);
+
+    change_votes(&input, 500);
+    build_into(&input, &site);
+    assert_eq!(snapshot(&spare), v1, "the replaced version is the spare");
+    let v2_inodes = inodes(&site);
+
+    // The third build writes into the spare (version 1): files that did
+    // not change since version 1 are the same files, untouched.
+    change_votes(&input, 700);
+    assert_rebuild_is_fresh(&input, &site, &[], "third build");
+    let v3_inodes = inodes(&site);
+    let mut same_as_v1 = 0;
+    let mut same_as_v2 = 0;
+    let mut new = 0;
+    for (p, ino) in &v3_inodes {
+        if v1_inodes.get(p) == Some(ino) {
+            same_as_v1 += 1;
+        } else if v2_inodes.get(p) == Some(ino) {
+            same_as_v2 += 1;
+        } else {
+            new += 1;
+        }
+    }
+    assert!(
+        same_as_v1 > v3_inodes.len() * 8 / 10,
+        "{same_as_v1} of {}",
+        v3_inodes.len()
+    );
+    assert!(new > 0 && new < v3_inodes.len() / 10, "{new} files written");
+    let _ = same_as_v2;
+}
+
+#[test]
+fn what_is_added_to_or_altered_in_a_site_never_reaches_a_later_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let input = fixture("awkward");
+    build_into(&input, &site);
+    // Someone adds files to the live site and alters one in place.
+    std::fs::write(site.join("CNAME"), "results.example.org").unwrap();
+    std::fs::create_dir(site.join("extra")).unwrap();
+    std::fs::write(site.join("extra/notes.txt"), "notes").unwrap();
+    std::fs::write(site.join("areas/extra.html"), "<p>extra</p>").unwrap();
+    let page = site.join("areas/S1.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes.extend_from_slice(b"<!-- altered -->");
+    std::fs::write(&page, bytes).unwrap();
+    // That site becomes the spare, then is brought up to date.
+    for _ in 0..3 {
+        build_into(&input, &site);
+        let out = kura(&["verify", site.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    }
+    assert!(!site.join("CNAME").exists() && !site.join("extra").exists());
+    assert!(!read(&site.join("areas/S1.html")).contains("altered"));
+}

@@ -21,8 +21,10 @@ pub struct CachedHash {
     pub sha256: String,
 }
 
-/// Hashes remembered between builds, keyed by the file's path.
-pub type HashCache = BTreeMap<PathBuf, CachedHash>;
+/// Hashes remembered between builds, keyed by the file's path (as bytes:
+/// hashing and comparing a `Path` goes component by component, which is
+/// slow at hundreds of thousands of entries).
+pub type HashCache = std::collections::HashMap<std::ffi::OsString, CachedHash>;
 
 /// Checks the form of a scan path from forms.csv (empty is fine: no scan yet).
 pub fn check_path(p: &str) -> Result<(), String> {
@@ -131,7 +133,6 @@ pub fn attach(
 }
 
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
-/// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
 /// `dirs` holds the canonical form of every folder scans are in, computed
 /// once per folder: one `lstat` per scan is then enough, unless the scan is
 /// itself a symbolic link.
@@ -199,7 +200,7 @@ fn hash_scan(
     let size = meta.len();
     let mtime_ns = mtime_ns(meta);
     let cached = cache
-        .and_then(|c| c.get(&source))
+        .and_then(|c| c.get(source.as_os_str()))
         .filter(|c| c.size == size && c.mtime_ns == mtime_ns)
         .map(|c| c.sha256.clone());
     let sha256 = match cached {

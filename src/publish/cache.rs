@@ -1,25 +1,37 @@
 //! What a build remembers for the next one, kept beside the output folder
 //! (never inside it: the published site is exactly the files listed in
-//! SHA256SUMS): the hashes of input scans, and the size, modification time
-//! and hash of every file it wrote. With them a rebuild hashes only the
-//! scans that changed and reuses, by hard link, every published file whose
-//! bytes did not change.
+//! SHA256SUMS): the hashes of input scans; the size, modification time and
+//! hash of every file of the live site and of the spare site; the
+//! modification times of their folders; and the fingerprint of each page.
+//! With them a rebuild hashes only the scans that changed, renders only the
+//! pages whose inputs changed, and writes only the files whose bytes
+//! changed.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::Record;
 use crate::load::scans::{CachedHash, HashCache};
 
-const HEADER: &str = "kura-cache 1";
+const HEADER: &str = "kura-cache 2";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
 pub struct Cache {
     /// Input scans by their (canonical) path.
     pub scans: HashCache,
-    /// Files of the published site by site-relative path.
-    pub outputs: HashMap<String, CachedHash>,
+    /// Files of the live site, by site-relative path.
+    pub live: Record,
+    /// The SHA-256 of the live site's SHA256SUMS when it was written.
+    pub live_sums: String,
+    /// Modification times of the live site's folders ("" is the root).
+    pub live_dirs: HashMap<String, i128>,
+    /// Files of the spare site (the version before the live one).
+    pub spare: Record,
+    pub spare_dirs: HashMap<String, i128>,
+    /// Fingerprints of the live site's pages.
+    pub fingerprints: HashMap<String, String>,
 }
 
 /// `<parent>/.<name>.kura-cache`, beside the output folder.
@@ -29,6 +41,17 @@ pub fn path_for(dest: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "site".into());
     dest.with_file_name(format!(".{name}.kura-cache"))
+}
+
+fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
+    if sha.len() != 64 {
+        return None;
+    }
+    Some(CachedHash {
+        size: size.parse().ok()?,
+        mtime_ns: mtime.parse().ok()?,
+        sha256: sha.to_string(),
+    })
 }
 
 /// Reads the cache; anything unreadable is simply not cached.
@@ -42,28 +65,41 @@ pub fn read(dest: &Path) -> Cache {
         return cache;
     }
     for line in lines {
-        let f: Vec<&str> = line.split('\t').collect();
-        let [kind, path, size, mtime, sha] = f[..] else {
+        let mut f = line.split('\t');
+        let (Some(kind), Some(path)) = (f.next(), f.next()) else {
             continue;
         };
-        let (Ok(size), Ok(mtime_ns)) = (size.parse(), mtime.parse()) else {
-            continue;
-        };
-        if sha.len() != 64 {
-            continue;
-        }
-        let entry = CachedHash {
-            size,
-            mtime_ns,
-            sha256: sha.to_string(),
-        };
-        match kind {
-            "S" => {
-                cache.scans.insert(PathBuf::from(path), entry);
+        let (a, b, c) = (f.next(), f.next(), f.next());
+        match (kind, a, b, c) {
+            ("S", Some(size), Some(mtime), Some(sha)) => {
+                if let Some(e) = entry(size, mtime, sha) {
+                    cache.scans.insert(PathBuf::from(path).into_os_string(), e);
+                }
             }
-            "O" => {
-                cache.outputs.insert(path.to_string(), entry);
+            ("O" | "P", Some(size), Some(mtime), Some(sha)) => {
+                if let Some(e) = entry(size, mtime, sha) {
+                    let record = if kind == "O" {
+                        &mut cache.live
+                    } else {
+                        &mut cache.spare
+                    };
+                    record.insert(path.to_string(), e);
+                }
             }
+            ("D" | "Q", Some(mtime), None, None) => {
+                if let Ok(t) = mtime.parse() {
+                    let dirs = if kind == "D" {
+                        &mut cache.live_dirs
+                    } else {
+                        &mut cache.spare_dirs
+                    };
+                    dirs.insert(path.to_string(), t);
+                }
+            }
+            ("F", Some(fp), None, None) => {
+                cache.fingerprints.insert(path.to_string(), fp.to_string());
+            }
+            ("H", None, None, None) => cache.live_sums = path.to_string(),
             _ => {}
         }
     }
@@ -74,11 +110,11 @@ pub fn read(dest: &Path) -> Cache {
 pub fn write<'a>(
     dest: &Path,
     scans: impl Iterator<Item = (&'a Path, &'a CachedHash)>,
-    outputs: &[(String, CachedHash)],
+    cache: &Cache,
 ) -> std::io::Result<()> {
     let path = path_for(dest);
     let tmp = path.with_extension("kura-cache-new");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
     for (p, h) in scans {
@@ -87,9 +123,25 @@ pub fn write<'a>(
             writeln!(out, "S\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
         }
     }
-    for (p, h) in outputs {
-        if clean(p) {
-            writeln!(out, "O\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
+    writeln!(out, "H\t{}", cache.live_sums)?;
+    for (kind, record) in [("O", &cache.live), ("P", &cache.spare)] {
+        let mut paths: Vec<&String> = record.keys().collect();
+        paths.sort();
+        for p in paths.into_iter().filter(|p| clean(p)) {
+            let h = &record[p];
+            writeln!(out, "{kind}\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
+        }
+    }
+    for (kind, dirs) in [("D", &cache.live_dirs), ("Q", &cache.spare_dirs)] {
+        for (d, t) in dirs {
+            if clean(d) {
+                writeln!(out, "{kind}\t{d}\t{t}")?;
+            }
+        }
+    }
+    for (p, fp) in &cache.fingerprints {
+        if clean(p) && clean(fp) {
+            writeln!(out, "F\t{p}\t{fp}")?;
         }
     }
     out.flush()?;

@@ -7,6 +7,7 @@ pub mod history;
 pub mod manifest;
 pub mod sign;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -22,48 +23,202 @@ pub const SUMS: &str = "SHA256SUMS";
 /// Name of the signature of [`SUMS`].
 pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
 
-/// Files of the previously published site that may be reused: those whose
-/// hash in its SHA256SUMS is the hash the cache remembers for them.
+/// What a folder of published files holds as kura left it: each file's
+/// size, modification time and hash, by site-relative path.
+pub type Record = HashMap<String, CachedHash>;
+
+/// What a build may reuse instead of writing.
 #[derive(Default)]
 pub struct Reuse {
-    root: PathBuf,
-    files: std::collections::HashMap<String, CachedHash>,
+    /// The live site (the output folder) and what it holds.
+    live_root: PathBuf,
+    live: Record,
+    /// What the folder being written already holds: the spare site being
+    /// brought up to date in place; empty for a new folder.
+    present: Record,
+    /// The fingerprint of each page of the live site, by path.
+    fingerprints: HashMap<String, String>,
 }
 
 impl Reuse {
-    /// What can be reused from the site at `dest`, built before with `cache`.
-    pub fn from_site(dest: &Path, cache: &mut cache::Cache) -> Reuse {
-        let mut files = std::collections::HashMap::new();
-        if let Ok(text) = fs::read_to_string(dest.join(SUMS)) {
-            let (entries, _) = crate::verify::parse_sums(&text);
-            for (sha, path) in entries {
-                if let Some(c) = cache.outputs.remove(&path)
-                    && c.sha256 == sha
-                {
-                    files.insert(path, c);
-                }
-            }
+    /// What can be reused from the site at `dest` (described by `cache`)
+    /// when writing into `target`.
+    pub fn new(dest: &Path, cache: &mut cache::Cache, target: &mut Target) -> Reuse {
+        // The live record is trusted only if the live SHA256SUMS is still
+        // the one that build wrote: each file's size and time are checked
+        // again before it is reused.
+        let mut live = std::mem::take(&mut cache.live);
+        let sums_ok = fs::read(dest.join(SUMS))
+            .is_ok_and(|b| crate::hex(&sha2::Sha256::digest(&b)) == cache.live_sums);
+        if !sums_ok {
+            live.clear();
         }
         Reuse {
-            root: dest.to_path_buf(),
-            files,
+            live_root: dest.to_path_buf(),
+            live,
+            present: std::mem::take(&mut target.present),
+            fingerprints: std::mem::take(&mut cache.fingerprints),
         }
     }
 }
 
-/// A site being written into a staging folder.
+/// The folder a build writes into, beside the output folder: either the
+/// spare site (the version before the live one, which kura keeps after
+/// each swap) brought up to date in place, or a new empty folder. Dropped
+/// without being published, it is deleted.
+pub struct Target {
+    path: PathBuf,
+    present: Record,
+    /// Whether `path` is the spare being updated (files may be hard links
+    /// shared with the live site, so they are replaced, never written into).
+    updating: bool,
+    published: bool,
+}
+
+impl Target {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the spare site is being brought up to date (rather than a
+    /// new folder filled).
+    pub fn updating(&self) -> bool {
+        self.updating
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if !self.published {
+            // A failed build leaves nothing behind (the spare, if it was
+            // being updated, is lost: the next build starts a new one).
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// The spare site of `dest`: `.kura-spare-<name>` beside it.
+pub fn spare_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    parent_of(dest).join(format!(".kura-spare-{name}"))
+}
+
+/// Makes the folder to build `dest` in: the spare site when the cache
+/// knows what it holds, else a new empty folder.
+pub fn target(dest: &Path, cache: &mut cache::Cache) -> Result<Target> {
+    let parent = parent_of(dest);
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let path = tempfile::Builder::new()
+        .prefix(".kura-build-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?
+        .keep();
+    let spare = spare_path(dest);
+    let known = !cache.spare.is_empty() && dest.is_dir();
+    // rename() of a folder onto an empty folder replaces it.
+    if known && spare.is_dir() && fs::rename(&spare, &path).is_ok() {
+        // Until sealed, the folder has no checksums: it is no site yet
+        // (and `kura diff` reads it as a staging folder).
+        for name in [SUMS, SUMS_SIG] {
+            let _ = fs::remove_file(path.join(name));
+        }
+        let present = reconcile(&path, std::mem::take(&mut cache.spare), &cache.spare_dirs);
+        return Ok(Target {
+            path,
+            present,
+            updating: true,
+            published: false,
+        });
+    }
+    Ok(Target {
+        path,
+        present: Record::new(),
+        updating: false,
+        published: false,
+    })
+}
+
+/// Brings the record of a spare site in line with its folder: a folder
+/// whose modification time is not the one recorded has had entries added
+/// or removed since, so it is listed and what kura did not put there is
+/// removed. Files named in the record are checked one by one as they are
+/// reused.
+fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Record {
+    let mut known_dirs: std::collections::BTreeSet<&str> =
+        dirs.keys().map(String::as_str).collect();
+    known_dirs.insert("");
+    for dir in &known_dirs {
+        let path = if dir.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(dir)
+        };
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if dirs.get(*dir) == Some(&mtime_ns(&meta)) {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(&path) else {
+            continue;
+        };
+        for e in entries.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && known_dirs.contains(rel.as_str()) {
+                continue;
+            }
+            if !is_dir && (record.contains_key(&rel) || rel == SUMS || rel == SUMS_SIG) {
+                continue;
+            }
+            if is_dir {
+                let _ = fs::remove_dir_all(e.path());
+            } else {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+    record
+}
+
+/// A site being written into its [`Target`] folder.
 pub struct Output {
     root: PathBuf,
+    updating: bool,
     /// Every file written: site-relative path, size, mtime and sha256.
     files: Mutex<Vec<(String, CachedHash)>>,
+    /// The fingerprint of every page that has one.
+    fingerprints: Mutex<Vec<(String, String)>>,
+    /// Folders known to exist.
+    dirs: Mutex<std::collections::HashSet<PathBuf>>,
     reuse: Reuse,
 }
 
+/// How a file came to be in the target folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    /// It was there already, with these bytes.
+    Kept,
+    /// Hard-linked from the live site.
+    Linked,
+}
+
 impl Output {
-    pub fn new(root: PathBuf, reuse: Reuse) -> Output {
+    pub fn new(target: &Target, reuse: Reuse) -> Output {
         Output {
-            root,
+            root: target.path.clone(),
+            updating: target.updating,
             files: Mutex::new(Vec::new()),
+            fingerprints: Mutex::new(Vec::new()),
+            dirs: Mutex::new(std::collections::HashSet::new()),
             reuse,
         }
     }
@@ -72,72 +227,144 @@ impl Output {
         &self.root
     }
 
-    fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
-        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        let entry = CachedHash {
-            size: meta.len(),
-            mtime_ns: mtime_ns(&meta),
-            sha256: sha,
-        };
+    fn push(&self, rel: &str, entry: CachedHash) {
         // A poisoned lock means another writer panicked; keep its entries.
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         files.push((rel.to_string(), entry));
+    }
+
+    fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        self.push(
+            rel,
+            CachedHash {
+                size: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+                sha256: sha,
+            },
+        );
         Ok(())
     }
 
-    /// Hard-links the previous site's copy of `rel` when it has exactly
-    /// these bytes (its hash, and a size and mtime unchanged since it was
-    /// written). Returns whether it did.
-    fn reuse(&self, rel: &str, sha: &str, dest: &Path) -> bool {
-        let Some(old) = self.reuse.files.get(rel) else {
-            return false;
+    /// Puts the file `rel` with hash `sha` in place without writing it,
+    /// when it can: it is already in the target folder with exactly these
+    /// bytes (its size and time unchanged since kura wrote it), or the live
+    /// site has it and it can be hard-linked. Otherwise makes room for it
+    /// (removing a different file there) and returns `None`.
+    fn place(&self, rel: &str, sha: &str, path: &Path) -> Result<Option<Placed>> {
+        let unchanged = |m: &fs::Metadata, h: &CachedHash| {
+            m.is_file() && m.len() == h.size && mtime_ns(m) == h.mtime_ns
         };
-        if old.sha256 != sha {
-            return false;
+        if let Some(have) = self.reuse.present.get(rel) {
+            match fs::symlink_metadata(path) {
+                Ok(m) if have.sha256 == sha && unchanged(&m, have) => {
+                    self.push(rel, have.clone());
+                    return Ok(Some(Placed::Kept));
+                }
+                Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(|e| Error::io(path, e))?,
+                // It may be a hard link shared with the live site: replace
+                // it, never write into it.
+                Ok(_) => fs::remove_file(path).map_err(|e| Error::io(path, e))?,
+                Err(_) => self.make_parent(path)?,
+            }
+        } else {
+            self.make_parent(path)?;
+            if self.updating {
+                let _ = fs::remove_file(path);
+            }
         }
-        let source = self.reuse.root.join(rel);
-        let unchanged = fs::symlink_metadata(&source)
-            .is_ok_and(|m| m.is_file() && m.len() == old.size && mtime_ns(&m) == old.mtime_ns);
-        unchanged && fs::hard_link(&source, dest).is_ok()
+        if let Some(old) = self.reuse.live.get(rel)
+            && old.sha256 == sha
+        {
+            let source = self.reuse.live_root.join(rel);
+            if fs::symlink_metadata(&source).is_ok_and(|m| unchanged(&m, old))
+                && fs::hard_link(&source, path).is_ok()
+            {
+                self.push(rel, old.clone());
+                return Ok(Some(Placed::Linked));
+            }
+        }
+        Ok(None)
     }
 
-    fn prepare(&self, rel: &str) -> Result<PathBuf> {
-        let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
+    fn make_parent(&self, path: &Path) -> Result<()> {
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if !dirs.contains(parent) {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            dirs.insert(parent.to_path_buf());
         }
-        Ok(path)
+        Ok(())
     }
 
-    /// Writes a whole file (or reuses the previous site's identical copy)
-    /// and records its hash.
+    /// Writes a whole file (unless the target folder or the live site
+    /// already has exactly these bytes) and records its hash.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.prepare(rel)?;
+        let path = self.root.join(rel);
         let sha = crate::hex(&sha2::Sha256::digest(bytes));
-        if !self.reuse(rel, &sha, &path) {
+        if self.place(rel, &sha, &path)?.is_none() {
             fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            self.record(rel, &path, sha)?;
         }
-        self.record(rel, &path, sha)
+        Ok(())
+    }
+
+    /// A page with a fingerprint of everything it is made from: when the
+    /// live site has the page with the same fingerprint, its bytes are
+    /// reused without rendering it; otherwise `render` makes them.
+    pub fn page<F>(&self, rel: &str, fingerprint: String, render: F) -> Result<()>
+    where
+        F: FnOnce() -> Result<Vec<u8>>,
+    {
+        let same = self.reuse.fingerprints.get(rel) == Some(&fingerprint);
+        let known = same.then(|| self.reuse.live.get(rel)).flatten();
+        let placed = match known {
+            Some(old) => self.place(rel, &old.sha256, &self.root.join(rel))?,
+            None => None,
+        };
+        if placed.is_none() {
+            self.write(rel, &render()?)?;
+        }
+        let mut fps = self.fingerprints.lock().unwrap_or_else(|e| e.into_inner());
+        fps.push((rel.to_string(), fingerprint));
+        Ok(())
     }
 
     /// Opens a file to stream into (for open data too large to hold),
-    /// hashing as it goes; [`Output::finish`] records it.
+    /// hashing as it goes; [`Output::finish`] puts it in place.
     pub fn create(&self, rel: &str) -> Result<HashingWriter> {
-        let path = self.prepare(rel)?;
+        let dest = self.root.join(rel);
+        self.make_parent(&dest)?;
+        let path = dest.with_file_name(format!(
+            ".{}.kura-new",
+            dest.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
         let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
         Ok(HashingWriter {
             rel: rel.to_string(),
             path,
+            dest,
             inner: BufWriter::with_capacity(1 << 17, file),
             hasher: sha2::Sha256::new(),
         })
     }
 
-    /// Flushes a streamed file and records its hash.
+    /// Finishes a streamed file: when the target folder or the live site
+    /// already has these bytes, they are kept and what was streamed is
+    /// dropped; otherwise it takes their place.
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
+        drop(w.inner);
         let sha = crate::hex(&w.hasher.finalize());
-        self.record(&w.rel, &w.path, sha)
+        if self.place(&w.rel, &sha, &w.dest)?.is_some() {
+            return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
+        }
+        fs::rename(&w.path, &w.dest).map_err(|e| Error::io(&w.dest, e))?;
+        self.record(&w.rel, &w.dest, sha)
     }
 
     /// Streams one file through `fill`.
@@ -150,13 +377,13 @@ impl Output {
         self.finish(w)
     }
 
-    /// Copies a scan in (or links the previous site's copy), checking its
-    /// bytes still have the hash it was loaded with: the file may have been
-    /// changed or deleted since.
+    /// Copies a scan in (unless it is there already or can be linked),
+    /// checking its bytes still have the hash it was loaded with: the file
+    /// may have been changed or deleted since.
     pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
-        let path = self.prepare(rel)?;
-        if self.reuse(rel, sha256, &path) {
-            return self.record(rel, &path, sha256.to_string());
+        let path = self.root.join(rel);
+        if self.place(rel, sha256, &path)?.is_some() {
+            return Ok(());
         }
         let actual = copy_hashing(source, &path)?;
         if actual != sha256 {
@@ -167,6 +394,51 @@ impl Output {
             )));
         }
         self.record(rel, &path, actual)
+    }
+
+    /// Removes what the target folder held that this build did not write
+    /// (and folders left empty), then writes `SHA256SUMS` (and its
+    /// signature, or removes an old one) for the files written. Returns
+    /// the text of `SHA256SUMS`.
+    pub fn seal(&self, signature: impl FnOnce(&str) -> Option<Vec<u8>>) -> Result<String> {
+        let written: std::collections::HashSet<String> =
+            self.entries().into_iter().map(|(p, _)| p).collect();
+        let mut emptied = std::collections::BTreeSet::new();
+        for rel in self.reuse.present.keys() {
+            if !written.contains(rel) {
+                let path = self.root.join(rel);
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&path, e)),
+                }
+                let mut dir = Path::new(rel.as_str()).parent();
+                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                    emptied.insert(d.to_path_buf());
+                    dir = d.parent();
+                }
+            }
+        }
+        // Deepest first; a folder still holding files stays.
+        for d in emptied.iter().rev() {
+            let _ = fs::remove_dir(self.root.join(d));
+        }
+        let sums = sums(&self.files());
+        for (name, bytes) in [
+            (SUMS, Some(sums.as_bytes().to_vec())),
+            (SUMS_SIG, signature(&sums)),
+        ] {
+            let path = self.root.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+            if let Some(bytes) = bytes {
+                fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(sums)
     }
 
     /// Every file written so far (path and sha256), sorted by path.
@@ -183,6 +455,23 @@ impl Output {
     /// Every file written so far with its size and mtime, for the cache.
     pub fn entries(&self) -> Vec<(String, CachedHash)> {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Every page fingerprint recorded, for the cache.
+    pub fn fingerprints(&self) -> Vec<(String, String)> {
+        let mut fps = self
+            .fingerprints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        fps.sort();
+        fps
+    }
+
+    /// What the live site holds, as the cache described it (to become the
+    /// spare's record when it is swapped out).
+    pub fn take_live(&mut self) -> Record {
+        std::mem::take(&mut self.reuse.live)
     }
 }
 
@@ -233,7 +522,9 @@ pub fn csv_error(path: &Path, e: csv::Error) -> Error {
 /// A writer that hashes what passes through it.
 pub struct HashingWriter {
     rel: String,
+    /// Where it is streamed to, and where it goes when finished.
     path: PathBuf,
+    dest: PathBuf,
     inner: BufWriter<fs::File>,
     hasher: sha2::Sha256,
 }
@@ -273,17 +564,6 @@ pub fn version_id(sums: &str) -> String {
     crate::hex(&sha2::Sha256::digest(sums.as_bytes()))
 }
 
-/// Makes a staging folder beside `dest` (same file system, so the final
-/// rename is atomic).
-pub fn staging(dest: &Path) -> Result<tempfile::TempDir> {
-    let parent = parent_of(dest);
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    tempfile::Builder::new()
-        .prefix(".kura-build-")
-        .tempdir_in(&parent)
-        .map_err(|e| Error::io(&parent, e))
-}
-
 fn parent_of(dest: &Path) -> PathBuf {
     match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -316,7 +596,7 @@ pub fn check_destination(dest: &Path) -> Result<()> {
     )))
 }
 
-/// The prefix of the folders that old sites are moved to by [`swap_in`].
+/// The prefix of the folders that old sites are moved to by [`publish`].
 fn aside_prefix(dest: &Path) -> String {
     let name = dest
         .file_name()
@@ -343,31 +623,95 @@ pub fn clear_aside(dest: &Path) -> std::thread::JoinHandle<()> {
     })
 }
 
-/// Swaps the complete staging folder in place of `dest`. The old site is
-/// moved aside first (and deleted by the next build's [`clear_aside`]); if
-/// the second rename fails, the old one is put back.
-pub fn swap_in(staged: tempfile::TempDir, dest: &Path) -> Result<()> {
-    let staged = staged.keep();
-    let result = (|| {
-        if dest.exists() {
-            let aside = tempfile::Builder::new()
-                .prefix(&aside_prefix(dest))
-                .tempdir_in(parent_of(dest))
-                .map_err(|e| Error::io(dest, e))?
-                .keep();
-            // rename() onto an empty folder replaces it.
-            fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
-            if let Err(e) = fs::rename(&staged, dest) {
-                let _ = fs::rename(&aside, dest);
-                return Err(Error::io(dest, e));
-            }
-        } else {
-            fs::rename(&staged, dest).map_err(|e| Error::io(dest, e))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staged);
+/// Moves a folder aside, to be deleted by the next build of `dest` (see
+/// [`clear_aside`]); deletes it now if that fails.
+fn move_aside(path: &Path, dest: &Path) {
+    let moved = tempfile::Builder::new()
+        .prefix(&aside_prefix(dest))
+        .tempdir_in(parent_of(dest))
+        .map(|d| d.keep())
+        // rename() onto an empty folder replaces it.
+        .is_ok_and(|aside| fs::rename(path, &aside).is_ok() || fs::remove_dir(&aside).is_err());
+    if !moved {
+        let _ = fs::remove_dir_all(path);
     }
-    result
+}
+
+/// Exchanges two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Puts the complete target folder in place of `dest` in one step. Where
+/// the file system can exchange two folders atomically, the site it
+/// replaces becomes the spare site, which the build after next brings up
+/// to date in place (writing only what changed); elsewhere the old site is
+/// moved aside and deleted by the next build. Returns whether the replaced
+/// site was kept as the spare.
+pub fn publish(mut target: Target, dest: &Path) -> Result<bool> {
+    let spare = spare_path(dest);
+    if !dest.exists() {
+        fs::rename(&target.path, dest).map_err(|e| Error::io(dest, e))?;
+        target.published = true;
+        return Ok(false);
+    }
+    if exchange(&target.path, dest).is_ok() {
+        target.published = true;
+        // `target.path` now holds the replaced site.
+        if spare.exists() {
+            move_aside(&spare, dest);
+        }
+        if fs::rename(&target.path, &spare).is_ok() {
+            return Ok(true);
+        }
+        move_aside(&target.path, dest);
+        return Ok(false);
+    }
+    let aside = tempfile::Builder::new()
+        .prefix(&aside_prefix(dest))
+        .tempdir_in(parent_of(dest))
+        .map_err(|e| Error::io(dest, e))?
+        .keep();
+    // rename() onto an empty folder replaces it.
+    fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
+    if let Err(e) = fs::rename(&target.path, dest) {
+        let _ = fs::rename(&aside, dest);
+        return Err(Error::io(dest, e));
+    }
+    target.published = true;
+    if spare.exists() {
+        move_aside(&spare, dest);
+    }
+    Ok(false)
+}
+
+/// The modification time of every folder of the site at `root` that holds
+/// one of `files` (and of `root` itself, as ""), to tell later whether
+/// anything was added to or removed from it.
+pub fn folder_times<'a>(
+    root: &Path,
+    files: impl Iterator<Item = &'a str>,
+) -> HashMap<String, i128> {
+    let mut dirs = std::collections::BTreeSet::new();
+    dirs.insert(String::new());
+    for f in files {
+        let mut dir = Path::new(f).parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            dirs.insert(d.to_string_lossy().into_owned());
+            dir = d.parent();
+        }
+    }
+    dirs.into_iter()
+        .filter_map(|d| {
+            let meta = fs::symlink_metadata(root.join(&d)).ok()?;
+            Some((d, mtime_ns(&meta)))
+        })
+        .collect()
 }

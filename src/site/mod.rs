@@ -2,6 +2,7 @@
 //! in, bytes out, so pages render in parallel and in any order.
 
 pub mod chart;
+pub mod fingerprint;
 pub mod locale;
 pub mod markdown;
 mod pages;

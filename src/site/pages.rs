@@ -561,6 +561,22 @@ struct StationPage<'a> {
     history: Vec<HistoryLine>,
 }
 
+/// The areas before and after `a` among its parent's children.
+pub fn neighbours(el: &crate::model::Election, a: AreaIx) -> (Option<AreaIx>, Option<AreaIx>) {
+    let Some(p) = el.areas[a].parent else {
+        return (None, None);
+    };
+    let siblings = &el.areas[p].children;
+    let code = el.areas[a].code.as_str();
+    let pos = siblings
+        .binary_search_by(|&s| el.areas[s].code.as_str().cmp(code))
+        .unwrap_or(0);
+    (
+        pos.checked_sub(1).map(|i| siblings[i]),
+        siblings.get(pos + 1).copied(),
+    )
+}
+
 pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
     let t = &site.t;
@@ -619,21 +635,18 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
     }
     let (up_href, up_name, prev, next) = match area.parent {
         Some(p) => {
-            let siblings = &el.areas[p].children;
-            let pos = siblings
-                .binary_search_by(|&s| el.areas[s].code.as_str().cmp(area.code.as_str()))
-                .unwrap_or(0);
             let link = |s: AreaIx| {
                 (
                     format!("{home}{}", area_path(el, s)),
                     el.areas[s].name.clone(),
                 )
             };
+            let (prev, next) = neighbours(el, a);
             (
                 format!("{home}{}", area_path(el, p)),
                 el.areas[p].name.clone(),
-                pos.checked_sub(1).map(|i| link(siblings[i])),
-                siblings.get(pos + 1).map(|&s| link(s)),
+                prev.map(link),
+                next.map(link),
             )
         }
         None => (
