@@ -307,6 +307,7 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     out.write("manifest.json", &publish::manifest::to_json(&manifest))?;
     out.write("versions.json", &publish::manifest::to_json(&chain))?;
 
+    let t = Instant::now();
     let sums = out.seal(|sums| {
         key.as_ref().map(|key| {
             let comment = format!(
@@ -318,7 +319,8 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         })
     })?;
     let version_id = publish::version_id(&sums);
-    let files = out.entries();
+    let files = out.take_entries();
+    timings.push(("seal", t.elapsed()));
 
     let t = Instant::now();
     let replaced = out.take_live();
@@ -327,49 +329,38 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
 
     // The cache only speeds up the next build; failing to write it is no failure.
     let t = Instant::now();
-    let scan_hashes: Vec<(&Path, load::scans::CachedHash)> = el
-        .forms
-        .iter()
-        .filter_map(|f| f.scan.as_ref())
-        .map(|s| {
-            let c = load::scans::CachedHash {
-                size: s.size,
-                mtime_ns: s.mtime_ns,
-                sha256: s.sha256.clone(),
-            };
-            (s.source.as_path(), c)
-        })
-        .collect();
-    let next = publish::cache::Cache {
-        live_dirs: publish::folder_times(&opts.output, files.iter().map(|(p, _)| p.as_str())),
-        live: files.iter().cloned().collect(),
-        live_sums: version_id.clone(),
-        spare: if kept_spare {
-            replaced
-        } else {
-            Default::default()
-        },
-        spare_dirs: if kept_spare {
-            std::mem::take(&mut cache.live_dirs)
-        } else {
-            Default::default()
-        },
-        fingerprints: out.fingerprints().into_iter().collect(),
-        scans: Default::default(),
+    let scans = el.forms.iter().filter_map(|f| f.scan.as_ref());
+    let live_dirs = publish::folder_times(&opts.output, files.iter().map(|(p, _)| p.as_str()));
+    let (spare, spare_dirs) = if kept_spare {
+        (replaced, std::mem::take(&mut cache.live_dirs))
+    } else {
+        Default::default()
     };
     let _ = publish::cache::write(
         &opts.output,
-        scan_hashes.iter().map(|(p, c)| (*p, c)),
-        &next,
+        publish::cache::Contents {
+            scans: &mut scans.map(|s| (s.source.as_path(), s.size, s.mtime_ns, s.sha256.as_str())),
+            live: &files,
+            live_sums: &version_id,
+            live_dirs: &live_dirs,
+            spare: &spare,
+            spare_dirs: &spare_dirs,
+            fingerprints: &out.fingerprints(),
+        },
     );
     timings.push(("write cache", t.elapsed()));
+    let file_count = files.len() + 1;
+    let finding_counts = check::counts(&findings)
+        .into_iter()
+        .map(|(c, n)| (c.id.to_string(), n))
+        .collect();
+    // Freeing hundreds of thousands of small allocations takes a while and
+    // nothing waits for it.
+    std::thread::spawn(move || drop((el, tally, findings, out, cache, files, spare)));
     Ok(BuildReport {
         version_id,
-        files: files.len() + 1,
-        findings: check::counts(&findings)
-            .into_iter()
-            .map(|(c, n)| (c.id.to_string(), n))
-            .collect(),
+        files: file_count,
+        findings: finding_counts,
         timings,
     })
 }

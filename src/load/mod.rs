@@ -750,16 +750,15 @@ fn read_results(path: &Path, el: &mut Election, ids: &Seen, problems: &mut Vec<P
         .enumerate()
         .map(|(i, f)| (f.id.clone(), i))
         .collect();
-    // Candidate id → (race, position in the race's list), for every race.
-    let mut cands: HashMap<(usize, String), usize> = HashMap::new();
-    let mut cand_races: HashMap<String, Vec<usize>> = HashMap::new();
+    // Candidate id → every (race, position in the race's list) it has;
+    // looked up by &str, without allocating, for each of a million lines.
+    let mut cand_races: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     for r in 0..el.races.len() {
         for (pos, &c) in el.races[r].candidates.iter().enumerate() {
-            cands.insert((r, el.candidates[c].id.clone()), pos);
             cand_races
                 .entry(el.candidates[c].id.clone())
                 .or_default()
-                .push(r);
+                .push((r, pos));
         }
     }
     table::read(
@@ -788,11 +787,13 @@ fn read_results(path: &Path, el: &mut Election, ids: &Seen, problems: &mut Vec<P
                 return;
             };
             let race = el.forms[f].race;
-            let Some(&pos) = cands.get(&(race, cand.to_string())) else {
-                let message = match cand_races.get(cand) {
+            let in_races = cand_races.get(cand);
+            let found = in_races.and_then(|rs| rs.iter().find(|(r, _)| *r == race));
+            let Some(&(_, pos)) = found else {
+                let message = match in_races {
                     Some(rs) => format!(
                         "candidate '{cand}' stands in race '{}', not in race '{}' of form '{form_id}'",
-                        el.races[rs[0]].id, el.races[race].id
+                        el.races[rs[0].0].id, el.races[race].id
                     ),
                     None if ids
                         .candidates

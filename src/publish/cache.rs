@@ -106,40 +106,50 @@ pub fn read(dest: &Path) -> Cache {
     cache
 }
 
+/// What [`write`] writes: the cache of a site just published.
+pub struct Contents<'a> {
+    /// Input scans: path, size, mtime and hash.
+    pub scans: &'a mut dyn Iterator<Item = (&'a Path, u64, i128, &'a str)>,
+    pub live: &'a [(String, CachedHash)],
+    pub live_sums: &'a str,
+    pub live_dirs: &'a HashMap<String, i128>,
+    pub spare: &'a Record,
+    pub spare_dirs: &'a HashMap<String, i128>,
+    pub fingerprints: &'a [(String, String)],
+}
+
 /// Writes the cache for the site just published at `dest` (atomically).
-pub fn write<'a>(
-    dest: &Path,
-    scans: impl Iterator<Item = (&'a Path, &'a CachedHash)>,
-    cache: &Cache,
-) -> std::io::Result<()> {
+pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
     let path = path_for(dest);
     let tmp = path.with_extension("kura-cache-new");
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
-    for (p, h) in scans {
+    for (p, size, mtime, sha) in c.scans {
         let p = p.to_string_lossy();
         if clean(&p) {
-            writeln!(out, "S\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
+            writeln!(out, "S\t{p}\t{size}\t{mtime}\t{sha}")?;
         }
     }
-    writeln!(out, "H\t{}", cache.live_sums)?;
-    for (kind, record) in [("O", &cache.live), ("P", &cache.spare)] {
-        let mut paths: Vec<&String> = record.keys().collect();
-        paths.sort();
-        for p in paths.into_iter().filter(|p| clean(p)) {
-            let h = &record[p];
+    writeln!(out, "H\t{}", c.live_sums)?;
+    let files = c
+        .live
+        .iter()
+        .map(|(p, h)| ("O", p, h))
+        .chain(c.spare.iter().map(|(p, h)| ("P", p, h)));
+    for (kind, p, h) in files {
+        if clean(p) {
             writeln!(out, "{kind}\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
         }
     }
-    for (kind, dirs) in [("D", &cache.live_dirs), ("Q", &cache.spare_dirs)] {
+    for (kind, dirs) in [("D", c.live_dirs), ("Q", c.spare_dirs)] {
         for (d, t) in dirs {
             if clean(d) {
                 writeln!(out, "{kind}\t{d}\t{t}")?;
             }
         }
     }
-    for (p, fp) in &cache.fingerprints {
+    for (p, fp) in c.fingerprints {
         if clean(p) && clean(fp) {
             writeln!(out, "F\t{p}\t{fp}")?;
         }

@@ -468,6 +468,12 @@ impl Output {
         fps
     }
 
+    /// Every file written, with its size and mtime (the record of the new
+    /// site), leaving none.
+    pub fn take_entries(&mut self) -> Vec<(String, CachedHash)> {
+        std::mem::take(self.files.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// What the live site holds, as the cache described it (to become the
     /// spare's record when it is swapped out).
     pub fn take_live(&mut self) -> Record {
