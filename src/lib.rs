@@ -60,6 +60,10 @@ pub struct BuildReport {
     pub files: usize,
     pub findings: Vec<(String, usize)>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Pages rendered, and pages whose fingerprint was unchanged (not rendered).
+    pub pages: (usize, usize),
+    /// Files written, and files already in place or hard-linked (not written).
+    pub written: (usize, usize),
 }
 
 /// A loaded, checked and tallied election: everything but the output.
@@ -239,13 +243,11 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
                     .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))
             };
             bar.inc(1);
-            match job {
-                site::Job::Area(a) if el.areas[a].is_station() => {
-                    let path = site.page(&site::area_path(&el, a));
-                    let fingerprint = site::fingerprint::station(&site, a, &global);
+            match site::fingerprint::page(&site, job, &global) {
+                Some((path, fingerprint)) => {
                     out.page(&path, fingerprint, || render().map(|(_, b)| b))
                 }
-                _ => {
+                None => {
                     let (path, bytes) = render()?;
                     out.write(&path, &bytes)
                 }
@@ -350,6 +352,7 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     );
     timings.push(("write cache", t.elapsed()));
     let file_count = files.len() + 1;
+    let (pages, written) = out.counts();
     let finding_counts = check::counts(&findings)
         .into_iter()
         .map(|(c, n)| (c.id.to_string(), n))
@@ -362,5 +365,7 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         files: file_count,
         findings: finding_counts,
         timings,
+        pages,
+        written,
     })
 }

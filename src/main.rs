@@ -127,6 +127,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 for (stage, d) in &report.timings {
                     let _ = writeln!(err, "{stage:>10}: {:>8.3} s", d.as_secs_f64());
                 }
+                let (rendered, reused) = report.pages;
+                let _ = writeln!(
+                    err,
+                    "fingerprinted pages: {rendered} rendered, {reused} unchanged; files: {} written, {} kept or linked",
+                    report.written.0, report.written.1
+                );
             }
             let _ = writeln!(err, "built {} ({} files)", output.display(), report.files);
             let _ = writeln!(std::io::stdout(), "version {}", report.version_id);

@@ -173,7 +173,13 @@ fn set_field(input: &Path, file: &str, key: (&str, &str), field: &str, value: &s
 
 /// Builds `input` into `site` again and into a new folder, with the same
 /// arguments, and asserts the two are byte-identical and the site verifies.
-fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str) {
+/// Returns (pages rendered, pages unchanged) of the rebuild.
+fn assert_rebuild_is_fresh(
+    input: &Path,
+    site: &Path,
+    extra: &[&str],
+    step: &str,
+) -> (usize, usize) {
     let args = |out: &Path| {
         let mut a = vec![
             "build".to_string(),
@@ -185,12 +191,14 @@ fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str
         a
     };
     let run = |out: &Path| {
-        let a = args(out);
+        let mut a = args(out);
+        a.push("-v".into());
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         let o = kura(&a);
         assert!(o.status.success(), "{step}: {}", stderr(&o));
+        stderr(&o)
     };
-    run(site);
+    let pages = page_counts(&run(site));
     let fresh = site.with_file_name(format!("fresh-{}", step.replace(' ', "-")));
     run(&fresh);
     let (a, b) = (snapshot(site), snapshot(&fresh));
@@ -207,6 +215,21 @@ fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str
     assert!(differ.is_empty(), "{step}: rebuild differs in {differ:?}");
     let v = kura(&["verify", site.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(0), "{step}: {}", stdout(&v));
+    pages
+}
+
+/// (rendered, unchanged) from the `-v` line "fingerprinted pages: R rendered, U unchanged".
+fn page_counts(stderr: &str) -> (usize, usize) {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprinted pages: "))
+        .expect("-v reports pages");
+    let n: Vec<usize> = line
+        .split([',', ';'])
+        .take(2)
+        .map(|p| p.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    (n[0], n[1])
 }
 
 fn inodes(site: &Path) -> std::collections::BTreeMap<String, u64> {
@@ -269,6 +292,25 @@ fn every_kind_of_change_rebuilds_to_the_bytes_of_a_fresh_build() {
     set_field(&input, "results.csv", ("form", &form), "votes", "100000");
     assert_rebuild_is_fresh(&input, &site, &[], "station data");
 
+    // A declared aggregate form shows on its area's page only.
+    let declared = forms
+        .lines()
+        .find(|l| l.starts_with("34B-"))
+        .expect("the sample declares constituency forms")
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    set_field(
+        &input,
+        "forms.csv",
+        ("form", &declared),
+        "status",
+        "disputed",
+    );
+    set_field(&input, "results.csv", ("form", &declared), "votes", "7");
+    assert_rebuild_is_fresh(&input, &site, &[], "declared form");
+
     // A version that follows another: station histories change.
     let prev = tmp.path().join("prev");
     copy_tree(&site, &prev);
@@ -286,7 +328,16 @@ fn every_kind_of_change_rebuilds_to_the_bytes_of_a_fresh_build() {
     build_into(&input, &site);
     let before = inodes(&site);
     build_into(&input, &site);
-    build_into(&input, &site);
+    let out = kura(&[
+        "build",
+        input.to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+        "-v",
+    ]);
+    let (rendered, unchanged) = page_counts(&stderr(&out));
+    assert_eq!(rendered, 0, "{}", stderr(&out));
+    assert!(unchanged > 100);
     let after = inodes(&site);
     let rewritten: Vec<&String> = after
         .iter()
@@ -322,8 +373,15 @@ fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
 
     // The third build writes into the spare (version 1): files that did
     // not change since version 1 are the same files, untouched.
-    change_votes(&input, 700);
-    assert_rebuild_is_fresh(&input, &site, &[], "third build");
+    let changed = change_votes(&input, 700);
+    let (rendered, unchanged) = assert_rebuild_is_fresh(&input, &site, &[], "third build");
+    // The changed stations' pages, the areas above them and their findings
+    // pages are rendered; the other pages are not.
+    assert!(rendered >= changed, "{rendered} pages rendered");
+    assert!(
+        rendered < unchanged / 4,
+        "{rendered} rendered, {unchanged} not"
+    );
     let v3_inodes = inodes(&site);
     let mut same_as_v1 = 0;
     let mut same_as_v2 = 0;

@@ -12,6 +12,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::Digest;
 
@@ -200,6 +201,9 @@ pub struct Output {
     /// Folders known to exist.
     dirs: Mutex<std::collections::HashSet<PathBuf>>,
     reuse: Reuse,
+    /// Pages rendered, pages reused without rendering, files written,
+    /// files kept or linked.
+    counts: [AtomicUsize; 4],
 }
 
 /// How a file came to be in the target folder.
@@ -220,6 +224,7 @@ impl Output {
             fingerprints: Mutex::new(Vec::new()),
             dirs: Mutex::new(std::collections::HashSet::new()),
             reuse,
+            counts: Default::default(),
         }
     }
 
@@ -233,7 +238,19 @@ impl Output {
         files.push((rel.to_string(), entry));
     }
 
+    fn count(&self, i: usize) {
+        self.counts[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (pages rendered, pages reused), (files written, files kept or linked).
+    pub fn counts(&self) -> ((usize, usize), (usize, usize)) {
+        let n = |i: usize| self.counts[i].load(Ordering::Relaxed);
+        ((n(0), n(1)), (n(2), n(3)))
+    }
+
+    /// Records a file just written.
     fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
+        self.count(2);
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
         self.push(
             rel,
@@ -259,6 +276,7 @@ impl Output {
             match fs::symlink_metadata(path) {
                 Ok(m) if have.sha256 == sha && unchanged(&m, have) => {
                     self.push(rel, have.clone());
+                    self.count(3);
                     return Ok(Some(Placed::Kept));
                 }
                 Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(|e| Error::io(path, e))?,
@@ -281,6 +299,7 @@ impl Output {
                 && fs::hard_link(&source, path).is_ok()
             {
                 self.push(rel, old.clone());
+                self.count(3);
                 return Ok(Some(Placed::Linked));
             }
         }
@@ -325,7 +344,10 @@ impl Output {
             None => None,
         };
         if placed.is_none() {
+            self.count(0);
             self.write(rel, &render()?)?;
+        } else {
+            self.count(1);
         }
         let mut fps = self.fingerprints.lock().unwrap_or_else(|e| e.into_inner());
         fps.push((rel.to_string(), fingerprint));

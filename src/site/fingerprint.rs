@@ -1,7 +1,7 @@
 //! Fingerprints of pages: a hash of everything a page is made from, so that
-//! a rebuild renders only the pages whose inputs changed. Station pages,
-//! nineteen in twenty of a site's pages, have one; pages of areas above
-//! them sum many stations and are always rendered.
+//! a rebuild renders only the pages whose inputs changed. Station, area
+//! and findings pages have one (all but a handful of a site's pages); the
+//! A–Z lists, the changes pages, the feed and the like are always rendered.
 //!
 //! A fingerprint must change whenever the page's bytes could: it covers the
 //! program itself (templates, strings and code are compiled in), the
@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 
 use sha2::Digest;
 
-use super::{Site, pages};
-use crate::model::AreaIx;
+use super::{Job, Site, area_path, findings_path, pages};
+use crate::model::{AreaIx, FormIx, RaceIx};
 
 /// A [`std::fmt::Write`] that hashes what is written to it.
 struct Hasher(sha2::Sha256);
@@ -80,17 +80,73 @@ pub fn global(site: &Site<'_>) -> Vec<u8> {
     h.0.finalize().to_vec()
 }
 
+/// The path and fingerprint of the page `job` makes, for the pages that
+/// have one: station, area and findings pages (all but a handful of a
+/// site's pages).
+pub fn page(site: &Site<'_>, job: Job, global: &[u8]) -> Option<(String, String)> {
+    let el = site.el;
+    match job {
+        Job::Area(a) if el.areas[a].is_station() => {
+            Some((site.page(&area_path(el, a)), station(site, a, global)))
+        }
+        Job::Area(a) => Some((site.page(&area_path(el, a)), area(site, a, global))),
+        Job::Findings(a) => Some((site.page(&findings_path(el, a)), findings(site, a, global))),
+        _ => None,
+    }
+}
+
+/// An area and its ancestors: what the crumbs and titles show.
+fn lineage(h: &mut Hasher, site: &Site<'_>, a: AreaIx) {
+    let el = site.el;
+    for x in el.ancestors(a) {
+        let y = &el.areas[x];
+        let _ = write!(h, "|{}|{}|{}", y.code, y.name, y.depth);
+    }
+}
+
+/// A race: its names, and its candidates with their colours.
+fn race(h: &mut Hasher, site: &Site<'_>, race: RaceIx) {
+    let el = site.el;
+    let r = &el.races[race];
+    let _ = write!(h, "#{}|{}", r.id, r.name);
+    for &c in &r.candidates {
+        let _ = write!(h, "|{:?}|{}", el.candidates[c], site.colors[c]);
+    }
+}
+
+/// A form, its scan and its findings. Line numbers are left out: rows
+/// moving in the input change no page.
+fn form(h: &mut Hasher, site: &Site<'_>, f: FormIx) {
+    let form = &site.el.forms[f];
+    let _ = write!(
+        h,
+        "{:?}",
+        (
+            &form.id,
+            form.status,
+            &form.votes,
+            form.total_valid,
+            form.rejected,
+            &form.device,
+            &form.captured_at,
+            &form.scan_path,
+            &form.declared_sha256,
+            form.scan.as_ref().map(|s| (&s.sha256, &s.ext)),
+        )
+    );
+    for &i in site.by_form.get(&f).into_iter().flatten() {
+        let _ = write!(h, "{:?}", site.findings[i]);
+    }
+}
+
 /// The fingerprint of station `a`'s page, given the [`global`] one.
 pub fn station(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
     let el = site.el;
     let mut h = Hasher::new(global);
     let area = &el.areas[a];
-    let _ = write!(h, "{:?}", area.registered);
+    let _ = write!(h, "station {:?}", area.registered);
     // The station, its ancestors (crumbs, the way up) and its neighbours.
-    for x in el.ancestors(a) {
-        let y = &el.areas[x];
-        let _ = write!(h, "|{}|{}|{}", y.code, y.name, y.depth);
-    }
+    lineage(&mut h, site, a);
     let (prev, next) = pages::neighbours(el, a);
     for x in [prev, next] {
         match x {
@@ -100,36 +156,11 @@ pub fn station(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
             None => h.0.update(b"|-"),
         }
     }
-    for &race in site.tally.scope(a) {
-        let r = &el.races[race];
-        let _ = write!(h, "#{}|{}", r.id, r.name);
-        for &c in &r.candidates {
-            let _ = write!(h, "|{:?}|{}", el.candidates[c], site.colors[c]);
-        }
-        let Some(&f) = el.form_by_area_race.get(&(a, race)) else {
-            h.0.update(b"#-");
-            continue;
-        };
-        let form = &el.forms[f];
-        // Line numbers are left out: rows moving in the input change no page.
-        let _ = write!(
-            h,
-            "{:?}",
-            (
-                &form.id,
-                form.status,
-                &form.votes,
-                form.total_valid,
-                form.rejected,
-                &form.device,
-                &form.captured_at,
-                &form.scan_path,
-                &form.declared_sha256,
-                form.scan.as_ref().map(|s| (&s.sha256, &s.ext)),
-            )
-        );
-        for &i in site.by_form.get(&f).into_iter().flatten() {
-            let _ = write!(h, "{:?}", site.findings[i]);
+    for &r in site.tally.scope(a) {
+        race(&mut h, site, r);
+        match el.form_by_area_race.get(&(a, r)) {
+            Some(&f) => form(&mut h, site, f),
+            None => h.0.update(b"#-"),
         }
     }
     for item in site
@@ -143,6 +174,54 @@ pub fn station(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
         if let Some(i) = item.change {
             let _ = write!(h, "{:?}", doc.changes.forms.changed[i].changes);
         }
+    }
+    h.hex()
+}
+
+/// The fingerprint of the page of area `a` (not a station): its tallies,
+/// its declared forms, its children's tallies, and its finding counts.
+pub fn area(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
+    let el = site.el;
+    let mut h = Hasher::new(global);
+    h.0.update(b"area");
+    lineage(&mut h, site, a);
+    let _ = write!(h, "{:?}", site.subtree_counts[a]);
+    let children = &el.areas[a].children;
+    for &c in children {
+        let y = &el.areas[c];
+        let _ = write!(h, "|{}|{}|{}", y.code, y.name, y.depth);
+    }
+    for t in site.tally.all(el, a) {
+        let _ = write!(h, "{t:?}");
+        race(&mut h, site, t.race);
+        if let Some(&f) = el.form_by_area_race.get(&(a, t.race)) {
+            form(&mut h, site, f);
+        }
+        for &c in children {
+            let _ = write!(h, "{:?}", site.tally.get(el, c, t.race));
+        }
+    }
+    h.hex()
+}
+
+/// The fingerprint of the findings page of area `a`: the counts and every
+/// finding it lists, with the names its lines show.
+pub fn findings(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
+    let el = site.el;
+    let mut h = Hasher::new(global);
+    h.0.update(b"findings");
+    lineage(&mut h, site, a);
+    let _ = write!(h, "{:?}", site.subtree_counts[a]);
+    for &i in &site.subtree_listed[a] {
+        let f = &site.findings[i as usize];
+        let _ = write!(
+            h,
+            "{f:?}|{}|{}|{}|{}",
+            el.areas[f.area].code,
+            el.areas[f.area].name,
+            el.races[f.race].name,
+            f.form.map_or("", |x| el.forms[x].id.as_str())
+        );
     }
     h.hex()
 }
