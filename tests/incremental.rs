@@ -41,12 +41,7 @@ fn change_votes(input: &Path, step: usize) -> usize {
 #[test]
 fn a_rebuild_after_changes_equals_a_fresh_build_and_reuses_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    assert!(
-        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "500"])
-            .status
-            .success()
-    );
+    let input = sample_input(tmp.path(), "500");
     let site = tmp.path().join("site");
     build_into(&input, &site);
     assert!(
@@ -307,12 +302,7 @@ fn sample_site() -> (
     String,
 ) {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    assert!(
-        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "60"])
-            .status
-            .success()
-    );
+    let input = sample_input(tmp.path(), "60");
     let site = tmp.path().join("site");
     build_into(&input, &site);
     let forms = read(&input.join("forms.csv"));
@@ -366,12 +356,7 @@ fn a_following_version_and_an_unchanged_one_rebuild_exactly() {
 #[test]
 fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    assert!(
-        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "300"])
-            .status
-            .success()
-    );
+    let input = sample_input(tmp.path(), "300");
     let site = tmp.path().join("site");
     let spare = tmp.path().join(".kura-spare-site");
     build_into(&input, &site);

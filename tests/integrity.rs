@@ -471,12 +471,7 @@ fn limited_build(input: &Path, site: &Path, ignore_signal: bool) -> std::process
 #[test]
 fn a_build_that_fails_late_leaves_the_previous_site_untouched() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    assert!(
-        kura(&["sample", "-o", input.to_str().unwrap(), "--stations", "300"])
-            .status
-            .success()
-    );
+    let input = sample_input(tmp.path(), "300");
     let site = build(&fixture("awkward"), tmp.path());
     let before = snapshot(&site);
 

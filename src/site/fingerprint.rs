@@ -178,14 +178,21 @@ pub fn station(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
     h.hex()
 }
 
+/// A hasher for a page about area `a`'s subtree (of kind `kind`), fed with
+/// what such pages share: the area's lineage and its finding counts.
+fn summary(site: &Site<'_>, a: AreaIx, global: &[u8], kind: &[u8]) -> Hasher {
+    let mut h = Hasher::new(global);
+    h.0.update(kind);
+    lineage(&mut h, site, a);
+    let _ = write!(h, "{:?}", site.subtree_counts[a]);
+    h
+}
+
 /// The fingerprint of the page of area `a` (not a station): its tallies,
 /// its declared forms, its children's tallies, and its finding counts.
 pub fn area(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
     let el = site.el;
-    let mut h = Hasher::new(global);
-    h.0.update(b"area");
-    lineage(&mut h, site, a);
-    let _ = write!(h, "{:?}", site.subtree_counts[a]);
+    let mut h = summary(site, a, global, b"area");
     let children = &el.areas[a].children;
     for &c in children {
         let y = &el.areas[c];
@@ -208,10 +215,7 @@ pub fn area(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
 /// finding it lists, with the names its lines show.
 pub fn findings(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
     let el = site.el;
-    let mut h = Hasher::new(global);
-    h.0.update(b"findings");
-    lineage(&mut h, site, a);
-    let _ = write!(h, "{:?}", site.subtree_counts[a]);
+    let mut h = summary(site, a, global, b"findings");
     for &i in &site.subtree_listed[a] {
         let f = &site.findings[i as usize];
         let _ = write!(

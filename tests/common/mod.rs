@@ -57,6 +57,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Writes `kura sample --stations N` into `<tmp>/in` and returns its path.
+pub fn sample_input(tmp: &Path, stations: &str) -> PathBuf {
+    let input = tmp.join("in");
+    let out = kura(&[
+        "sample",
+        "-o",
+        input.to_str().unwrap(),
+        "--stations",
+        stations,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    input
+}
+
 /// A temporary copy of a fixture, to change.
 pub fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
