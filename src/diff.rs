@@ -3,7 +3,6 @@
 //! by `kura build --previous` for the changes page and station histories.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -32,7 +31,7 @@ impl Snapshot {
         let (inner, _) = read::area_kinds(site)?;
         let manifest: Option<manifest::Manifest> =
             manifest::read_json(&site.join("manifest.json")).ok();
-        let (files, version) = match std::fs::read(site.join(SUMS)) {
+        let (files, version) = match crate::fsx::read(&site.join(SUMS)) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 let (entries, _) = crate::verify::parse_sums(&text);
@@ -293,9 +292,24 @@ fn shown(v: &str) -> &str {
     if v.is_empty() { "(none)" } else { v }
 }
 
+/// Text for a terminal, one line at a time: whatever a line shows from the
+/// input is escaped ([`crate::term::clean`]), so a value cannot break the
+/// line or send escape sequences.
+struct Lines(String);
+
+impl Lines {
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::fmt::Result {
+        let line = args.to_string();
+        let body = line.strip_suffix('\n').unwrap_or(&line);
+        self.0.push_str(&crate::term::clean(body));
+        self.0.push('\n');
+        Ok(())
+    }
+}
+
 /// The diff as text for a terminal.
 pub fn to_text(c: &Changes) -> String {
-    let mut s = String::new();
+    let mut s = Lines(String::new());
     let _ = writeln!(
         s,
         "old version {} ({}) → new version {} ({})",
@@ -369,5 +383,5 @@ pub fn to_text(c: &Changes) -> String {
     if c.is_empty() {
         let _ = writeln!(s, "no differences");
     }
-    s
+    s.0
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::term::clean;
+
 /// One thing wrong with the input, located as `FILE:LINE` where a line applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -31,11 +33,22 @@ impl Problem {
     }
 }
 
+/// A path as it may be printed to a terminal (see [`crate::term`]).
+pub fn shown(path: &Path) -> String {
+    clean(&path.display().to_string()).into_owned()
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            Some(line) => write!(
+                f,
+                "{}:{}: {}",
+                shown(&self.file),
+                line,
+                clean(&self.message)
+            ),
+            None => write!(f, "{}: {}", shown(&self.file), clean(&self.message)),
         }
     }
 }
@@ -47,7 +60,7 @@ pub enum Error {
     #[error("{} error(s) in the input", .0.len())]
     Input(Vec<Problem>),
     /// Reading or writing a file failed.
-    #[error("{}: {}", .path.display(), .source)]
+    #[error("{}: {}", shown(.path), clean(&.source.to_string()))]
     Io {
         path: PathBuf,
         #[source]
@@ -57,7 +70,7 @@ pub enum Error {
     #[error("{0} finding(s) of severity error (--strict)")]
     Strict(usize),
     /// Anything else, described in words.
-    #[error("{0}")]
+    #[error("{}", clean(.0))]
     Other(String),
 }
 

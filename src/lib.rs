@@ -7,6 +7,7 @@
 pub mod check;
 pub mod diff;
 pub mod error;
+pub mod fsx;
 pub mod load;
 pub mod model;
 pub mod opendata;
@@ -15,6 +16,7 @@ pub mod sample;
 pub mod serve;
 pub mod site;
 pub mod tally;
+pub mod term;
 pub mod verify;
 
 /// Lower-case hexadecimal of `bytes`.
@@ -111,16 +113,18 @@ fn prepare_loaded(
 
 /// `kura build`: load → check → tally → render → publish.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let mut opts = opts.clone();
+    opts.output = publish::resolve_destination(&opts.output)?;
+    publish::check_destination(&opts.output)?;
     // Old sites moved aside by earlier builds are deleted meanwhile.
     let cleaner = publish::clear_aside(&opts.output);
-    let result = build_site(opts);
+    let result = build_site(&opts);
     let _ = cleaner.join();
     result
 }
 
 fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
-    publish::check_destination(&opts.output)?;
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
     let key = opts
         .sign
@@ -341,7 +345,7 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let _ = publish::cache::write(
         &opts.output,
         publish::cache::Contents {
-            scans: &mut scans.map(|s| (s.source.as_path(), s.size, s.mtime_ns, s.sha256.as_str())),
+            scans: &mut scans.map(|s| (s.source.as_path(), s.stamp, s.sha256.as_str())),
             live: &files,
             live_sums: &version_id,
             live_dirs: &live_dirs,

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kura::error::shown;
+use kura::term::clean;
 use kura::{BuildOptions, Error};
 
 #[derive(Parser)]
@@ -134,7 +136,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     report.written.0, report.written.1
                 );
             }
-            let _ = writeln!(err, "built {} ({} files)", output.display(), report.files);
+            let _ = writeln!(err, "built {} ({} files)", shown(&output), report.files);
             let _ = writeln!(std::io::stdout(), "version {}", report.version_id);
             Ok(ExitCode::SUCCESS)
         }
@@ -145,8 +147,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let mut out = std::io::stdout().lock();
             for f in &checked.findings {
                 let form = f.form.map(|x| el.forms[x].id.as_str()).unwrap_or("-");
-                let _ = writeln!(
-                    out,
+                let line = format!(
                     "{} {} {} {} {}: {}",
                     f.severity.as_str(),
                     f.check,
@@ -155,11 +156,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     form,
                     f.detail
                 );
+                let _ = writeln!(out, "{}", clean(&line));
             }
             let _ = writeln!(
                 std::io::stderr(),
                 "{}: no errors; {} areas, {} forms, {} findings",
-                data.display(),
+                shown(&data),
                 el.areas.len(),
                 el.forms.len(),
                 checked.findings.len()
@@ -170,7 +172,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let report = kura::verify::verify(&site, key.as_deref())?;
             let mut out = std::io::stdout().lock();
             for t in &report.troubles {
-                let _ = writeln!(out, "{t}");
+                let _ = writeln!(out, "{}", clean(&t.to_string()));
             }
             let _ = writeln!(out, "version {}", report.version_id);
             if let Some(comment) = &report.signed {
@@ -189,7 +191,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let (old, new) = match (read(&old), read(&new)) {
                 (Ok(o), Ok(n)) => (o, n),
                 (Err(e), _) | (_, Err(e)) => {
-                    let _ = writeln!(std::io::stderr(), "kura diff: {e}");
+                    let _ = writeln!(std::io::stderr(), "kura diff: {}", clean(&e));
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -206,7 +208,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             kura::serve::ready(&site)?;
             let (listener, url) = kura::serve::bind(port)?;
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "serving {} at {url} (Ctrl-C to stop)", site.display());
+            let _ = writeln!(out, "serving {} at {url} (Ctrl-C to stop)", shown(&site));
             let _ = out.flush();
             drop(out);
             kura::serve::serve(&site, listener)?;
@@ -217,8 +219,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let _ = writeln!(
                 std::io::stderr(),
                 "wrote {} (share it) and {} (keep it secret) for key {id}",
-                public.display(),
-                secret.display()
+                shown(&public),
+                shown(&secret)
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -111,9 +111,8 @@ pub struct Scan {
     pub sha256: String,
     /// Lower-case extension: pdf, jpg, jpeg, png or webp.
     pub ext: String,
-    pub size: u64,
-    /// Modification time when hashed (nanoseconds since the epoch), for the hash cache.
-    pub mtime_ns: i128,
+    /// The file's size, times and inode when hashed, for the hash cache.
+    pub stamp: crate::load::scans::Stamp,
 }
 
 impl Scan {

@@ -245,7 +245,7 @@ pub mod read {
         columns: &[&str],
         mut each: impl FnMut(Vec<String>),
     ) -> Result<(), String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = crate::fsx::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut reader =
             csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 16, file));
         let headers = reader

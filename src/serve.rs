@@ -1,9 +1,12 @@
 //! `kura serve`: a small static web server on 127.0.0.1, for previewing a
 //! built site as a mirror would serve it. Not for production.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -50,16 +53,48 @@ pub fn ready(site: &Path) -> Result<()> {
     }
 }
 
-/// Serves `site` until the process is stopped, a thread per connection.
+/// Most connections served at once; more are answered 503 and closed.
+pub const MAX_CONNECTIONS: usize = 32;
+/// Most bytes of a request's line and headers together.
+pub const MAX_REQUEST: u64 = 16 * 1024;
+/// How long a connection may take to send its request, or to take the
+/// answer, before it is dropped.
+pub const IDLE: Duration = Duration::from_secs(10);
+
+/// The headers every answer carries: no sniffing of a file's type from
+/// its content, and the same policy the pages carry in their meta tag.
+pub const SECURITY_HEADERS: &str = "X-Content-Type-Options: nosniff\r\n\
+Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'\r\n\
+Referrer-Policy: no-referrer\r\n";
+
+/// Serves `site` until the process is stopped, a thread per connection,
+/// at most [`MAX_CONNECTIONS`] at once, each dropped when idle.
 pub fn serve(site: &Path, listener: TcpListener) -> Result<()> {
     ready(site)?;
     let root = site.canonicalize().map_err(|e| Error::io(site, e))?;
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let Ok(mut stream) = stream else { continue };
+        let _ = stream.set_read_timeout(Some(IDLE));
+        let _ = stream.set_write_timeout(Some(IDLE));
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.write_all(
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n",
+            );
+            continue;
+        }
         let root = root.clone();
-        std::thread::spawn(move || {
-            let _ = respond(&root, stream);
+        let spawned = std::thread::Builder::new().spawn({
+            let open = Arc::clone(&open);
+            move || {
+                let _ = respond(&root, stream);
+                open.fetch_sub(1, Ordering::SeqCst);
+            }
         });
+        if spawned.is_err() {
+            open.fetch_sub(1, Ordering::SeqCst);
+        }
     }
     Ok(())
 }
@@ -98,14 +133,23 @@ fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
 }
 
 fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+    // The request line and headers may not be longer than MAX_REQUEST.
+    let mut reader = BufReader::new(stream.try_clone()?.take(MAX_REQUEST));
     let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
+    if reader.read_line(&mut request)? == 0 {
+        return Ok(());
+    }
+    let mut complete = request.ends_with('\n');
+    while complete {
         let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
+        reader.read_line(&mut header)?;
+        if header == "\r\n" || header == "\n" {
             break;
         }
+        complete = header.ends_with('\n');
+    }
+    if !complete {
+        return stream.write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     }
     let mut parts = request.split_whitespace();
     let method = parts.next().unwrap_or("");
@@ -118,14 +162,14 @@ fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
         None => ("404 Not Found", resolve(root, "/404.html")),
     };
     let body = match &file {
-        Some(f) => std::fs::read(f)?,
+        Some(f) => crate::fsx::read(&f)?,
         None => b"not found".to_vec(),
     };
     let kind = file
         .as_deref()
         .map_or("text/plain; charset=utf-8", content_type);
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{SECURITY_HEADERS}Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;

@@ -89,7 +89,7 @@ impl Copy {
     /// The whole file, `Ok(None)` when it does not exist.
     fn get(&self, rel: &str) -> std::result::Result<Option<Vec<u8>>, String> {
         match self {
-            Copy::Folder(root) => match std::fs::read(root.join(rel)) {
+            Copy::Folder(root) => match crate::fsx::read(&root.join(rel)) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e.to_string()),
@@ -116,7 +116,7 @@ impl Copy {
                     Ok(m) if !m.is_file() => return Err("not a regular file".into()),
                     Ok(_) => {}
                 }
-                let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+                let mut file = crate::fsx::open(&path).map_err(|e| e.to_string())?;
                 let mut buf = vec![0u8; 1 << 16];
                 loop {
                     let n = file.read(&mut buf).map_err(|e| e.to_string())?;

@@ -10,7 +10,7 @@ pub const LANGUAGES: &[&str] = &["en", "sw"];
 
 /// Reads and validates `election.toml`.
 pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsx::read(path) {
         Ok(b) => b,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
@@ -114,14 +114,14 @@ pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
             let mut out = Vec::new();
             for v in a {
                 match v {
-                    toml::Value::String(s) if !s.trim().is_empty() => {
+                    toml::Value::String(s) if !s.trim().is_empty() && !has_control(s) => {
                         out.push(s.trim().to_string())
                     }
                     _ => {
                         problems_here.push(Problem::at(
                             path,
                             line_of_key("levels"),
-                            "'levels' must be a list of non-empty names",
+                            "'levels' must be a list of non-empty names without control characters",
                         ));
                         break;
                     }
@@ -139,13 +139,25 @@ pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
         }
     };
     if let Some(u) = &base_url
-        && !(u.starts_with("https://") || u.starts_with("http://"))
+        && let Err(why) = valid_base_url(u)
     {
         problems_here.push(Problem::at(
             path,
             line_of_key("base_url"),
-            format!("base_url '{u}' must be an absolute http(s):// URL"),
+            format!(
+                "base_url '{}' must be an absolute http(s):// URL: {why}",
+                super::table::truncate(u, 80)
+            ),
         ));
+    }
+    for (key, value) in [("title", &title), ("date", &date)] {
+        if value.as_deref().is_some_and(has_control) {
+            problems_here.push(Problem::at(
+                path,
+                line_of_key(key),
+                format!("'{key}' contains a control character (a line break, escape, …)"),
+            ));
+        }
     }
     let mut languages = Vec::new();
     match site.get("languages") {
@@ -208,6 +220,39 @@ pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
         base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
         languages,
     })
+}
+
+/// Whether `s` holds a control character (tab included: none belongs in a
+/// setting or a name).
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// Checks `base_url`, which reaches robots.txt, the sitemap and the feed
+/// verbatim: an absolute http(s) URL with a host, made only of the
+/// characters a URL may hold (no white space, quotes, angle brackets or
+/// control characters), without a query or fragment.
+pub fn valid_base_url(u: &str) -> Result<(), &'static str> {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or("it must start with https:// or http://")?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/@!$&'()*+,;=%[]".contains(c);
+    if let Some(c) = u.chars().find(|&c| !allowed(c)) {
+        return Err(if c.is_control() || c.is_whitespace() {
+            "it holds white space or a control character"
+        } else if c == '?' || c == '#' {
+            "it may not have a query or fragment"
+        } else {
+            "it holds a character a URL may not (percent-encode it)"
+        });
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err("it has no host");
+    }
+    Ok(())
 }
 
 /// The 1-based line holding byte `offset`.

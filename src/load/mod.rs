@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Problem;
 use crate::model::{Area, AreaIx, Candidate, Election, Form, Page, Race, Status};
 pub use config::{LANGUAGES, valid_date, valid_datetime};
-use table::{code_problem, count, optional_count, truncate, valid_code};
+use table::{code_problem, count, file_name_problem, optional_count, truncate, valid_code};
 
 /// Options that change how loading reads the disk, not what it accepts.
 #[derive(Default)]
@@ -76,7 +76,8 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         return Err(problems);
     }
     let meta = config::read(&dir.join("election.toml"), &mut problems);
-    let areas = read_areas(&dir.join("areas.csv"), &mut problems);
+    let mut seen = Seen::default();
+    let areas = read_areas(&dir.join("areas.csv"), &mut seen, &mut problems);
     let area_by_code: BTreeMap<String, AreaIx> = areas
         .as_ref()
         .map(|a| {
@@ -103,22 +104,14 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         area_by_code,
         form_by_area_race: BTreeMap::new(),
     };
-    let areas_ok = !el.areas.is_empty();
-    let mut seen = Seen::default();
-    read_races(
-        &dir.join("races.csv"),
-        &mut el,
-        areas_ok,
-        &mut seen,
-        &mut problems,
-    );
+    read_races(&dir.join("races.csv"), &mut el, &mut seen, &mut problems);
     read_candidates(
         &dir.join("candidates.csv"),
         &mut el,
         &mut seen,
         &mut problems,
     );
-    read_forms(dir, &mut el, areas_ok, &mut seen, &mut problems);
+    read_forms(dir, &mut el, &mut seen, &mut problems);
     read_results(&dir.join("results.csv"), &mut el, &seen, &mut problems);
     el.pages = read_pages(&dir.join("pages"), &mut problems);
     if problems.is_empty() && meta.is_some() {
@@ -149,13 +142,35 @@ fn inside(root: &Path, path: &Path) -> Result<(), Problem> {
 }
 
 /// Ids seen in a file, whether or not their row was accepted: a reference to
-/// a row that had its own error is not reported a second time.
+/// a row that had its own error is not reported a second time, and every
+/// other reference is still checked against what did load, so that one run
+/// lists the errors of every file (a broken area tree does not hide an
+/// unknown candidate in results.csv).
 #[derive(Default)]
 struct Seen {
+    /// Whether areas.csv could be read at all (else every area reference
+    /// would be reported as unknown).
+    areas_read: bool,
+    areas: BTreeSet<String>,
     races: BTreeSet<String>,
     candidates: BTreeSet<(String, String)>,
     forms: BTreeSet<String>,
+    /// The race of each form whose race is known, loaded or not.
+    form_race: HashMap<String, usize>,
 }
+
+impl Seen {
+    /// Whether a reference to area `code` is an error of its own: the code
+    /// appears nowhere in a readable areas.csv.
+    fn unknown_area(&self, code: &str) -> bool {
+        self.areas_read && !self.areas.contains(code)
+    }
+}
+
+/// The area of a race whose area is known but could not be placed in the
+/// tree (areas.csv has errors of its own): its forms are still checked
+/// against the race's candidates, nothing more.
+const UNPLACED: AreaIx = AreaIx::MAX;
 
 /// Most levels an area tree may have. Real trees have under ten; a deeper
 /// one is a mistake, and would make every page's breadcrumb enormous.
@@ -172,12 +187,12 @@ struct AreaRow {
 
 /// Reads areas.csv and returns the areas in tree order (root first, then
 /// depth-first with children sorted by code), or `None` when the tree is broken.
-fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
+fn read_areas(path: &Path, ids: &mut Seen, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
     let mut rows: Vec<AreaRow> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut folded: HashMap<String, (String, u64)> = HashMap::new();
     let before = problems.len();
-    table::read(
+    ids.areas_read = table::read(
         path,
         &["code", "name", "parent", "registered"],
         &["code", "name", "parent"],
@@ -188,6 +203,8 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
             if !valid_code(code) {
                 problems.push(Problem::at(path, row.line, code_problem("area code", code)));
                 ok = false;
+            } else if let Some(m) = file_name_problem("area code", code) {
+                problems.push(Problem::at(path, row.line, m));
             } else if let Some(first) = seen.get(code) {
                 problems.push(Problem::at(
                     path,
@@ -225,6 +242,9 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
                     None
                 }
             };
+            if valid_code(code) {
+                ids.areas.insert(code.to_string());
+            }
             if ok {
                 seen.insert(code.to_string(), row.line);
                 folded.insert(code.to_ascii_lowercase(), (code.to_string(), row.line));
@@ -419,13 +439,7 @@ fn read_areas(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<Area>> {
     Some(areas)
 }
 
-fn read_races(
-    path: &Path,
-    el: &mut Election,
-    areas_ok: bool,
-    ids: &mut Seen,
-    problems: &mut Vec<Problem>,
-) {
+fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     table::read(
         path,
@@ -459,21 +473,22 @@ fn read_races(
             let area_code = row.get(2);
             let area = match el.area_by_code.get(area_code) {
                 Some(&a) => a,
-                None => {
-                    if areas_ok {
-                        problems.push(Problem::at(
-                            path,
-                            row.line,
-                            format!(
-                                "race '{id}' is held in unknown area '{}'",
-                                truncate(area_code, 64)
-                            ),
-                        ));
-                    }
+                None if ids.unknown_area(area_code) => {
+                    problems.push(Problem::at(
+                        path,
+                        row.line,
+                        format!(
+                            "race '{id}' is held in unknown area '{}'",
+                            truncate(area_code, 64)
+                        ),
+                    ));
                     return;
                 }
+                None => UNPLACED,
             };
-            el.races_rooted[area].push(el.races.len());
+            if area != UNPLACED {
+                el.races_rooted[area].push(el.races.len());
+            }
             el.races.push(Race {
                 id: id.to_string(),
                 name: name.to_string(),
@@ -587,13 +602,7 @@ fn read_candidates(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mu
 }
 
 /// Reads forms.csv.
-fn read_forms(
-    dir: &Path,
-    el: &mut Election,
-    areas_ok: bool,
-    ids: &mut Seen,
-    problems: &mut Vec<Problem>,
-) {
+fn read_forms(dir: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
     let path = dir.join("forms.csv");
     let path = path.as_path();
     let races: HashMap<String, usize> = race_index(el)
@@ -642,7 +651,7 @@ fn read_forms(
             }
             let area_code = row.get(1);
             let area = el.area_by_code.get(area_code).copied();
-            if area.is_none() && areas_ok {
+            if area.is_none() && ids.unknown_area(area_code) {
                 problems.push(at(format!(
                     "form '{id}' is on unknown area '{}'",
                     truncate(area_code, 64)
@@ -656,6 +665,10 @@ fn read_forms(
                     truncate(race_id, 64)
                 )));
             }
+            if let (Some(r), true) = (race, valid_code(id)) {
+                ids.form_race.insert(id.to_string(), r);
+            }
+            let race = race.filter(|&r| el.races[r].area != UNPLACED);
             if let (Some(a), Some(r)) = (area, race) {
                 let race_area = el.races[r].area;
                 if !el.is_within(a, race_area) {
@@ -776,17 +789,23 @@ fn read_results(path: &Path, el: &mut Election, ids: &Seen, problems: &mut Vec<P
                     None
                 }
             };
-            let Some(&f) = forms.get(form_id) else {
-                if !ids.forms.contains(form_id) {
-                    problems.push(Problem::at(
-                        path,
-                        row.line,
-                        format!("unknown form '{}'", truncate(form_id, 64)),
-                    ));
+            let loaded = forms.get(form_id).copied();
+            let race = match (loaded, ids.form_race.get(form_id)) {
+                (Some(f), _) => el.forms[f].race,
+                // A form with errors of its own: its lines are still
+                // checked against its race's candidates.
+                (None, Some(&r)) => r,
+                (None, None) => {
+                    if !ids.forms.contains(form_id) {
+                        problems.push(Problem::at(
+                            path,
+                            row.line,
+                            format!("unknown form '{}'", truncate(form_id, 64)),
+                        ));
+                    }
+                    return;
                 }
-                return;
             };
-            let race = el.forms[f].race;
             let in_races = cand_races.get(cand);
             let found = in_races.and_then(|rs| rs.iter().find(|(r, _)| *r == race));
             let Some(&(_, pos)) = found else {
@@ -810,6 +829,7 @@ fn read_results(path: &Path, el: &mut Election, ids: &Seen, problems: &mut Vec<P
                 problems.push(Problem::at(path, row.line, message));
                 return;
             };
+            let Some(f) = loaded else { return };
             let form = &mut el.forms[f];
             if form.votes[pos].is_some() {
                 problems.push(Problem::at(
@@ -864,6 +884,10 @@ fn read_pages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
             problems.push(Problem::file(&path, code_problem("page name", &slug)));
             continue;
         }
+        if let Some(m) = file_name_problem("page name", &slug) {
+            problems.push(Problem::file(&path, m));
+            continue;
+        }
         if !slugs.insert(slug.to_ascii_lowercase()) {
             problems.push(Problem::file(
                 &path,
@@ -871,7 +895,7 @@ fn read_pages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
             ));
             continue;
         }
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::fsx::read(&path) {
             Ok(b) => b,
             Err(e) => {
                 problems.push(Problem::file(&path, format!("cannot read: {e}")));

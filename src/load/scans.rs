@@ -13,18 +13,61 @@ use crate::model::{Election, Scan};
 /// File types a scan may have.
 pub const SCAN_TYPES: &[&str] = &["pdf", "jpg", "jpeg", "png", "webp"];
 
-/// A scan's hash as computed before, valid while its size and mtime hold.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A published file's hash as kura wrote it, valid while its size and
+/// mtime hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedHash {
     pub size: u64,
     pub mtime_ns: i128,
     pub sha256: String,
 }
 
+/// What says a file is the one hashed before: its size, modification and
+/// change times, and inode. The modification time alone is not enough: it
+/// can be set back by anyone who can write the file (`touch -d`), so a
+/// file replaced by one of the same size with its old time restored would
+/// keep its old hash. The change time cannot be set by a user: any write,
+/// rename or `touch` moves it on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub ino: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let (ctime_ns, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, ino) = (0, 0);
+        Stamp {
+            size: meta.len(),
+            mtime_ns: mtime_ns(meta),
+            ctime_ns,
+            ino,
+        }
+    }
+}
+
+/// A scan's hash as computed before, valid while its [`Stamp`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanHash {
+    pub stamp: Stamp,
+    pub sha256: String,
+}
+
 /// Hashes remembered between builds, keyed by the file's path (as bytes:
 /// hashing and comparing a `Path` goes component by component, which is
 /// slow at hundreds of thousands of entries).
-pub type HashCache = std::collections::HashMap<std::ffi::OsString, CachedHash>;
+pub type HashCache = std::collections::HashMap<std::ffi::OsString, ScanHash>;
 
 /// Checks the form of a scan path from forms.csv (empty is fine: no scan yet).
 pub fn check_path(p: &str) -> Result<(), String> {
@@ -110,7 +153,11 @@ pub fn attach(
                     None => Ok(None),
                     Some((source, meta)) => {
                         hash_scan(p, source, &meta, cache).map(Some).map_err(|e| {
-                            Problem::at(&forms_csv, line, format!("scan '{p}': cannot read: {e}"))
+                            let m = match e.kind() {
+                                std::io::ErrorKind::InvalidData => format!("scan '{p}' {e}"),
+                                _ => format!("scan '{p}': cannot read: {e}"),
+                            };
+                            Problem::at(&forms_csv, line, m)
                         })
                     }
                 });
@@ -197,23 +244,23 @@ fn hash_scan(
     meta: &std::fs::Metadata,
     cache: Option<&HashCache>,
 ) -> std::io::Result<Scan> {
-    let size = meta.len();
-    let mtime_ns = mtime_ns(meta);
+    let stamp = Stamp::of(meta);
     let cached = cache
         .and_then(|c| c.get(source.as_os_str()))
-        .filter(|c| c.size == size && c.mtime_ns == mtime_ns)
+        .filter(|c| c.stamp == stamp)
         .map(|c| c.sha256.clone());
+    let ext = extension(p);
     let sha256 = match cached {
+        // Only scans whose content was accepted are cached.
         Some(s) => s,
-        None => sha256_file(&source)?,
+        None => sha256_scan(&source, &ext)?,
     };
     Ok(Scan {
         path: p.to_string(),
         source,
         sha256,
-        ext: extension(p),
-        size,
-        mtime_ns,
+        ext,
+        stamp,
     })
 }
 
@@ -226,23 +273,60 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
         .unwrap_or(0)
 }
 
-/// Lower-case hex SHA-256 of a file: small files read whole, large ones in blocks.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+/// Whether `head`, a file's leading bytes, is how a file of type `ext`
+/// (as [`extension`] gives it) begins. A scan is published under its own
+/// extension and shown in the station page's origin: HTML or SVG named
+/// `.png` would run script there behind a host that sends no
+/// `Content-Type`, so the content must be what the name says.
+pub fn content_matches(ext: &str, head: &[u8]) -> bool {
+    match ext {
+        "png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "jpg" => head.starts_with(&[0xff, 0xd8, 0xff]),
+        "webp" => head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP",
+        "pdf" => head.starts_with(b"%PDF-"),
+        _ => false,
+    }
+}
+
+/// What a scan's content was taken for, in an error.
+fn content_error(ext: &str, head: &[u8]) -> std::io::Error {
+    let start = String::from_utf8_lossy(&head[..head.len().min(16)]).to_string();
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "is not a {} file by its content (it begins {:?}); only PDF, JPEG, PNG and WebP scans are published",
+            ext.to_ascii_uppercase(),
+            crate::term::clean(&start)
+        ),
+    )
+}
+
+/// Lower-case hex SHA-256 of a scan, after checking its content is of the
+/// type its extension names: small files read whole, large ones in blocks.
+pub fn sha256_scan(path: &Path, ext: &str) -> std::io::Result<String> {
     use sha2::Digest;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = crate::fsx::open(path)?;
     let len = file.metadata()?.len();
     if len <= 4 << 20 {
         let mut bytes = Vec::with_capacity(len as usize);
         file.read_to_end(&mut bytes)?;
+        if !content_matches(ext, &bytes) {
+            return Err(content_error(ext, &bytes));
+        }
         return Ok(crate::hex(&sha2::Sha256::digest(&bytes)));
     }
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut first = true;
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
             break;
         }
+        if first && !content_matches(ext, &buf[..n]) {
+            return Err(content_error(ext, &buf[..n]));
+        }
+        first = false;
         hasher.update(&buf[..n]);
     }
     Ok(crate::hex(&hasher.finalize()))

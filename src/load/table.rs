@@ -39,7 +39,7 @@ pub fn read(
     problems: &mut Vec<Problem>,
     mut each: impl FnMut(&Row<'_>, &mut Vec<Problem>),
 ) -> bool {
-    let file = match std::fs::File::open(path) {
+    let file = match crate::fsx::open(path) {
         Ok(f) => f,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
@@ -148,6 +148,22 @@ pub fn read(
             fields,
             columns: &columns,
         };
+        // Values reach pages, the feed (where XML forbids most control
+        // characters) and terminals: none may hold a control character.
+        for (i, name) in wanted.iter().enumerate() {
+            let v = row.get(i);
+            if v.bytes().any(|b| b < 0x20 || b == 0x7f)
+                || (!v.is_ascii() && v.chars().any(char::is_control))
+            {
+                problems.push(Problem::at(
+                    path,
+                    line,
+                    format!(
+                        "column '{name}' holds a control character (a line break, tab, escape, …)"
+                    ),
+                ));
+            }
+        }
         each(&row, problems);
     }
     if header.is_none() {
@@ -239,6 +255,36 @@ pub fn valid_code(s: &str) -> bool {
         && b[0].is_ascii_alphanumeric()
         && b.iter()
             .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-')
+}
+
+/// Names kura gives its own pages in the folders where codes become file
+/// names (`az/index.html`, `changes/index.html`, `data/index.html`).
+const KURA_NAMES: &[&str] = &["index"];
+
+/// Names Windows will not create, with or without an extension; mirrors
+/// run on every system, so a site may not need them.
+const WINDOWS_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Why a valid code cannot name a file of the site, if it cannot: a name
+/// kura uses itself, or one Windows reserves (compared without case, and
+/// up to the first '.', as Windows does).
+pub fn file_name_problem(what: &str, code: &str) -> Option<String> {
+    let lower = code.to_ascii_lowercase();
+    let stem = lower.split('.').next().unwrap_or("");
+    if KURA_NAMES.contains(&lower.as_str()) {
+        Some(format!(
+            "{what} '{code}' is a name kura uses for its own pages; choose another"
+        ))
+    } else if WINDOWS_NAMES.contains(&stem) {
+        Some(format!(
+            "{what} '{code}' is a file name Windows reserves, so mirrors on Windows could not hold its page; choose another"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Explains why `s` is not a valid code, for messages.

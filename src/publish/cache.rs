@@ -12,9 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Record;
-use crate::load::scans::{CachedHash, HashCache};
+use crate::load::scans::{CachedHash, HashCache, ScanHash, Stamp};
 
-const HEADER: &str = "kura-cache 2";
+const HEADER: &str = "kura-cache 3";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -54,10 +54,25 @@ fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     })
 }
 
+/// A scan's entry: its stamp's times and inode are one field, `mtime/ctime/ino`.
+fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
+    let mut t = times.split('/');
+    let stamp = Stamp {
+        size: size.parse().ok()?,
+        mtime_ns: t.next()?.parse().ok()?,
+        ctime_ns: t.next()?.parse().ok()?,
+        ino: t.next()?.parse().ok()?,
+    };
+    (sha.len() == 64).then(|| ScanHash {
+        stamp,
+        sha256: sha.to_string(),
+    })
+}
+
 /// Reads the cache; anything unreadable is simply not cached.
 pub fn read(dest: &Path) -> Cache {
     let mut cache = Cache::default();
-    let Ok(text) = std::fs::read_to_string(path_for(dest)) else {
+    let Ok(text) = crate::fsx::read_to_string(&path_for(dest)) else {
         return cache;
     };
     let mut lines = text.lines();
@@ -71,8 +86,8 @@ pub fn read(dest: &Path) -> Cache {
         };
         let (a, b, c) = (f.next(), f.next(), f.next());
         match (kind, a, b, c) {
-            ("S", Some(size), Some(mtime), Some(sha)) => {
-                if let Some(e) = entry(size, mtime, sha) {
+            ("S", Some(size), Some(times), Some(sha)) => {
+                if let Some(e) = scan_entry(size, times, sha) {
                     cache.scans.insert(PathBuf::from(path).into_os_string(), e);
                 }
             }
@@ -108,8 +123,8 @@ pub fn read(dest: &Path) -> Cache {
 
 /// What [`write`] writes: the cache of a site just published.
 pub struct Contents<'a> {
-    /// Input scans: path, size, mtime and hash.
-    pub scans: &'a mut dyn Iterator<Item = (&'a Path, u64, i128, &'a str)>,
+    /// Input scans: path, stamp and hash.
+    pub scans: &'a mut dyn Iterator<Item = (&'a Path, Stamp, &'a str)>,
     pub live: &'a [(String, CachedHash)],
     pub live_sums: &'a str,
     pub live_dirs: &'a HashMap<String, i128>,
@@ -125,10 +140,14 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
-    for (p, size, mtime, sha) in c.scans {
+    for (p, st, sha) in c.scans {
         let p = p.to_string_lossy();
         if clean(&p) {
-            writeln!(out, "S\t{p}\t{size}\t{mtime}\t{sha}")?;
+            writeln!(
+                out,
+                "S\t{p}\t{}\t{}/{}/{}\t{sha}",
+                st.size, st.mtime_ns, st.ctime_ns, st.ino
+            )?;
         }
     }
     writeln!(out, "H\t{}", c.live_sums)?;

@@ -42,7 +42,7 @@ pub fn carry_changes(previous: &Path, out: &Output) -> Result<Vec<VersionChanges
     names.sort();
     for name in names {
         let path = dir.join(&name);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = crate::fsx::read(&path).map_err(|e| Error::io(&path, e))?;
         let doc: VersionChanges = serde_json::from_slice(&bytes).map_err(|e| {
             Error::Other(format!("{}: not a kura changes file: {e}", path.display()))
         })?;

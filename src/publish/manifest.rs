@@ -99,7 +99,7 @@ pub struct Previous {
 /// Reads a previously published site (for `--previous`).
 pub fn read_previous(site: &Path) -> Result<Previous> {
     let sums_path = site.join(super::SUMS);
-    let sums = std::fs::read(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
+    let sums = crate::fsx::read(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
     let id = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&sums));
     let manifest_path = site.join("manifest.json");
     let manifest: Manifest = read_json(&manifest_path)?;
@@ -118,7 +118,7 @@ pub fn read_previous(site: &Path) -> Result<Previous> {
 }
 
 pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::fsx::read(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Error::Other(format!("{}: not a valid kura file: {e}", path.display())))
 }

@@ -49,7 +49,7 @@ impl Reuse {
         // the one that build wrote: each file's size and time are checked
         // again before it is reused.
         let mut live = std::mem::take(&mut cache.live);
-        let sums_ok = fs::read(dest.join(SUMS))
+        let sums_ok = crate::fsx::read(&dest.join(SUMS))
             .is_ok_and(|b| crate::hex(&sha2::Sha256::digest(&b)) == cache.live_sums);
         if !sums_ok {
             live.clear();
@@ -509,7 +509,7 @@ const WHOLE: u64 = 4 << 20;
 /// Copies `source` to `dest` and returns the SHA-256 of what was copied.
 fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
     use std::io::Read;
-    let mut input = fs::File::open(source).map_err(|e| Error::io(source, e))?;
+    let mut input = crate::fsx::open(source).map_err(|e| Error::io(source, e))?;
     let len = input.metadata().map_err(|e| Error::io(source, e))?.len();
     if len <= WHOLE {
         let mut bytes = Vec::with_capacity(len as usize);
@@ -599,29 +599,108 @@ fn parent_of(dest: &Path) -> PathBuf {
     }
 }
 
-/// Refuses to replace a folder that is not a site kura built (a safety
-/// net against `-o ~`).
-pub fn check_destination(dest: &Path) -> Result<()> {
-    if !dest.exists() {
-        return Ok(());
-    }
-    if !dest.is_dir() {
+/// The output folder as an absolute path without `.` or `..` at its end,
+/// so that the folders kura makes beside it (the build folder, the spare,
+/// the cache) are beside it and never inside it (`-o .` inside a live
+/// site). Refuses a path with no parent folder (`/`).
+pub fn resolve_destination(dest: &Path) -> Result<PathBuf> {
+    let abs = match fs::canonicalize(dest) {
+        Ok(p) => p,
+        Err(_) => std::path::absolute(dest).map_err(|e| Error::io(dest, e))?,
+    };
+    if abs.file_name().is_none() || abs.parent().is_none() {
         return Err(Error::Other(format!(
-            "{}: exists and is not a folder; choose another output",
-            dest.display()
+            "{}: cannot be the output folder (it has no parent folder to build beside)",
+            crate::error::shown(dest)
+        )));
+    }
+    Ok(abs)
+}
+
+/// Refuses to replace a folder unless it is a site kura built and holds
+/// nothing else, so no file kura did not publish is ever deleted (a
+/// safety net against `-o ~`, or `-o` at a web app's folder). A folder is
+/// taken for a kura site when it has a `manifest.json` naming kura as its
+/// generator and a `SHA256SUMS` that lists every file in it (besides
+/// itself and its signature). An empty folder is fine too.
+pub fn check_destination(dest: &Path) -> Result<()> {
+    let shown = crate::error::shown(dest);
+    let meta = match fs::symlink_metadata(dest) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dest, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(Error::Other(format!(
+            "{shown}: is a symbolic link; give the folder itself as the output (kura replaces the folder in one step, which would replace the link)"
+        )));
+    }
+    if !meta.is_dir() {
+        return Err(Error::Other(format!(
+            "{shown}: exists and is not a folder; choose another output"
         )));
     }
     let empty = fs::read_dir(dest)
         .map_err(|e| Error::io(dest, e))?
         .next()
         .is_none();
-    if empty || dest.join(SUMS).is_file() || dest.join("manifest.json").is_file() {
+    if empty {
         return Ok(());
     }
-    Err(Error::Other(format!(
-        "{}: exists but is not a site built by kura (no SHA256SUMS); refusing to replace it",
-        dest.display()
-    )))
+    let refuse = |why: String| {
+        Err(Error::Other(format!(
+            "{shown}: exists but is not a site built by kura ({why}); refusing to replace it, \
+             since that would delete files kura did not publish. Choose an empty or new output folder."
+        )))
+    };
+    let by_kura = crate::fsx::read_limited(&dest.join("manifest.json"), 1 << 20)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<manifest::Manifest>(&b).ok())
+        .is_some_and(|m| m.generator.name == "kura");
+    if !by_kura {
+        return refuse("no manifest.json written by kura".into());
+    }
+    let sums = match crate::fsx::read(&dest.join(SUMS)) {
+        Ok(b) => b,
+        Err(_) => return refuse("no readable SHA256SUMS".into()),
+    };
+    let listed: std::collections::HashSet<&[u8]> = sums
+        .split(|&b| b == b'\n')
+        .filter_map(|line| line.get(66..).filter(|_| line.get(64..66) == Some(b"  ")))
+        .collect();
+    let mut strays = Vec::new();
+    let mut count = 0usize;
+    for entry in walkdir::WalkDir::new(dest).min_depth(1) {
+        let entry = entry.map_err(|e| Error::Other(format!("{shown}: {e}")))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
+        let rel = rel.to_string_lossy();
+        if rel == SUMS || rel == SUMS_SIG || listed.contains(rel.as_bytes()) {
+            continue;
+        }
+        count += 1;
+        strays.push(crate::term::clean(&rel).into_owned());
+        if strays.len() > 64 {
+            strays.sort();
+            strays.truncate(3);
+        }
+    }
+    strays.sort();
+    strays.truncate(3);
+    if count > 0 {
+        let more = if count > strays.len() {
+            format!(" and {} more", count - strays.len())
+        } else {
+            String::new()
+        };
+        return refuse(format!(
+            "it holds files its SHA256SUMS does not list: {}{more}; move them out, or build elsewhere",
+            strays.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// The prefix of the folders that old sites are moved to by [`publish`].

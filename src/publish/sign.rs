@@ -104,7 +104,7 @@ pub fn read_secret(path: &Path) -> Result<SecretKey> {
             path.display()
         ))
     };
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsx::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let raw = payload(&text)
         .and_then(base64::decode)
         .ok_or_else(|| bad("no base64 key line"))?;
@@ -140,7 +140,7 @@ pub fn read_secret(path: &Path) -> Result<SecretKey> {
 
 /// Reads a public key file (or a bare base64 public key).
 pub fn read_public(path: &Path) -> Result<PublicKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsx::read_to_string(path).map_err(|e| Error::io(path, e))?;
     parse_public(&text).map_err(|why| {
         Error::Other(format!(
             "{}: not a minisign public key: {why}",

@@ -5,11 +5,12 @@
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 
+/// The extensions enabled, each reviewed for what markup it can make:
+/// tables, footnotes and strikethrough make only their own elements, with
+/// escaped text. Not enabled: heading attributes (`# T {onfocus=…}` makes
+/// real attributes), math, definition lists, wiki links, metadata blocks.
 fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_HEADING_ATTRIBUTES
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// A link target is allowed when it is relative, an anchor, or http(s)/mailto.
@@ -86,6 +87,13 @@ pub fn render(markdown: &str) -> String {
                 })
             }
         }
+        // No id, class or attribute from the text, whatever the options.
+        Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
+            level,
+            id: None,
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }),
         Event::End(pulldown_cmark::TagEnd::Image) if image_depth > 0 => {
             image_depth -= 1;
             Event::End(pulldown_cmark::TagEnd::Link)
@@ -107,6 +115,15 @@ mod tests {
         assert!(!out.contains("<script>"));
         assert!(out.contains("&lt;script&gt;"));
         assert!(out.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn heading_attributes_stay_text() {
+        let out = render("# Title {#x .y onfocus=alert(1) style=color:red}\n\nBody");
+        assert!(!out.contains("onfocus=\""), "{out}");
+        assert!(!out.contains("style=\""), "{out}");
+        assert!(!out.contains(" id=\""), "{out}");
+        assert!(out.starts_with("<h1>"), "{out}");
     }
 
     #[test]

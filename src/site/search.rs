@@ -12,6 +12,11 @@ use crate::model::Election;
 pub const WORD_KEY: usize = 3;
 /// Characters of a code that name its piece.
 pub const CODE_KEY: usize = 5;
+/// Most pieces one station's name is filed under (its first distinct
+/// words). Each piece carries the whole name, so without a bound a name of
+/// n distinct words would add n copies of itself: quadratic growth, which
+/// one hostile name of a few thousand words turned into tens of megabytes.
+pub const MAX_WORDS: usize = 12;
 
 /// Lower case, accents folded, anything but letters and digits a space.
 pub fn normalize(s: &str) -> String {
@@ -53,11 +58,16 @@ pub fn index(el: &Election) -> Vec<(String, Vec<u8>)> {
     let words: Vec<BTreeSet<String>> = stations
         .iter()
         .map(|&a| {
-            let set: BTreeSet<String> = normalize(&el.areas[a].name)
+            let mut set: BTreeSet<String> = BTreeSet::new();
+            for w in normalize(&el.areas[a].name)
                 .split_whitespace()
                 .filter(|w| w.chars().count() >= 2)
-                .map(str::to_string)
-                .collect();
+            {
+                if set.len() == MAX_WORDS {
+                    break;
+                }
+                set.insert(w.to_string());
+            }
             for w in &set {
                 *frequency.entry(w.clone()).or_default() += 1;
             }

@@ -6,7 +6,7 @@
 //! `KURA_FUZZ_CASES` sets the number of cases (default 200); see
 //! docs/fuzzing.md for long runs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

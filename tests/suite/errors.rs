@@ -2,16 +2,14 @@
 //! `kura check` and `kura build`; exit 1; nothing is written and a site
 //! already in the output folder stays byte for byte as it was.
 
-mod common;
+use crate::common::*;
 
 use std::path::Path;
-
-use common::*;
 
 /// Applies `changes` (file → new content, or `None` to delete) to a copy of
 /// the awkward fixture, then expects both commands to refuse it with
 /// every message in `expected`.
-fn refused(changes: &[(&str, Option<&[u8]>)], expected: &[&str]) {
+pub fn refused(changes: &[(&str, Option<&[u8]>)], expected: &[&str]) {
     let (tmp, input) = scratch("awkward");
     for (file, content) in changes {
         let path = input.join(file);

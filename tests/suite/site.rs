@@ -2,9 +2,7 @@
 //! every area has its page, nothing from the input reaches a page
 //! unescaped, and every link is relative and resolves.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const TOTALS: &str = "\
 area,race,candidate,votes

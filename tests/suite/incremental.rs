@@ -1,12 +1,10 @@
 //! Building again into an existing site reuses what did not change, and
 //! gives exactly the bytes a fresh build of the same input gives.
 
-mod common;
+use crate::common::*;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-
-use common::*;
 
 fn build_into(input: &Path, site: &Path) {
     let out = kura(&[
@@ -400,16 +398,21 @@ fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
 }
 
 #[test]
-fn what_is_added_to_or_altered_in_a_site_never_reaches_a_later_version() {
+fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     let input = fixture("awkward");
     build_into(&input, &site);
-    // Someone adds files to the live site and alters one in place.
-    std::fs::write(site.join("CNAME"), "results.example.org").unwrap();
-    std::fs::create_dir(site.join("extra")).unwrap();
-    std::fs::write(site.join("extra/notes.txt"), "notes").unwrap();
-    std::fs::write(site.join("areas/extra.html"), "<p>extra</p>").unwrap();
+    build_into(&input, &site);
+    // Someone adds files to kura's spare site (a file added to the live
+    // site stops the build instead: see security.rs) and alters a page of
+    // the live site in place.
+    let spare = tmp.path().join(".kura-spare-site");
+    assert!(spare.is_dir());
+    std::fs::write(spare.join("CNAME"), "results.example.org").unwrap();
+    std::fs::create_dir(spare.join("extra")).unwrap();
+    std::fs::write(spare.join("extra/notes.txt"), "notes").unwrap();
+    std::fs::write(spare.join("areas/extra.html"), "<p>extra</p>").unwrap();
     let page = site.join("areas/S1.html");
     let mut bytes = std::fs::read(&page).unwrap();
     bytes.extend_from_slice(b"<!-- altered -->");
@@ -421,5 +424,6 @@ fn what_is_added_to_or_altered_in_a_site_never_reaches_a_later_version() {
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     }
     assert!(!site.join("CNAME").exists() && !site.join("extra").exists());
+    assert!(!site.join("areas/extra.html").exists());
     assert!(!read(&site.join("areas/S1.html")).contains("altered"));
 }

@@ -1,14 +1,12 @@
 //! Published hashes, signatures, mirror verification, reproducible and
 //! atomic builds: what lets a mirror prove it holds exactly what was published.
 
-mod common;
+use crate::common::*;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use common::*;
 
 fn build_signed(input: &Path, site: &Path, key: &Path, cwd: &Path, threads: &str) -> String {
     let out = kura_with(

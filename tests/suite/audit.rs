@@ -1,12 +1,10 @@
 //! Findings for auditors, `kura diff` between versions, and the history of
 //! every station.
 
-mod common;
+use crate::common::*;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-use common::*;
 
 /// The (check, form) pairs of a findings.csv with the given severity.
 fn findings_of(site: &Path, severity: &str) -> BTreeSet<(String, String)> {
@@ -183,7 +181,7 @@ fn two_versions(tmp: &Path) -> (PathBuf, PathBuf, PathBuf) {
     std::fs::write(input.join("forms.csv"), forms).unwrap();
     std::fs::write(
         input.join("scans/s1-rescan.png"),
-        b"\x89PNG a clearer rescan",
+        b"\x89PNG\r\n\x1a\n a clearer rescan",
     )
     .unwrap();
     build_to(&v2, Some(&v1), "1700003600");

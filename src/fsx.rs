@@ -1,0 +1,114 @@
+//! Opening files that may be hostile. Every file kura reads from an input
+//! folder, a previous site or a copy under verification goes through
+//! [`open`]: a FIFO, a device or a socket in their place would otherwise
+//! block the process for ever (opening a FIFO for reading waits for a
+//! writer) or feed it without end.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Opens `path` for reading only if it is a regular file (following
+/// symbolic links). The open itself never blocks: on Unix it is made
+/// with `O_NONBLOCK` (which a regular file ignores) and the type is
+/// checked on the open handle, so a file swapped for a FIFO between a
+/// check and the open is refused too.
+pub fn open(path: &Path) -> io::Result<File> {
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, device or socket?)"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("is {what}"),
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(target_os = "linux")]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    let fd = openat(
+        CWD,
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )?;
+    Ok(File::from(fd))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    // Without a non-blocking open, check the type first (a race remains).
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is not a regular file",
+        ));
+    }
+    File::open(path)
+}
+
+/// Reads a whole regular file.
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = open(path)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(len.min(1 << 30) as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads a whole regular file of at most `limit` bytes.
+pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole regular file as UTF-8 text.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read(path)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "is not valid UTF-8 text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("areas.csv");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let e = read(&fifo).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert!(open(dir.path()).unwrap_err().to_string().contains("folder"));
+    }
+
+    #[test]
+    fn limits_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, b"12345").unwrap();
+        assert_eq!(read_limited(&f, 5).unwrap(), b"12345");
+        assert!(read_limited(&f, 4).is_err());
+    }
+}

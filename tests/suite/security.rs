@@ -1,0 +1,579 @@
+//! The holes an attacker found, each as a class: data loss, bytes
+//! published that differ from the input, colliding output paths, markup
+//! and script injection, hangs on special files and unbounded growth,
+//! forged terminal output, and errors hidden behind others. Every test
+//! here failed before its fix.
+
+use crate::common::*;
+use crate::errors::refused;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs kura with `args` in `dir`, killing it if it has not finished within
+/// `limit`: the test then fails, naming the command that hung.
+fn kura_within(dir: &Path, args: &[&str], limit: Duration) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kura"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kura {args:?} hung for over {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let ok = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(ok.success());
+}
+
+// ---- data loss and integrity -------------------------------------------
+
+#[test]
+fn a_folder_that_is_not_a_kura_site_is_never_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(app.join("js")).unwrap();
+    // A web app's manifest.json is no kura manifest.
+    std::fs::write(app.join("manifest.json"), r#"{"name":"my app"}"#).unwrap();
+    std::fs::write(app.join("index.html"), "mine").unwrap();
+    std::fs::write(app.join("js/app.js"), "mine too").unwrap();
+    let before = snapshot(&app);
+    for _ in 0..3 {
+        let out = kura(&[
+            "build",
+            fixture("awkward").to_str().unwrap(),
+            "-o",
+            app.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a site built by kura"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(snapshot(&app) == before, "the user's files changed");
+    let others: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(others, ["app"], "nothing is left beside it");
+
+    // A SHA256SUMS of its own does not make it a kura site either.
+    std::fs::write(app.join("SHA256SUMS"), "").unwrap();
+    let out = kura(&[
+        "build",
+        fixture("awkward").to_str().unwrap(),
+        "-o",
+        app.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_file_added_to_a_live_site_stops_the_next_build_and_survives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    std::fs::write(site.join("CNAME"), "results.example.org\n").unwrap();
+    std::fs::create_dir_all(site.join("extra")).unwrap();
+    std::fs::write(site.join("extra/notes.txt"), "keep me").unwrap();
+    for _ in 0..3 {
+        let out = kura(&[
+            "build",
+            fixture("awkward").to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("does not list: CNAME, extra/notes.txt;"),
+            "{err}"
+        );
+    }
+    assert_eq!(read(&site.join("CNAME")), "results.example.org\n");
+    assert_eq!(read(&site.join("extra/notes.txt")), "keep me");
+    // Moved out, the build goes ahead.
+    std::fs::remove_file(site.join("CNAME")).unwrap();
+    std::fs::remove_dir_all(site.join("extra")).unwrap();
+    let out = kura(&[
+        "build",
+        fixture("awkward").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_scan_swapped_with_its_time_restored_is_published_as_it_is_now() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&fixture("awkward"), &input);
+    let scan = input.join("scans/s1-pres.png");
+    let site = build(&input, tmp.path());
+    let old = std::fs::read(&scan).unwrap();
+    let modified = std::fs::metadata(&scan).unwrap().modified().unwrap();
+    // Same size, same first bytes, one byte different, time put back.
+    let mut new = old.clone();
+    let last = new.len() - 1;
+    new[last] ^= 0xff;
+    std::fs::write(&scan, &new).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&scan)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let out = kura(&[
+        "build",
+        input.to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let forms = read(&site.join("data/forms.csv"));
+    let published = forms
+        .lines()
+        .find(|l| l.starts_with("F-S1-pres,"))
+        .and_then(|l| l.split(',').find(|f| f.starts_with("scans/")))
+        .unwrap()
+        .to_string();
+    assert_eq!(std::fs::read(site.join(&published)).unwrap(), new);
+    let verify = kura(&["verify", site.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+    // `check` and `build` agree: the declared hash no longer matches.
+    let check = kura(&["check", input.to_str().unwrap()]);
+    assert!(
+        stdout(&check).contains("scan-hash-mismatch"),
+        "{}",
+        stdout(&check)
+    );
+    let findings = read(&site.join("data/findings.csv"));
+    assert!(findings.contains("scan-hash-mismatch"), "{findings}");
+}
+
+#[test]
+fn codes_whose_pages_would_collide_are_refused() {
+    let areas = std::fs::read_to_string(fixture("awkward").join("areas.csv")).unwrap();
+    for (code, why) in [
+        ("index", "a name kura uses"),
+        ("INDEX", "a name kura uses"),
+        ("CON", "Windows reserves"),
+        ("nul.x", "Windows reserves"),
+        ("Lpt1", "Windows reserves"),
+    ] {
+        // A region renamed: its children follow.
+        let changed = areas
+            .replace(",N,R2,", &format!(",N,{code},"))
+            .replace(",R2,D3,", &format!(",{code},D3,"));
+        let line = changed
+            .lines()
+            .position(|l| l.contains(&format!(",N,{code},")))
+            .unwrap()
+            + 1;
+        refused(
+            &[("areas.csv", Some(changed.as_bytes()))],
+            &[&format!("areas.csv:{line}: area code '{code}'"), why],
+        );
+    }
+    refused(
+        &[("pages/con.md", Some(b"# Con\n".as_slice()))],
+        &["pages/con.md: page name 'con'", "Windows reserves"],
+    );
+}
+
+#[test]
+fn building_into_the_current_folder_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let input = fixture("awkward");
+    // A rebuild from inside the live site: `-o .`.
+    let out = kura_in(&site, &["build", input.to_str().unwrap(), "-o", "."]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let strays: Vec<String> = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".kura"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+    // A failed one leaves nothing, inside or beside.
+    let (_bad_tmp, bad) = scratch("awkward");
+    std::fs::write(
+        bad.join("races.csv"),
+        "id,name,area\npres,President,NOWHERE\n",
+    )
+    .unwrap();
+    let before = snapshot(&site);
+    let out = kura_in(&site, &["build", bad.to_str().unwrap(), "-o", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(snapshot(&site) == before);
+    let beside: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".kura-build"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+    assert!(kura(&["verify", site.to_str().unwrap()]).status.success());
+}
+
+// ---- script and markup injection ---------------------------------------
+
+#[test]
+fn markdown_cannot_make_attributes() {
+    let (tmp, input) = scratch("awkward");
+    std::fs::write(
+        input.join("pages/about.md"),
+        "# About {#main .x onfocus=alert(1) tabindex=1 style=position:fixed}\n\n## Two {onclick=alert(2)}\n\nText.\n",
+    )
+    .unwrap();
+    let site = build(&input, tmp.path());
+    let page = read(&site.join("pages/about.html"));
+    // The braces stay text; no heading gets an attribute.
+    assert!(
+        page.contains("onfocus=alert(1)"),
+        "the text is kept as text"
+    );
+    for bad in [
+        "onfocus=\"",
+        "onclick=\"",
+        "tabindex=\"1\"",
+        "style=\"position",
+        "<h1 ",
+        "<h2 ",
+    ] {
+        assert!(!page.contains(bad), "{bad} reached the page");
+    }
+}
+
+#[test]
+fn scans_are_accepted_by_content_not_by_name() {
+    let forms = std::fs::read_to_string(fixture("awkward").join("forms.csv")).unwrap();
+    let line = forms
+        .lines()
+        .position(|l| l.contains("s1-pres.png"))
+        .unwrap()
+        + 1;
+    let unhashed = forms.replace(
+        "91CB1497D8051BB2C359A325105F43CCFA33E43DE643C074B9C60E269D486F9C",
+        "",
+    );
+    for body in [
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".as_slice(),
+        b"<!doctype html><script>alert(1)</script>",
+        b"%PDF-1.4 but named png",
+        b"",
+    ] {
+        refused(
+            &[
+                ("forms.csv", Some(unhashed.as_bytes())),
+                ("scans/s1-pres.png", Some(body)),
+            ],
+            &[&format!(
+                "forms.csv:{line}: scan 's1-pres.png' is not a PNG file by its content"
+            )],
+        );
+    }
+    let pdf_line = forms
+        .lines()
+        .position(|l| l.contains("agg/d1.pdf"))
+        .unwrap()
+        + 1;
+    refused(
+        &[(
+            "scans/agg/d1.pdf",
+            Some(b"<html><body onload=alert(1)>".as_slice()),
+        )],
+        &[&format!(
+            "forms.csv:{pdf_line}: scan 'agg/d1.pdf' is not a PDF file"
+        )],
+    );
+}
+
+#[test]
+fn kura_serve_sends_nosniff_and_a_policy_and_bounds_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kura"))
+        .args(["serve", site.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = server.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    while !first.ends_with('\n') && stdout.read(&mut byte).unwrap() == 1 {
+        first.push(byte[0] as char);
+    }
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let get = |request: &[u8]| -> String {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let _ = s.write_all(request);
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let answer = get(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("X-Content-Type-Options: nosniff\r\n"));
+    assert!(answer.contains("Content-Security-Policy: default-src 'self'"));
+    // An endless header is cut off.
+    let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 200_000));
+    let answer = get(&huge);
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "{}",
+        &answer[..answer.len().min(80)]
+    );
+    // Hundreds of idle connections hold a bounded number of threads.
+    let idle: Vec<TcpStream> = (0..200)
+        .filter_map(|_| TcpStream::connect(&addr).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+    let threads: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        threads <= 40,
+        "{threads} threads for {} idle connections",
+        idle.len()
+    );
+    drop(idle);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+#[test]
+fn settings_that_reach_robots_sitemap_and_feed_are_checked() {
+    let toml = std::fs::read_to_string(fixture("awkward").join("election.toml")).unwrap();
+    let line = toml
+        .lines()
+        .position(|l| l.starts_with("base_url"))
+        .unwrap()
+        + 1;
+    for url in [
+        "https://results.example.org/\\nDisallow: /",
+        "https://results.example.org/a b",
+        "https://results.example.org/\\\"><script>",
+        "https:///nohost",
+        "https://results.example.org/?q=1",
+    ] {
+        let changed = toml.replace("https://results.example.org/awkward/", url);
+        refused(
+            &[("election.toml", Some(changed.as_bytes()))],
+            &[&format!("election.toml:{line}: base_url")],
+        );
+    }
+    let title = toml.replace("title = \"Awkward", "title = \"Awk\\u001b[2Kward");
+    refused(
+        &[("election.toml", Some(title.as_bytes()))],
+        &["election.toml:2: 'title' contains a control character"],
+    );
+    // A CSV value with a line break or an escape inside quotes.
+    let areas = std::fs::read_to_string(fixture("awkward").join("areas.csv")).unwrap();
+    let broken = areas.replace("South & Co", "\"South\nRegion\"");
+    refused(
+        &[("areas.csv", Some(broken.as_bytes()))],
+        &["areas.csv:4: column 'name' holds a control character"],
+    );
+}
+
+// ---- hangs and resource exhaustion -------------------------------------
+
+#[test]
+fn special_files_are_refused_without_hanging() {
+    let limit = Duration::from_secs(20);
+    for (file, expected) in [
+        ("areas.csv", "areas.csv: cannot read: is not a regular file"),
+        (
+            "election.toml",
+            "election.toml: cannot read: is not a regular file",
+        ),
+        (
+            "pages/about.md",
+            "about.md: cannot read: is not a regular file",
+        ),
+        (
+            "results.csv",
+            "results.csv: cannot read: is not a regular file",
+        ),
+    ] {
+        let (tmp, input) = scratch("awkward");
+        mkfifo(&input.join(file));
+        for cmd in ["check", "build"] {
+            let out = kura_within(
+                tmp.path(),
+                &[cmd, input.to_str().unwrap(), "-o", "site"][..if cmd == "check" { 2 } else { 4 }],
+                limit,
+            );
+            assert_eq!(out.status.code(), Some(1), "{cmd} {file}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains(expected),
+                "{cmd} {file}: {}",
+                stderr(&out)
+            );
+        }
+        assert!(!tmp.path().join("site").exists());
+    }
+    // A site whose files are FIFOs: verify, diff and --previous.
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let other = tmp.path().join("other");
+    copy_tree(&site, &other);
+    for name in ["data/forms.csv", "SHA256SUMS", "manifest.json"] {
+        let copy = tmp.path().join("copy");
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_tree(&site, &copy);
+        mkfifo(&copy.join(name));
+        let c = copy.to_str().unwrap();
+        let verify = kura_within(tmp.path(), &["verify", c], limit);
+        assert_ne!(verify.status.code(), Some(0), "verify with a FIFO {name}");
+        let diff = kura_within(tmp.path(), &["diff", other.to_str().unwrap(), c], limit);
+        if name == "data/forms.csv" {
+            assert_eq!(diff.status.code(), Some(2), "diff with a FIFO {name}");
+        }
+        let input = fixture("awkward");
+        let previous = kura_within(
+            tmp.path(),
+            &[
+                "build",
+                input.to_str().unwrap(),
+                "-o",
+                "next",
+                "--previous",
+                c,
+            ],
+            limit,
+        );
+        assert_ne!(
+            previous.status.code(),
+            Some(0),
+            "--previous with a FIFO {name}"
+        );
+    }
+}
+
+#[test]
+fn one_long_name_cannot_blow_up_the_search_index() {
+    let (tmp, input) = scratch("awkward");
+    let areas = read(&input.join("areas.csv"));
+    let long: String = (0..3000).map(|i| format!("w{i:05} ")).collect();
+    std::fs::write(
+        input.join("areas.csv"),
+        areas.replace("Station 1,", &format!("{long},")),
+    )
+    .unwrap();
+    let site = build(&input, tmp.path());
+    let mut total = 0u64;
+    let mut with_name = 0;
+    for e in std::fs::read_dir(site.join("search")).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        total += bytes.len() as u64;
+        if String::from_utf8_lossy(&bytes).contains("w02999") {
+            with_name += 1;
+        }
+    }
+    // The name (21 KB) is filed under at most 12 words and its code.
+    assert!(with_name <= 13, "{with_name} pieces carry the name");
+    assert!(total < 400_000, "search index is {total} bytes");
+}
+
+// ---- forged terminal output --------------------------------------------
+
+#[test]
+fn what_is_echoed_from_a_copy_cannot_drive_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let mut sums = read(&site.join("SHA256SUMS"));
+    sums.push_str(&format!(
+        "{}  evil\x1b[2K\rintact: 99 files match SHA256SUMS\n",
+        "0".repeat(64)
+    ));
+    std::fs::write(site.join("SHA256SUMS"), sums).unwrap();
+    let out = kura(&["verify", site.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b') && !text.contains('\r'), "{text:?}");
+    assert!(text.contains("evil\\u{1b}[2K\\rintact"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("intact")), "{text}");
+
+    // kura diff: a form id in an edited copy's open data.
+    let other = tmp.path().join("other");
+    let v1 = build(&fixture("awkward"), &tmp.path().join("v1"));
+    copy_tree(&v1, &other);
+    let forms = read(&other.join("data/forms.csv"));
+    std::fs::write(
+        other.join("data/forms.csv"),
+        forms.replace("F-S1-pres,", "\"F-S1\nforms.csv:1: forged\x1b]0;x\x07\","),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(other.join("SHA256SUMS"));
+    let out = kura(&["diff", v1.to_str().unwrap(), other.to_str().unwrap()]);
+    let text = stdout(&out) + &stderr(&out);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("forms.csv:1:")),
+        "{text}"
+    );
+}
+
+// ---- all errors at once ------------------------------------------------
+
+#[test]
+fn errors_in_every_file_are_listed_in_one_run() {
+    let (tmp, input) = scratch("awkward");
+    let areas = read(&input.join("areas.csv"));
+    std::fs::write(input.join("areas.csv"), areas.replace(",R1,D1,", ",RX,D1,")).unwrap();
+    let forms = read(&input.join("forms.csv"));
+    std::fs::write(
+        input.join("forms.csv"),
+        forms.replace(",F-S3-pres,S3,", ",F-S3-pres,NOWHERE,"),
+    )
+    .unwrap();
+    let mut results = read(&input.join("results.csv"));
+    results.push_str("7,F-S1-pres,zed\n");
+    std::fs::write(input.join("results.csv"), results).unwrap();
+    let out = kura(&["check", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        "areas.csv:5: area 'D1' has unknown parent 'RX'",
+        "forms.csv:4: form 'F-S3-pres' is on unknown area 'NOWHERE'",
+        "unknown candidate 'zed' in race 'pres'",
+    ] {
+        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    }
+    drop(tmp);
+}
