@@ -162,7 +162,7 @@ fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
         None => ("404 Not Found", resolve(root, "/404.html")),
     };
     let body = match &file {
-        Some(f) => crate::fsx::read(&f)?,
+        Some(f) => crate::fsx::read(f)?,
         None => b"not found".to_vec(),
     };
     let kind = file
