@@ -237,18 +237,19 @@ pub fn valid_base_url(u: &str) -> Result<(), &'static str> {
         .strip_prefix("https://")
         .or_else(|| u.strip_prefix("http://"))
         .ok_or("it must start with https:// or http://")?;
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/@!$&'()*+,;=%[]".contains(c);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/!$&()*+,;=%[]".contains(c);
     if let Some(c) = u.chars().find(|&c| !allowed(c)) {
         return Err(if c.is_control() || c.is_whitespace() {
             "it holds white space or a control character"
         } else if c == '?' || c == '#' {
             "it may not have a query or fragment"
+        } else if c == '@' {
+            "it may not carry a user name or password"
         } else {
             "it holds a character a URL may not (percent-encode it)"
         });
     }
     let host = rest.split('/').next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or("");
     if host.is_empty() || host.starts_with(':') {
         return Err("it has no host");
     }

@@ -117,6 +117,10 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     if problems.is_empty() && meta.is_some() {
         Ok(el)
     } else {
+        // The scans of the forms that did load are checked too (their
+        // content, their paths), so that one run lists every error.
+        scans::attach(dir, &mut el, None, &mut problems);
+        scans::check_unloaded(dir, &seen.unloaded_scans, &mut problems);
         problems.sort();
         problems.dedup();
         Err(problems)
@@ -157,6 +161,8 @@ struct Seen {
     forms: BTreeSet<String>,
     /// The race of each form whose race is known, loaded or not.
     form_race: HashMap<String, usize>,
+    /// Scan paths (well formed) of forms that did not load, and their lines.
+    unloaded_scans: Vec<(String, u64)>,
 }
 
 impl Seen {
@@ -727,10 +733,14 @@ fn read_forms(dir: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<
                     truncate(captured_at, 40)
                 )));
             }
-            if problems.len() > before {
-                return;
-            }
-            let (Some(area), Some(race)) = (area, race) else {
+            let loaded = match (area, race) {
+                (Some(area), Some(race)) if problems.len() == before => Some((area, race)),
+                _ => None,
+            };
+            let Some((area, race)) = loaded else {
+                if !scan_path.is_empty() && scans::check_path(scan_path).is_ok() {
+                    ids.unloaded_scans.push((scan_path.to_string(), row.line));
+                }
                 return;
             };
             seen.insert(id.to_string(), row.line);

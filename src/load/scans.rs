@@ -179,6 +179,34 @@ pub fn attach(
     }
 }
 
+/// Checks the scans of forms that did not load (they had errors of their
+/// own): where each leads and whether its content is of its type, so that
+/// one run lists these errors too.
+pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Problem>) {
+    let forms_csv = dir.join("forms.csv");
+    let scans_dir = dir.join("scans");
+    let root = scans_dir.canonicalize().ok();
+    let dirs = BTreeMap::new();
+    let found: Vec<Problem> = scans
+        .par_iter()
+        .filter_map(|(p, line)| {
+            let m = match locate(&scans_dir, root.as_deref(), &dirs, p) {
+                Err(m) => m,
+                Ok(None) => return None,
+                Ok(Some((source, _))) => match sha256_scan(&source, &extension(p)) {
+                    Ok(_) => return None,
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                        format!("scan '{p}' {e}")
+                    }
+                    Err(e) => format!("scan '{p}': cannot read: {e}"),
+                },
+            };
+            Some(Problem::at(&forms_csv, *line, m))
+        })
+        .collect();
+    problems.extend(found);
+}
+
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
 /// `dirs` holds the canonical form of every folder scans are in, computed
 /// once per folder: one `lstat` per scan is then enough, unless the scan is

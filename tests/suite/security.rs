@@ -389,6 +389,8 @@ fn settings_that_reach_robots_sitemap_and_feed_are_checked() {
         "https://results.example.org/\\\"><script>",
         "https:///nohost",
         "https://results.example.org/?q=1",
+        "https://user:secret@results.example.org/",
+        "https://results.example.org/it's",
     ] {
         let changed = toml.replace("https://results.example.org/awkward/", url);
         refused(
@@ -565,6 +567,8 @@ fn errors_in_every_file_are_listed_in_one_run() {
     let mut results = read(&input.join("results.csv"));
     results.push_str("7,F-S1-pres,zed\n");
     std::fs::write(input.join("results.csv"), results).unwrap();
+    // A scan whose content is not its type, behind all of that.
+    std::fs::write(input.join("scans/agg/d1.pdf"), "<html>").unwrap();
     let out = kura(&["check", input.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -572,6 +576,7 @@ fn errors_in_every_file_are_listed_in_one_run() {
         "areas.csv:5: area 'D1' has unknown parent 'RX'",
         "forms.csv:4: form 'F-S3-pres' is on unknown area 'NOWHERE'",
         "unknown candidate 'zed' in race 'pres'",
+        "scan 'agg/d1.pdf' is not a PDF file by its content",
     ] {
         assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
     }
