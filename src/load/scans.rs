@@ -13,12 +13,14 @@ use crate::model::{Election, Scan};
 /// File types a scan may have.
 pub const SCAN_TYPES: &[&str] = &["pdf", "jpg", "jpeg", "png", "webp"];
 
-/// A published file's hash as kura wrote it, valid while its size and
-/// mtime hold.
+/// A published file's hash as kura wrote it, valid while its size,
+/// modification time and change time hold (the change time because the
+/// modification time can be set back after an edit).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedHash {
     pub size: u64,
     pub mtime_ns: i128,
+    pub ctime_ns: i128,
     pub sha256: String,
 }
 

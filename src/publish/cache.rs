@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::Record;
 use crate::load::scans::{CachedHash, HashCache, ScanHash, Stamp};
 
-const HEADER: &str = "kura-cache 3";
+const HEADER: &str = "kura-cache 4";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -47,9 +47,11 @@ fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     if sha.len() != 64 {
         return None;
     }
+    let (mtime, ctime) = mtime.split_once('/')?;
     Some(CachedHash {
         size: size.parse().ok()?,
         mtime_ns: mtime.parse().ok()?,
+        ctime_ns: ctime.parse().ok()?,
         sha256: sha.to_string(),
     })
 }
@@ -158,7 +160,11 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
         .chain(c.spare.iter().map(|(p, h)| ("P", p, h)));
     for (kind, p, h) in files {
         if clean(p) {
-            writeln!(out, "{kind}\t{p}\t{}\t{}\t{}", h.size, h.mtime_ns, h.sha256)?;
+            writeln!(
+                out,
+                "{kind}\t{p}\t{}\t{}/{}\t{}",
+                h.size, h.mtime_ns, h.ctime_ns, h.sha256
+            )?;
         }
     }
     for (kind, dirs) in [("D", c.live_dirs), ("Q", c.spare_dirs)] {

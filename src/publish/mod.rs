@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::Digest;
 
 use crate::error::{Error, Result};
-use crate::load::scans::{CachedHash, mtime_ns};
+use crate::load::scans::{CachedHash, Stamp, mtime_ns};
 
 /// Name of the checksum file at the site root.
 pub const SUMS: &str = "SHA256SUMS";
@@ -200,6 +200,9 @@ pub struct Output {
     fingerprints: Mutex<Vec<(String, String)>>,
     /// Folders known to exist.
     dirs: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Files of the live site hard-linked into the target, with their new
+    /// change time (to keep the live record true when it becomes the spare).
+    relinked: Mutex<Vec<(String, i128)>>,
     reuse: Reuse,
     /// Pages rendered, pages reused without rendering, files written,
     /// files kept or linked.
@@ -223,6 +226,7 @@ impl Output {
             files: Mutex::new(Vec::new()),
             fingerprints: Mutex::new(Vec::new()),
             dirs: Mutex::new(std::collections::HashSet::new()),
+            relinked: Mutex::new(Vec::new()),
             reuse,
             counts: Default::default(),
         }
@@ -257,6 +261,7 @@ impl Output {
             CachedHash {
                 size: meta.len(),
                 mtime_ns: mtime_ns(&meta),
+                ctime_ns: Stamp::of(&meta).ctime_ns,
                 sha256: sha,
             },
         );
@@ -270,7 +275,10 @@ impl Output {
     /// (removing a different file there) and returns `None`.
     fn place(&self, rel: &str, sha: &str, path: &Path) -> Result<Option<Placed>> {
         let unchanged = |m: &fs::Metadata, h: &CachedHash| {
-            m.is_file() && m.len() == h.size && mtime_ns(m) == h.mtime_ns
+            m.is_file()
+                && m.len() == h.size
+                && mtime_ns(m) == h.mtime_ns
+                && Stamp::of(m).ctime_ns == h.ctime_ns
         };
         if let Some(have) = self.reuse.present.get(rel) {
             match fs::symlink_metadata(path) {
@@ -298,7 +306,16 @@ impl Output {
             if fs::symlink_metadata(&source).is_ok_and(|m| unchanged(&m, old))
                 && fs::hard_link(&source, path).is_ok()
             {
-                self.push(rel, old.clone());
+                // Linking moves the file's change time on, for both names.
+                let mut entry = old.clone();
+                if let Ok(m) = fs::symlink_metadata(path) {
+                    entry.ctime_ns = Stamp::of(&m).ctime_ns;
+                }
+                self.relinked
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((rel.to_string(), entry.ctime_ns));
+                self.push(rel, entry);
                 self.count(3);
                 return Ok(Some(Placed::Linked));
             }
@@ -499,7 +516,14 @@ impl Output {
     /// What the live site holds, as the cache described it (to become the
     /// spare's record when it is swapped out).
     pub fn take_live(&mut self) -> Record {
-        std::mem::take(&mut self.reuse.live)
+        let mut live = std::mem::take(&mut self.reuse.live);
+        let relinked = std::mem::take(self.relinked.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (rel, ctime_ns) in relinked {
+            if let Some(h) = live.get_mut(&rel) {
+                h.ctime_ns = ctime_ns;
+            }
+        }
+        live
     }
 }
 
