@@ -69,6 +69,9 @@ pub enum Error {
     /// `--strict` and findings of severity error were found.
     #[error("{0} finding(s) of severity error (--strict)")]
     Strict(usize),
+    /// A copy of a site could not be reached or read (network, server).
+    #[error("{}", clean(.0))]
+    Unreachable(String),
     /// Anything else, described in words.
     #[error("{}", clean(.0))]
     Other(String),

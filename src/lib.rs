@@ -7,8 +7,10 @@
 pub mod check;
 pub mod diff;
 pub mod error;
+pub mod fetch;
 pub mod fsx;
 pub mod load;
+pub mod mirror;
 pub mod model;
 pub mod opendata;
 pub mod publish;
@@ -123,6 +125,55 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     result
 }
 
+/// Checks the site given as `--previous` before anything is read from it:
+/// every file against its `SHA256SUMS`, nothing unlisted in it, and, when
+/// this build signs and the previous version was signed with the same key,
+/// its signature. A tampered copy of an earlier version would otherwise
+/// make this version's signed changelog state changes that never happened,
+/// or carry planted scans into it.
+fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result<()> {
+    let shown = error::shown(dir);
+    if !dir.join(publish::SUMS).is_file() {
+        return Err(Error::Other(format!(
+            "--previous {shown}: no SHA256SUMS: not a published kura site"
+        )));
+    }
+    let public = key.map(publish::sign::SecretKey::public);
+    let same_key = public.as_ref().filter(|pk| {
+        fsx::read_limited(&dir.join(publish::SUMS_SIG), verify::MAX_SIG)
+            .is_ok_and(|sig| publish::sign::claims_key(&String::from_utf8_lossy(&sig), pk))
+    });
+    let report = verify::verify(
+        &dir.to_string_lossy(),
+        &verify::Options {
+            public: same_key,
+            ..Default::default()
+        },
+    )?;
+    if report.intact() {
+        return Ok(());
+    }
+    let mut troubles: Vec<String> = report
+        .troubles
+        .iter()
+        .take(5)
+        .map(|t| t.to_string())
+        .collect();
+    if report.troubles.len() > 5 {
+        troubles.push(format!("and {} more", report.troubles.len() - 5));
+    }
+    Err(Error::Other(format!(
+        "--previous {shown} does not verify against its own SHA256SUMS{}: {}; \
+         give an intact copy of the previous version",
+        if same_key.is_some() {
+            " and signature"
+        } else {
+            ""
+        },
+        troubles.join("; ")
+    )))
+}
+
 fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let mut timings = Vec::new();
     let published = publish::manifest::publication_time(opts.source_date_epoch.as_deref())?;
@@ -132,7 +183,10 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         .map(publish::sign::read_secret)
         .transpose()?;
     let previous = match &opts.previous {
-        Some(p) => Some(publish::manifest::read_previous(p)?),
+        Some(p) => {
+            verify_previous(p, key.as_ref())?;
+            Some(publish::manifest::read_previous(p)?)
+        }
         None => None,
     };
     // The cache is read while the tables are.

@@ -50,11 +50,41 @@ enum Command {
     },
     /// Check a copy of a site (a folder or an http(s) URL) against its SHA256SUMS.
     Verify {
-        /// The site's folder, or the URL of a mirror.
+        /// The site's folder (or a symbolic link to it), or the URL of a mirror.
         site: String,
-        /// Also check SHA256SUMS.minisig with this minisign public key.
+        /// Also check SHA256SUMS.minisig with this minisign public key,
+        /// before any other file is read.
         #[arg(long, value_name = "PUBKEY")]
         key: Option<PathBuf>,
+        /// The version id the copy must have (learned elsewhere: a
+        /// newspaper, a QR code, a friend).
+        #[arg(long, value_name = "VERSION_ID")]
+        expect: Option<String>,
+        /// Refuse a copy older than this version (a version id its chain
+        /// must contain) or published before this UTC time.
+        #[arg(long, value_name = "ID|TIME", value_parser = kura::verify::NotBefore::parse)]
+        not_before: Option<kura::verify::NotBefore>,
+        /// A file of a folder copy that is the mirror's own, not the site's
+        /// (a relative path, or a file name such as .htaccess); repeatable.
+        #[arg(long, value_name = "PATH")]
+        ignore: Vec<String>,
+        /// Give up a read after this many seconds without a byte.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Make or update a verified copy of a published site.
+    Mirror {
+        /// The URL of the site (the publisher's, or another mirror's).
+        url: String,
+        /// The folder of the copy, made or brought up to date.
+        dir: PathBuf,
+        /// The publisher's minisign public key: the signature is checked
+        /// before anything else is downloaded.
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<PathBuf>,
+        /// Give up a read after this many seconds without a byte.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
     },
     /// Show what changed between two published versions of a site.
     Diff {
@@ -168,23 +198,103 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { site, key } => {
-            let report = kura::verify::verify(&site, key.as_deref())?;
+        Command::Verify {
+            site,
+            key,
+            expect,
+            not_before,
+            ignore,
+            timeout,
+        } => {
+            let options = kura::verify::Options {
+                key: key.as_deref(),
+                public: None,
+                expect,
+                not_before,
+                ignore,
+                idle: Some(std::time::Duration::from_secs(timeout.max(1))),
+                progress: progress_bar(),
+            };
+            let report = kura::verify::verify(&site, &options)?;
             let mut out = std::io::stdout().lock();
             for t in &report.troubles {
                 let _ = writeln!(out, "{}", clean(&t.to_string()));
             }
             let _ = writeln!(out, "version {}", report.version_id);
-            if let Some(comment) = &report.signed {
-                let _ = writeln!(out, "signature: good ({comment})");
+            match &report.signed {
+                Some(comment) => {
+                    let _ = writeln!(out, "signature: good ({})", clean(comment));
+                }
+                None if key.is_none() => {
+                    let _ = writeln!(
+                        out,
+                        "WARNING: no --key given: the signature was NOT checked, so nothing says \
+                         who published this copy; it is only consistent with itself"
+                    );
+                }
+                None => {}
             }
-            if report.intact() {
-                let _ = writeln!(out, "intact: {} files match SHA256SUMS", report.listed);
-                Ok(ExitCode::SUCCESS)
+            if let Some((requests, bytes)) = report.fetched {
+                let _ = writeln!(out, "fetched: {requests} requests, {bytes} bytes");
+            }
+            let code = report.exit_code();
+            match code {
+                0 => {
+                    let _ = writeln!(out, "intact: {} files match SHA256SUMS", report.listed);
+                }
+                3 => {
+                    let _ = writeln!(
+                        out,
+                        "NOT checked: {} file(s) could not be fetched (network or server); try again",
+                        report.troubles.len()
+                    );
+                }
+                _ => {
+                    let _ = writeln!(out, "NOT intact: {} problem(s)", report.troubles.len());
+                }
+            }
+            Ok(ExitCode::from(code))
+        }
+        Command::Mirror {
+            url,
+            dir,
+            key,
+            timeout,
+        } => {
+            let mut err = std::io::stderr().lock();
+            if key.is_none() {
+                let _ = writeln!(
+                    err,
+                    "WARNING: no --key given: authenticity is NOT checked. The copy will match the \
+                     server's SHA256SUMS, but nothing says who published it."
+                );
+            }
+            drop(err);
+            let report = kura::mirror::mirror(
+                &url,
+                &dir,
+                &kura::mirror::Options {
+                    key: key.as_deref(),
+                    idle: std::time::Duration::from_secs(timeout.max(1)),
+                    progress: progress_bar(),
+                },
+            )?;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "version {}", report.version_id);
+            if report.current {
+                let _ = writeln!(out, "already current: {}", shown(&dir));
             } else {
-                let _ = writeln!(out, "NOT intact: {} problem(s)", report.troubles.len());
-                Ok(ExitCode::from(1))
+                let _ = writeln!(
+                    out,
+                    "updated {}: {} files downloaded, {} kept or linked; {} requests, {} bytes",
+                    shown(&dir),
+                    report.downloaded,
+                    report.reused,
+                    report.requests,
+                    report.bytes
+                );
             }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, json } => {
             let read = |p: &PathBuf| kura::diff::Snapshot::read(p);
@@ -264,6 +374,10 @@ fn report(e: &Error) -> ExitCode {
                 "kura: {} error(s); nothing was written",
                 problems.len()
             );
+        }
+        Error::Unreachable(_) => {
+            let _ = writeln!(err, "kura: {e}");
+            return ExitCode::from(3);
         }
         other => {
             let _ = writeln!(err, "kura: {other}");

@@ -10,22 +10,39 @@ use rayon::prelude::*;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
+use crate::fetch::{self, Failure, Remote};
 use crate::publish::{SUMS, SUMS_SIG, sign};
 
-/// Most requests in flight at once against a mirror.
-pub const FETCH_CONCURRENCY: usize = 8;
+/// Most bytes of `SHA256SUMS` read (about five million files).
+pub const MAX_SUMS: u64 = 512 << 20;
+/// Most bytes of a signature file.
+pub const MAX_SIG: u64 = 64 << 10;
+/// Most bytes of `manifest.json` or `versions.json`.
+pub const MAX_JSON: u64 = 64 << 20;
 
-/// What is wrong with one file of a copy.
+/// What is wrong with one file of a copy, or with the copy as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Trouble {
+    Signature(String),
+    /// Not the version expected (`--expect`, `--not-before`): a rollback,
+    /// a mirror frozen on an old version, or a fork.
+    Version(String),
     Missing(String),
     Altered(String),
     Unexpected(String),
     /// A line of SHA256SUMS that is not `<sha256>  <path>` with a safe path.
     BadLine(usize, String),
-    /// The file could not be fetched or read (other than not existing).
+    /// The file could not be read (other than not existing).
     Unreadable(String, String),
-    Signature(String),
+    /// The network or the server failed for this file, through retries.
+    Network(String, String),
+}
+
+impl Trouble {
+    /// Whether this is a failure to reach the copy rather than a fault in it.
+    pub fn is_network(&self) -> bool {
+        matches!(self, Trouble::Network(..))
+    }
 }
 
 impl std::fmt::Display for Trouble {
@@ -36,7 +53,9 @@ impl std::fmt::Display for Trouble {
             Trouble::Unexpected(p) => write!(f, "unexpected: {p} (not listed in SHA256SUMS)"),
             Trouble::BadLine(n, why) => write!(f, "SHA256SUMS:{n}: {why}"),
             Trouble::Unreadable(p, why) => write!(f, "unreadable: {p}: {why}"),
+            Trouble::Network(p, why) => write!(f, "not fetched: {p}: {why}"),
             Trouble::Signature(why) => write!(f, "signature: {why}"),
+            Trouble::Version(why) => write!(f, "version: {why}"),
         }
     }
 }
@@ -51,109 +70,146 @@ pub struct Report {
     /// The signature's trusted comment, when checked and good.
     pub signed: Option<String>,
     pub troubles: Vec<Trouble>,
+    /// Requests made and bytes received, for a web copy.
+    pub fetched: Option<(u64, u64)>,
 }
 
 impl Report {
     pub fn intact(&self) -> bool {
         self.troubles.is_empty()
     }
+
+    /// 0 intact, 1 anything missing, altered, unexpected, badly signed or
+    /// not the version expected, 3 only that some files could not be
+    /// fetched (the copy may be fine; the network was not).
+    pub fn exit_code(&self) -> u8 {
+        if self.troubles.is_empty() {
+            0
+        } else if self.troubles.iter().all(Trouble::is_network) {
+            3
+        } else {
+            1
+        }
+    }
+}
+
+/// What `kura verify` is asked.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The publisher's minisign public key (a file).
+    pub key: Option<&'a Path>,
+    /// The publisher's key, already read (used instead of `key`).
+    pub public: Option<&'a sign::PublicKey>,
+    /// The version id the copy must have.
+    pub expect: Option<String>,
+    /// The copy must be this version or a later one (a version id its
+    /// chain contains), or published at or after this time.
+    pub not_before: Option<NotBefore>,
+    /// Files of a folder copy that are not the site's (a mirror's own
+    /// `.htaccess`): relative paths or file names.
+    pub ignore: Vec<String>,
+    /// Give up a read after this long without a byte.
+    pub idle: Option<Duration>,
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+/// The oldest version a copy may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotBefore {
+    Version(String),
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    Time(String),
+}
+
+impl NotBefore {
+    /// A version id (64 hex digits) or a UTC time (`YYYY-MM-DD`,
+    /// `YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn parse(s: &str) -> std::result::Result<NotBefore, String> {
+        let s = s.trim();
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(NotBefore::Version(s.to_ascii_lowercase()));
+        }
+        if s.len() == 10 && crate::load::valid_date(s) {
+            return Ok(NotBefore::Time(format!("{s}T00:00:00Z")));
+        }
+        if s.len() == 20 && s.ends_with('Z') && crate::load::valid_datetime(s) {
+            return Ok(NotBefore::Time(s.to_string()));
+        }
+        Err(format!(
+            "'{}' is neither a version id (64 hex digits) nor a UTC time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+            crate::term::clean(s)
+        ))
+    }
 }
 
 /// Where a copy's files come from.
-enum Copy {
+pub enum Copy {
     Folder(PathBuf),
-    Web { base: String, agent: ureq::Agent },
+    Web(Remote),
 }
 
 impl Copy {
-    fn open(site: &str) -> Copy {
-        if site.starts_with("http://") || site.starts_with("https://") {
-            let config = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(120)))
-                .build();
-            let base = if site.ends_with('/') {
-                site.to_string()
-            } else {
-                format!("{site}/")
-            };
-            Copy::Web {
-                base,
-                agent: ureq::Agent::new_with_config(config),
-            }
+    /// A folder (through any symbolic links to it) or an http(s) URL.
+    pub fn open(site: &str, idle: Duration) -> Copy {
+        if fetch::is_url(site) {
+            Copy::Web(Remote::new(site, idle))
         } else {
-            Copy::Folder(PathBuf::from(site))
+            let path = PathBuf::from(site);
+            Copy::Folder(path.canonicalize().unwrap_or(path))
         }
     }
 
-    /// The whole file, `Ok(None)` when it does not exist.
-    fn get(&self, rel: &str) -> std::result::Result<Option<Vec<u8>>, String> {
+    /// The whole file, at most `limit` bytes; `Ok(None)` when it does not exist.
+    pub fn get(&self, rel: &str, limit: u64) -> std::result::Result<Option<Vec<u8>>, Failure> {
         match self {
-            Copy::Folder(root) => match crate::fsx::read(&root.join(rel)) {
+            Copy::Folder(root) => match crate::fsx::read_limited(&root.join(rel), limit) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e.to_string()),
-            },
-            Copy::Web { .. } => {
-                let mut out = Vec::new();
-                match self.stream(rel, &mut |chunk| out.extend_from_slice(chunk))? {
-                    true => Ok(Some(out)),
-                    false => Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    Err(Failure::TooLarge(e.to_string()))
                 }
-            }
+                Err(e) => Err(Failure::Local(e.to_string())),
+            },
+            Copy::Web(remote) => remote.get(rel, limit),
         }
     }
 
     /// The SHA-256 of a file, read in blocks; `Ok(None)` when it does not exist.
-    fn sha256(&self, rel: &str) -> std::result::Result<Option<String>, String> {
+    pub fn sha256(&self, rel: &str) -> std::result::Result<Option<String>, Failure> {
         let mut hasher = sha2::Sha256::new();
         let found = match self {
             Copy::Folder(root) => {
                 let path = root.join(rel);
                 match std::fs::symlink_metadata(&path) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(e.to_string()),
-                    Ok(m) if !m.is_file() => return Err("not a regular file".into()),
+                    Err(e) => return Err(Failure::Local(e.to_string())),
+                    Ok(m) if !m.is_file() => {
+                        return Err(Failure::Local("not a regular file".into()));
+                    }
                     Ok(_) => {}
                 }
-                let mut file = crate::fsx::open(&path).map_err(|e| e.to_string())?;
+                let mut file =
+                    crate::fsx::open(&path).map_err(|e| Failure::Local(e.to_string()))?;
                 let mut buf = vec![0u8; 1 << 16];
                 loop {
-                    let n = file.read(&mut buf).map_err(|e| e.to_string())?;
+                    let n = file
+                        .read(&mut buf)
+                        .map_err(|e| Failure::Local(e.to_string()))?;
                     if n == 0 {
                         break true;
                     }
                     hasher.update(&buf[..n]);
                 }
             }
-            Copy::Web { .. } => self.stream(rel, &mut |chunk| hasher.update(chunk))?,
+            Copy::Web(remote) => remote.stream(rel, u64::MAX, &mut |chunk| {
+                match chunk {
+                    Some(bytes) => hasher.update(bytes),
+                    None => hasher = sha2::Sha256::new(),
+                }
+                Ok(())
+            })?,
         };
         Ok(found.then(|| crate::hex(&hasher.finalize())))
-    }
-
-    /// Fetches a file from a mirror, feeding its bytes to `sink`; false on 404.
-    fn stream(&self, rel: &str, sink: &mut dyn FnMut(&[u8])) -> std::result::Result<bool, String> {
-        let Copy::Web { base, agent } = self else {
-            return Err("not a web copy".into());
-        };
-        let url = format!("{base}{rel}");
-        let mut response = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
-        let status = response.status().as_u16();
-        if status == 404 || status == 410 {
-            return Ok(false);
-        }
-        if status != 200 {
-            return Err(format!("{url}: HTTP {status}"));
-        }
-        let mut reader = response.body_mut().as_reader();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = reader.read(&mut buf).map_err(|e| format!("{url}: {e}"))?;
-            if n == 0 {
-                return Ok(true);
-            }
-            sink(&buf[..n]);
-        }
     }
 
     /// Every file of a folder copy (relative paths); `None` for a web copy,
@@ -163,7 +219,7 @@ impl Copy {
             return None;
         };
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
             let Ok(entry) = entry else { continue };
             if entry.file_type().is_dir() {
                 continue;
@@ -173,6 +229,23 @@ impl Copy {
             }
         }
         Some(out)
+    }
+
+    fn counts(&self) -> Option<(u64, u64)> {
+        match self {
+            Copy::Web(r) => Some(r.counts()),
+            Copy::Folder(_) => None,
+        }
+    }
+}
+
+/// Why a copy could not be checked at all: `Unreachable` is exit 3,
+/// anything else exit 1.
+fn cannot(site: &str, what: &str, f: Failure) -> Error {
+    let site = crate::term::clean(site);
+    match f {
+        Failure::Network(m) => Error::Unreachable(format!("{site}: cannot fetch {what}: {m}")),
+        other => Error::Other(format!("{site}: cannot read {what}: {other}")),
     }
 }
 
@@ -213,73 +286,183 @@ pub fn parse_sums(text: &str) -> (Vec<(String, String)>, Vec<Trouble>) {
     (entries, troubles)
 }
 
-/// Checks the copy at `site` (a folder or an http(s) URL).
-pub fn verify(site: &str, key: Option<&Path>) -> Result<Report> {
-    let key = key.map(sign::read_public).transpose()?;
-    let copy = Copy::open(site);
-    let sums = match copy.get(SUMS) {
+/// A listed file of the copy, fetched whole and checked against its
+/// listed hash: `manifest.json` or `versions.json`, read before the rest.
+fn listed_file(
+    copy: &Copy,
+    entries: &[(String, String)],
+    rel: &str,
+) -> std::result::Result<Option<Vec<u8>>, Trouble> {
+    let Some((sha, _)) = entries.iter().find(|(_, p)| p == rel) else {
+        return Ok(None);
+    };
+    match copy.get(rel, MAX_JSON) {
+        Ok(Some(b)) if &crate::hex(&sha2::Sha256::digest(&b)) == sha => Ok(Some(b)),
+        Ok(Some(_)) => Err(Trouble::Altered(rel.to_string())),
+        Ok(None) => Err(Trouble::Missing(rel.to_string())),
+        Err(Failure::Network(m)) => Err(Trouble::Network(rel.to_string(), m)),
+        Err(e) => Err(Trouble::Unreadable(rel.to_string(), e.to_string())),
+    }
+}
+
+/// Checks `--not-before`: the copy is that version or one after it (its
+/// `versions.json` names it), or was published at or after that time.
+fn check_not_before(
+    copy: &Copy,
+    entries: &[(String, String)],
+    version_id: &str,
+    not_before: &NotBefore,
+) -> Option<Trouble> {
+    match not_before {
+        NotBefore::Version(id) if id == version_id => None,
+        NotBefore::Version(id) => {
+            let bytes = match listed_file(copy, entries, "versions.json") {
+                Ok(Some(b)) => b,
+                Ok(None) => Vec::new(),
+                Err(t) => return Some(t),
+            };
+            let chain: crate::publish::manifest::Versions =
+                serde_json::from_slice(&bytes).unwrap_or_default();
+            if chain.versions.iter().any(|v| &v.id == id) {
+                None
+            } else {
+                Some(Trouble::Version(format!(
+                    "this copy is version {version_id}, which does not follow version {id}: \
+                     an older version (rollback, or a mirror frozen in the past) or a fork"
+                )))
+            }
+        }
+        NotBefore::Time(t) => {
+            let bytes = match listed_file(copy, entries, "manifest.json") {
+                Ok(Some(b)) => b,
+                Ok(None) => return Some(Trouble::Missing("manifest.json".into())),
+                Err(t) => return Some(t),
+            };
+            let published = serde_json::from_slice::<crate::publish::manifest::Manifest>(&bytes)
+                .map(|m| m.published)
+                .unwrap_or_default();
+            (published.as_str() < t.as_str()).then(|| {
+                Trouble::Version(format!(
+                    "this copy was published {}, before {t}: an older version (rollback, or a mirror frozen in the past)",
+                    crate::term::clean(&published)
+                ))
+            })
+        }
+    }
+}
+
+/// Checks the copy at `site` (a folder, a symbolic link to one, or an
+/// http(s) URL). `SHA256SUMS` is read first, then its signature (with a
+/// key) and the version asked for: a copy that fails these is reported
+/// without a single other file being fetched.
+pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
+    let read_key = options.key.map(sign::read_public).transpose()?;
+    let key = options.public.or(read_key.as_ref());
+    let copy = Copy::open(site, options.idle.unwrap_or(fetch::IDLE));
+    let sums = match copy.get(SUMS, MAX_SUMS) {
         Ok(Some(b)) => b,
         Ok(None) => {
             return Err(Error::Other(format!(
-                "{site}: no {SUMS}: not a kura site, or not all of it"
+                "{}: no {SUMS}: not a kura site, or not all of it",
+                crate::term::clean(site)
             )));
         }
-        Err(e) => return Err(Error::Other(format!("{site}: cannot read {SUMS}: {e}"))),
+        Err(e) => return Err(cannot(site, SUMS, e)),
     };
     let version_id = crate::hex(&sha2::Sha256::digest(&sums));
+    let mut report = Report {
+        version_id: version_id.clone(),
+        listed: 0,
+        signed: None,
+        troubles: Vec::new(),
+        fetched: None,
+    };
+    if let Some(pk) = key {
+        match copy.get(SUMS_SIG, MAX_SIG) {
+            Ok(Some(sig)) => match sign::verify(pk, &sums, &String::from_utf8_lossy(&sig)) {
+                Ok(comment) if comment.contains(&version_id) => report.signed = Some(comment),
+                Ok(comment) => report.troubles.push(Trouble::Signature(format!(
+                    "good signature, but its trusted comment ({comment}) does not name this version {version_id}"
+                ))),
+                Err(why) => report.troubles.push(Trouble::Signature(why)),
+            },
+            Ok(None) => report
+                .troubles
+                .push(Trouble::Signature(format!("{SUMS_SIG} is missing"))),
+            Err(e) => return Err(cannot(site, SUMS_SIG, e)),
+        }
+    }
+    if let Some(expected) = &options.expect
+        && !expected.eq_ignore_ascii_case(&version_id)
+    {
+        report.troubles.push(Trouble::Version(format!(
+            "this copy is version {version_id}, not the expected {}: an older or other version \
+             (rollback, a mirror frozen in the past, or a fork)",
+            crate::term::clean(expected)
+        )));
+    }
+    if !report.troubles.is_empty() {
+        report.fetched = copy.counts();
+        return Ok(report);
+    }
     let text = String::from_utf8_lossy(&sums);
     let (entries, mut troubles) = parse_sums(&text);
+    drop(text);
+    report.listed = entries.len();
+    if let Some(nb) = &options.not_before
+        && let Some(t) = check_not_before(&copy, &entries, &version_id, nb)
+    {
+        report.troubles.push(t);
+        report.fetched = copy.counts();
+        return Ok(report);
+    }
 
+    let bar = options
+        .progress
+        .clone()
+        .unwrap_or_else(indicatif::ProgressBar::hidden);
+    bar.set_length(entries.len() as u64);
     let check = |(sha, path): &(String, String)| -> Option<Trouble> {
+        bar.inc(1);
         match copy.sha256(path) {
             Ok(Some(actual)) if &actual == sha => None,
             Ok(Some(_)) => Some(Trouble::Altered(path.clone())),
-            Ok(None) => Some(Trouble::Missing(path.clone())),
-            Err(e) => Some(Trouble::Unreadable(path.clone(), e)),
+            Ok(None) | Err(Failure::Refused(_)) => Some(Trouble::Missing(path.clone())),
+            Err(Failure::Network(e)) => Some(Trouble::Network(path.clone(), e)),
+            Err(e) => Some(Trouble::Unreadable(path.clone(), e.to_string())),
         }
     };
     let found: Vec<Trouble> = match &copy {
         Copy::Folder(_) => entries.par_iter().filter_map(check).collect(),
-        Copy::Web { .. } => {
+        Copy::Web(_) => {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(FETCH_CONCURRENCY)
+                .num_threads(fetch::CONNECTIONS)
                 .build()
                 .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
             pool.install(|| entries.par_iter().filter_map(check).collect())
         }
     };
+    bar.finish_and_clear();
     troubles.extend(found);
 
     if let Some(all) = copy.list() {
         let listed: BTreeSet<&str> = entries.iter().map(|(_, p)| p.as_str()).collect();
+        let ignored = |f: &str| {
+            options
+                .ignore
+                .iter()
+                .any(|i| f == i || f.rsplit('/').next() == Some(i.as_str()))
+        };
         for f in all {
-            if f != SUMS && f != SUMS_SIG && !listed.contains(f.as_str()) {
+            if f != SUMS && f != SUMS_SIG && !listed.contains(f.as_str()) && !ignored(&f) {
                 troubles.push(Trouble::Unexpected(f));
             }
         }
     }
-
-    let mut signed = None;
-    if let Some(pk) = &key {
-        match copy.get(SUMS_SIG) {
-            Ok(Some(sig)) => match sign::verify(pk, &sums, &String::from_utf8_lossy(&sig)) {
-                Ok(comment) if comment.contains(&version_id) => signed = Some(comment),
-                Ok(comment) => troubles.push(Trouble::Signature(format!(
-                    "good signature, but its trusted comment ({comment}) does not name this version {version_id}"
-                ))),
-                Err(why) => troubles.push(Trouble::Signature(why)),
-            },
-            Ok(None) => troubles.push(Trouble::Signature(format!("{SUMS_SIG} is missing"))),
-            Err(e) => troubles.push(Trouble::Signature(format!("cannot read {SUMS_SIG}: {e}"))),
-        }
-    }
     troubles.sort();
-    Ok(Report {
-        version_id,
-        listed: entries.len(),
-        signed,
-        troubles,
-    })
+    report.troubles = troubles;
+    report.fetched = copy.counts();
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -768,6 +768,32 @@ fn move_aside(path: &Path, dest: &Path) {
     }
 }
 
+/// Puts the complete folder `ready` in place of `dest` in one step (an
+/// atomic exchange where the system has one), then deletes what `dest`
+/// held. For `kura mirror`, which keeps no spare.
+pub fn switch_in(ready: &Path, dest: &Path) -> Result<()> {
+    if !dest.exists() {
+        return fs::rename(ready, dest).map_err(|e| Error::io(dest, e));
+    }
+    if exchange(ready, dest).is_ok() {
+        // `ready` now holds the replaced copy.
+        let _ = fs::remove_dir_all(ready);
+        return Ok(());
+    }
+    let aside = tempfile::Builder::new()
+        .prefix(&aside_prefix(dest))
+        .tempdir_in(parent_of(dest))
+        .map_err(|e| Error::io(dest, e))?
+        .keep();
+    fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
+    if let Err(e) = fs::rename(ready, dest) {
+        let _ = fs::rename(&aside, dest);
+        return Err(Error::io(dest, e));
+    }
+    let _ = fs::remove_dir_all(&aside);
+    Ok(())
+}
+
 /// Exchanges two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`).
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {

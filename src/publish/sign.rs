@@ -31,6 +31,26 @@ pub struct PublicKey {
     key: VerifyingKey,
 }
 
+impl SecretKey {
+    /// The public half.
+    pub fn public(&self) -> PublicKey {
+        PublicKey {
+            keynum: self.keynum,
+            key: self.key.verifying_key(),
+        }
+    }
+}
+
+/// Whether a `.minisig` file claims to be made by `pk` (its key id), true
+/// or not: the signature itself is checked by [`verify`].
+pub fn claims_key(minisig: &str, pk: &PublicKey) -> bool {
+    minisig
+        .lines()
+        .nth(1)
+        .and_then(|l| base64::decode(l.trim()))
+        .is_some_and(|sig| sig.len() == 74 && sig[2..10] == pk.keynum)
+}
+
 impl PublicKey {
     /// The key id as minisign prints it.
     pub fn id(&self) -> String {

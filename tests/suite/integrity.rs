@@ -359,15 +359,15 @@ fn verify_checks_a_mirror_over_http() {
     );
     assert!(stdout(&out).contains("missing: scans/"), "{}", stdout(&out));
 
-    // A host that is not there: a clear message, exit 1.
+    // A host that is not there: a clear message, exit 3 (could not reach).
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
     let out = kura(&["verify", &format!("http://{closed}/")]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("cannot read SHA256SUMS"),
+        stderr(&out).contains("cannot fetch SHA256SUMS"),
         "{}",
         stderr(&out)
     );

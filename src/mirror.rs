@@ -1,0 +1,376 @@
+//! `kura mirror URL DIR`: the one command a mirror runs, by hand or from
+//! cron. It reads the published `SHA256SUMS` and its signature first and
+//! checks them before downloading anything else; refuses a version that
+//! does not follow the one `DIR` holds (a rollback or a fork); downloads
+//! only files whose bytes `DIR` does not already have, hard-linking the
+//! rest; checks every byte against `SHA256SUMS`; and switches the new copy
+//! in with one atomic step, as `kura build` publishes. An interrupted run
+//! leaves its work in `.kura-mirror-<name>` beside `DIR`, and the next run
+//! carries on from there.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rayon::prelude::*;
+use sha2::Digest;
+
+use crate::error::{Error, Result};
+use crate::fetch::{self, Failure, Remote};
+use crate::publish::{self, SUMS, SUMS_SIG, manifest, sign};
+use crate::verify::{self, MAX_JSON, MAX_SIG, MAX_SUMS};
+
+/// What `kura mirror` is asked.
+pub struct Options<'a> {
+    /// The publisher's minisign public key.
+    pub key: Option<&'a Path>,
+    /// Give up a read after this long without a byte.
+    pub idle: Duration,
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+/// What a mirror run did.
+#[derive(Debug)]
+pub struct Report {
+    pub version_id: String,
+    /// `DIR` already held this version; nothing was changed.
+    pub current: bool,
+    pub downloaded: usize,
+    /// Files already in place (from an interrupted run) or hard-linked
+    /// from the version `DIR` held.
+    pub reused: usize,
+    pub requests: u64,
+    pub bytes: u64,
+}
+
+/// The folder an update is assembled in: `.kura-mirror-<name>` beside `dir`.
+pub fn staging_path(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    dir.with_file_name(format!(".kura-mirror-{name}"))
+}
+
+fn refused(why: String) -> Error {
+    Error::Other(format!("refused: {why}"))
+}
+
+/// Fetches a file named in `SHA256SUMS` whole, checked against its hash.
+fn listed(remote: &Remote, entries: &[(String, String)], rel: &str) -> Result<Option<Vec<u8>>> {
+    let Some((sha, _)) = entries.iter().find(|(_, p)| p == rel) else {
+        return Ok(None);
+    };
+    match remote.get(rel, MAX_JSON) {
+        Ok(Some(b)) if &crate::hex(&sha2::Sha256::digest(&b)) == sha => Ok(Some(b)),
+        Ok(Some(_)) => Err(refused(format!("{rel} differs from SHA256SUMS"))),
+        Ok(None) => Err(refused(format!("{rel} is listed but missing"))),
+        Err(Failure::Network(m)) => Err(Error::Unreachable(m)),
+        Err(e) => Err(refused(format!("{rel}: {e}"))),
+    }
+}
+
+/// The SHA-256 of a local regular file inside `root`, if it is one.
+fn local_sha(root: &Path, rel: &str) -> Option<String> {
+    let path = root.join(rel);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    // No folder on the way may lead out of the copy.
+    let real = path.canonicalize().ok()?;
+    if !real.starts_with(root) {
+        return None;
+    }
+    let mut file = crate::fsx::open(&path).ok()?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Some(crate::hex(&hasher.finalize()))
+}
+
+/// How one file came to be in the staging folder.
+enum Got {
+    Reused,
+    Downloaded,
+}
+
+/// Makes or updates the verified copy of the site at `url` in `dir`.
+pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
+    if !fetch::is_url(url) {
+        return Err(Error::Other(format!(
+            "{}: give the site's http:// or https:// address",
+            crate::term::clean(url)
+        )));
+    }
+    let key = o.key.map(sign::read_public).transpose()?;
+    let dir = publish::resolve_destination(dir)?;
+    let remote = Remote::new(url, o.idle);
+
+    // 1. SHA256SUMS and its signature, before anything else.
+    let sums = match remote.get(SUMS, MAX_SUMS) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(refused(format!("no {SUMS} at {}", remote.base()))),
+        Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
+        Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
+    };
+    let version_id = crate::hex(&sha2::Sha256::digest(&sums));
+    let signature = match remote.get(SUMS_SIG, MAX_SIG) {
+        Ok(s) => s,
+        Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
+        Err(e) => return Err(refused(format!("{SUMS_SIG}: {e}"))),
+    };
+    if let Some(pk) = &key {
+        let Some(sig) = &signature else {
+            return Err(refused(format!(
+                "version {version_id} is not signed ({SUMS_SIG} is missing)"
+            )));
+        };
+        match sign::verify(pk, &sums, &String::from_utf8_lossy(sig)) {
+            Ok(comment) if comment.contains(&version_id) => {}
+            Ok(comment) => {
+                return Err(refused(format!(
+                    "the signature's trusted comment ({}) does not name version {version_id}",
+                    crate::term::clean(&comment)
+                )));
+            }
+            Err(why) => return Err(refused(format!("bad signature: {why}"))),
+        }
+    }
+    let text = String::from_utf8_lossy(&sums);
+    let (entries, bad) = verify::parse_sums(&text);
+    drop(text);
+    if let Some(t) = bad.first() {
+        return Err(refused(crate::term::clean(&t.to_string()).into_owned()));
+    }
+
+    // 2. What DIR holds: a kura site (nothing else is ever replaced), and
+    //    the version it holds must be one the new version follows.
+    publish::check_destination(&dir)?;
+    let old: Option<(String, HashMap<String, String>)> = match crate::fsx::read(&dir.join(SUMS)) {
+        Ok(bytes) => {
+            let id = crate::hex(&sha2::Sha256::digest(&bytes));
+            let (old_entries, _) = verify::parse_sums(&String::from_utf8_lossy(&bytes));
+            Some((id, old_entries.into_iter().map(|(s, p)| (p, s)).collect()))
+        }
+        Err(_) => None,
+    };
+    if let Some((old_id, _)) = &old {
+        if *old_id == version_id {
+            let (requests, bytes) = remote.counts();
+            return Ok(Report {
+                version_id,
+                current: true,
+                downloaded: 0,
+                reused: 0,
+                requests,
+                bytes,
+            });
+        }
+        let chain: manifest::Versions = match listed(&remote, &entries, "versions.json")? {
+            Some(b) => serde_json::from_slice(&b)
+                .map_err(|e| refused(format!("versions.json is not valid: {e}")))?,
+            None => manifest::Versions::default(),
+        };
+        if !chain.versions.iter().any(|v| &v.id == old_id) {
+            return Err(refused(format!(
+                "rollback or fork: {} holds version {old_id}, and version {version_id} at {} \
+                 does not follow it (its versions.json does not list it); the copy is left as it was",
+                crate::error::shown(&dir),
+                crate::term::clean(remote.base())
+            )));
+        }
+    }
+
+    // 3. Assemble the new version beside DIR, reusing what is there.
+    let staging = staging_path(&dir);
+    fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    let staging = staging.canonicalize().map_err(|e| Error::io(&staging, e))?;
+    let old_root = dir.canonicalize().ok();
+    let by_hash: HashMap<&str, &str> = old
+        .as_ref()
+        .map(|(_, files)| {
+            files
+                .iter()
+                .map(|(p, s)| (s.as_str(), p.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let bar = o
+        .progress
+        .clone()
+        .unwrap_or_else(indicatif::ProgressBar::hidden);
+    bar.set_length(entries.len() as u64);
+    let downloaded = AtomicUsize::new(0);
+    let reused = AtomicUsize::new(0);
+    let one = |(sha, rel): &(String, String)| -> std::result::Result<Got, (String, Failure)> {
+        let dest = staging.join(rel);
+        let local = |f: std::io::Error| (rel.clone(), Failure::Local(f.to_string()));
+        if let Ok(m) = fs::symlink_metadata(&dest) {
+            if m.is_file() && local_sha(&staging, rel).as_deref() == Some(sha.as_str()) {
+                return Ok(Got::Reused);
+            }
+            if m.is_dir() {
+                fs::remove_dir_all(&dest).map_err(local)?;
+            } else {
+                fs::remove_file(&dest).map_err(local)?;
+            }
+        }
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(local)?;
+        }
+        if let (Some(root), Some(have)) = (&old_root, by_hash.get(sha.as_str()))
+            && local_sha(root, have).as_deref() == Some(sha.as_str())
+        {
+            let source = root.join(have);
+            if fs::hard_link(&source, &dest).is_ok() || fs::copy(&source, &dest).is_ok() {
+                return Ok(Got::Reused);
+            }
+        }
+        let part = dest.with_file_name(format!(
+            ".{}.kura-part",
+            dest.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        let mut file: Option<fs::File> = None;
+        let mut hasher = sha2::Sha256::new();
+        let found = remote
+            .stream(rel, u64::MAX, &mut |chunk| {
+                match chunk {
+                    None => {
+                        hasher = sha2::Sha256::new();
+                        file = Some(fs::File::create(&part)?);
+                    }
+                    Some(bytes) => {
+                        hasher.update(bytes);
+                        if let Some(f) = file.as_mut() {
+                            f.write_all(bytes)?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| (rel.clone(), e))?;
+        drop(file);
+        if !found {
+            let _ = fs::remove_file(&part);
+            return Err((rel.clone(), Failure::Refused("listed but missing".into())));
+        }
+        let actual = crate::hex(&hasher.finalize());
+        if &actual != sha {
+            let _ = fs::remove_file(&part);
+            return Err((
+                rel.clone(),
+                Failure::Refused(format!("differs from SHA256SUMS (got {actual})")),
+            ));
+        }
+        fs::rename(&part, &dest).map_err(local)?;
+        Ok(Got::Downloaded)
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(fetch::CONNECTIONS)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
+    let mut failures: Vec<(String, Failure)> = pool.install(|| {
+        entries
+            .par_iter()
+            .filter_map(|e| {
+                let r = one(e);
+                bar.inc(1);
+                match r {
+                    Ok(Got::Reused) => {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                    Ok(Got::Downloaded) => {
+                        downloaded.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                    Err(f) => Some(f),
+                }
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    failures.sort_by(|a, b| a.0.cmp(&b.0));
+    if !failures.is_empty() {
+        let network = failures
+            .iter()
+            .all(|(_, f)| matches!(f, Failure::Network(_) | Failure::Local(_)));
+        let shown: Vec<String> = failures
+            .iter()
+            .take(5)
+            .map(|(p, f)| crate::term::clean(&format!("{p}: {f}")).into_owned())
+            .collect();
+        let more = failures.len().saturating_sub(shown.len());
+        let list = if more > 0 {
+            format!("{}; and {more} more", shown.join("; "))
+        } else {
+            shown.join("; ")
+        };
+        return Err(if network {
+            Error::Unreachable(format!(
+                "{} file(s) could not be fetched: {list}. The copy in {} is unchanged; \
+                 run again to carry on where this run stopped",
+                failures.len(),
+                crate::error::shown(&dir)
+            ))
+        } else {
+            refused(format!(
+                "version {version_id} at {} does not match its own SHA256SUMS: {list}; \
+                 the copy is left as it was",
+                crate::term::clean(remote.base())
+            ))
+        });
+    }
+
+    // 4. Nothing but the listed files, then the checksums, then the switch.
+    let listed_set: std::collections::HashSet<&str> =
+        entries.iter().map(|(_, p)| p.as_str()).collect();
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(&staging).min_depth(1) {
+        let Ok(entry) = entry else { continue };
+        let rel = entry
+            .path()
+            .strip_prefix(&staging)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .into_owned();
+        if entry.file_type().is_dir() {
+            dirs.push(entry.path().to_path_buf());
+        } else if !listed_set.contains(rel.as_str()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    for d in dirs.iter().rev() {
+        let _ = fs::remove_dir(d);
+    }
+    fs::write(staging.join(SUMS), &sums).map_err(|e| Error::io(&staging, e))?;
+    let sig_path = staging.join(SUMS_SIG);
+    match &signature {
+        Some(sig) => fs::write(&sig_path, sig).map_err(|e| Error::io(&sig_path, e))?,
+        None => {
+            let _ = fs::remove_file(&sig_path);
+        }
+    }
+    publish::switch_in(&staging, &dir)?;
+    let (requests, bytes) = remote.counts();
+    Ok(Report {
+        version_id,
+        current: false,
+        downloaded: downloaded.into_inner(),
+        reused: reused.into_inner(),
+        requests,
+        bytes,
+    })
+}
