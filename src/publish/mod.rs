@@ -780,18 +780,27 @@ pub fn switch_in(ready: &Path, dest: &Path) -> Result<()> {
         let _ = fs::remove_dir_all(ready);
         return Ok(());
     }
+    let aside = replace_by_renames(ready, dest)?;
+    let _ = fs::remove_dir_all(&aside);
+    Ok(())
+}
+
+/// Where no atomic exchange exists: moves `dest` aside and `ready` into
+/// its place (putting `dest` back if that fails). Returns where the old
+/// `dest` went.
+fn replace_by_renames(ready: &Path, dest: &Path) -> Result<PathBuf> {
     let aside = tempfile::Builder::new()
         .prefix(&aside_prefix(dest))
         .tempdir_in(parent_of(dest))
         .map_err(|e| Error::io(dest, e))?
         .keep();
+    // rename() onto an empty folder replaces it.
     fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
     if let Err(e) = fs::rename(ready, dest) {
         let _ = fs::rename(&aside, dest);
         return Err(Error::io(dest, e));
     }
-    let _ = fs::remove_dir_all(&aside);
-    Ok(())
+    Ok(aside)
 }
 
 /// Exchanges two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`).
@@ -831,17 +840,7 @@ pub fn publish(mut target: Target, dest: &Path) -> Result<bool> {
         move_aside(&target.path, dest);
         return Ok(false);
     }
-    let aside = tempfile::Builder::new()
-        .prefix(&aside_prefix(dest))
-        .tempdir_in(parent_of(dest))
-        .map_err(|e| Error::io(dest, e))?
-        .keep();
-    // rename() onto an empty folder replaces it.
-    fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
-    if let Err(e) = fs::rename(&target.path, dest) {
-        let _ = fs::rename(&aside, dest);
-        return Err(Error::io(dest, e));
-    }
+    replace_by_renames(&target.path, dest)?;
     target.published = true;
     if spare.exists() {
         move_aside(&spare, dest);
