@@ -141,53 +141,6 @@ fn more_checks_an_auditor_expects() {
     assert!(csv.contains("warning,high-turnout,S5,pres,F-S5-pres,\"turnout 95.0 % (190 ballots, 200 registered)\""), "{csv}");
 }
 
-/// v1 from the awkward fixture; v2 with one form's votes changed, one scan
-/// replaced, one form added; both built with --previous.
-fn two_versions(tmp: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let input = tmp.join("in");
-    copy_tree(&fixture("awkward"), &input);
-    let v1 = tmp.join("v1");
-    let v2 = tmp.join("v2");
-    let build_to = |out: &Path, previous: Option<&Path>, epoch: &str| {
-        let mut args = vec![
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        if let Some(p) = previous {
-            args.extend(["--previous", p.to_str().unwrap()]);
-        }
-        let o = kura_with(tmp, &args, &[("SOURCE_DATE_EPOCH", epoch)]);
-        assert!(o.status.success(), "{}", stderr(&o));
-    };
-    build_to(&v1, None, "1700000000");
-    let results = read(&input.join("results.csv")).replace("100,F-S1-pres,a", "110,F-S1-pres,a")
-        + "30,F-S4-pres,a\r\n20,F-S4-pres,b\r\n";
-    std::fs::write(input.join("results.csv"), results).unwrap();
-    let forms = read(&input.join("forms.csv")).replace(",s1-pres.png,", ",s1-rescan.png,");
-    let forms = forms
-        .lines()
-        .map(|l| {
-            if l.contains("F-S1-pres") {
-                l.replace(&l.split(',').nth(5).unwrap().to_string(), "")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n")
-        + "\r\n,F-S4-pres,S4,pres,,,,,,\r\n";
-    std::fs::write(input.join("forms.csv"), forms).unwrap();
-    std::fs::write(
-        input.join("scans/s1-rescan.png"),
-        b"\x89PNG\r\n\x1a\n a clearer rescan",
-    )
-    .unwrap();
-    build_to(&v2, Some(&v1), "1700003600");
-    (input, v1, v2)
-}
-
 #[test]
 fn diff_names_every_changed_and_added_form_and_no_other() {
     let tmp = tempfile::tempdir().unwrap();

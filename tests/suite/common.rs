@@ -185,3 +185,219 @@ pub fn broken_links(site: &Path) -> Vec<String> {
     }
     problems
 }
+
+/// How the test web server behaves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    /// Every file as it is.
+    Normal,
+    /// The file at this path trickles out: `chunk` bytes, then a pause.
+    Slow {
+        path: String,
+        chunk: usize,
+        pause: std::time::Duration,
+    },
+    /// Every body trickles out (to interrupt a run part-way).
+    AllSlow(std::time::Duration),
+    /// `503 Service Unavailable` for everything.
+    Down,
+}
+
+struct ServerState {
+    root: PathBuf,
+    mode: Mode,
+    log: Vec<String>,
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 serving a folder, that logs every
+/// request's path: for `kura verify`, `kura mirror` and `kura diff` of URLs.
+pub struct Server {
+    pub url: String,
+    state: std::sync::Arc<std::sync::Mutex<ServerState>>,
+}
+
+impl Server {
+    pub fn start(root: &Path) -> Server {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ServerState {
+            root: root.to_path_buf(),
+            mode: Mode::Normal,
+            log: Vec::new(),
+        }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let state = shared.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let path = line
+                        .split(' ')
+                        .nth(1)
+                        .unwrap_or("/")
+                        .trim_start_matches('/')
+                        .to_string();
+                    let (root, mode) = {
+                        let mut s = state.lock().unwrap();
+                        s.log.push(path.clone());
+                        (s.root.clone(), s.mode.clone())
+                    };
+                    if mode == Mode::Down {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        );
+                        return;
+                    }
+                    let body = match std::fs::read(root.join(&path)) {
+                        Ok(body) if !path.contains("..") => body,
+                        _ => {
+                            let _ = stream.write_all(
+                                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                            );
+                            return;
+                        }
+                    };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    if stream.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    let (chunk, pause) = match &mode {
+                        Mode::Slow {
+                            path: p,
+                            chunk,
+                            pause,
+                        } if *p == path => (*chunk, *pause),
+                        Mode::AllSlow(pause) => (1024, *pause),
+                        _ => (body.len().max(1), std::time::Duration::ZERO),
+                    };
+                    for piece in body.chunks(chunk) {
+                        if stream
+                            .write_all(piece)
+                            .and_then(|_| stream.flush())
+                            .is_err()
+                        {
+                            return;
+                        }
+                        if !pause.is_zero() {
+                            std::thread::sleep(pause);
+                        }
+                    }
+                });
+            }
+        });
+        Server {
+            url: format!("http://{addr}/"),
+            state,
+        }
+    }
+
+    /// Serves another folder from now on.
+    pub fn set_root(&self, root: &Path) {
+        self.state.lock().unwrap().root = root.to_path_buf();
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        self.state.lock().unwrap().mode = mode;
+    }
+
+    /// The paths requested since the last call, in the order they came.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().unwrap().log)
+    }
+}
+
+/// The paths and hashes a site's SHA256SUMS lists.
+pub fn sums_of(site: &Path) -> BTreeMap<String, String> {
+    read(&site.join("SHA256SUMS"))
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(sha, path)| (path.to_string(), sha.to_string()))
+        .collect()
+}
+
+/// The SHA-256 of a site's SHA256SUMS: its version id.
+pub fn version_id(site: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(site.join("SHA256SUMS")).unwrap();
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// v1 from the awkward fixture; v2 with one form's votes changed, one scan
+/// replaced, one form added; both built with --previous.
+pub fn two_versions_signed(tmp: &Path, key: Option<&Path>) -> (PathBuf, PathBuf, PathBuf) {
+    let input = tmp.join("in");
+    copy_tree(&fixture("awkward"), &input);
+    let v1 = tmp.join("v1");
+    let v2 = tmp.join("v2");
+    let build_to = |out: &Path, previous: Option<&Path>, epoch: &str| {
+        let mut args = vec![
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if let Some(p) = previous {
+            args.extend(["--previous", p.to_str().unwrap()]);
+        }
+        if let Some(k) = key {
+            args.extend(["--sign", k.to_str().unwrap()]);
+        }
+        let o = kura_with(tmp, &args, &[("SOURCE_DATE_EPOCH", epoch)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    build_to(&v1, None, "1700000000");
+    let results = read(&input.join("results.csv")).replace("100,F-S1-pres,a", "110,F-S1-pres,a")
+        + "30,F-S4-pres,a\r\n20,F-S4-pres,b\r\n";
+    std::fs::write(input.join("results.csv"), results).unwrap();
+    let forms = read(&input.join("forms.csv")).replace(",s1-pres.png,", ",s1-rescan.png,");
+    let forms = forms
+        .lines()
+        .map(|l| {
+            if l.contains("F-S1-pres") {
+                l.replace(&l.split(',').nth(5).unwrap().to_string(), "")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        + "\r\n,F-S4-pres,S4,pres,,,,,,\r\n";
+    std::fs::write(input.join("forms.csv"), forms).unwrap();
+    std::fs::write(
+        input.join("scans/s1-rescan.png"),
+        b"\x89PNG\r\n\x1a\n a clearer rescan",
+    )
+    .unwrap();
+    build_to(&v2, Some(&v1), "1700003600");
+    (input, v1, v2)
+}
+
+/// [`two_versions_signed`] without a signature.
+pub fn two_versions(tmp: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    two_versions_signed(tmp, None)
+}
+
+/// Writes a key pair `<dir>/key.key`, `<dir>/key.pub`.
+pub fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
+    let out = kura(&["keygen", "-o", dir.join("key").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir.join("key.key"), dir.join("key.pub"))
+}

@@ -3,7 +3,6 @@
 
 use crate::common::*;
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,12 +23,6 @@ fn build_signed(input: &Path, site: &Path, key: &Path, cwd: &Path, threads: &str
     assert!(out.status.success(), "{}", stderr(&out));
     let version = stdout(&out);
     version.trim().strip_prefix("version ").unwrap().to_string()
-}
-
-fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
-    let out = kura(&["keygen", "-o", dir.join("key").to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    (dir.join("key.key"), dir.join("key.pub"))
 }
 
 /// Whether an external tool is on the PATH; in CI it must be.
@@ -277,61 +270,14 @@ fn verify_accepts_an_intact_copy_and_names_every_damage() {
     assert!(stdout(&out).contains("SHA256SUMS.minisig is missing"));
 }
 
-/// Serves `root` over HTTP/1.1 on 127.0.0.1 for `requests` requests.
-fn serve(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(10_000) {
-            let Ok(mut stream) = stream else { continue };
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                if reader.read_line(&mut line).is_err() {
-                    return;
-                }
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                        break;
-                    }
-                }
-                let path = line
-                    .split(' ')
-                    .nth(1)
-                    .unwrap_or("/")
-                    .trim_start_matches('/')
-                    .to_string();
-                let response = match std::fs::read(root.join(&path)) {
-                    Ok(body) if !path.contains("..") => {
-                        let mut r = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .into_bytes();
-                        r.extend(body);
-                        r
-                    }
-                    _ => {
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                            .to_vec()
-                    }
-                };
-                let _ = stream.write_all(&response);
-            });
-        }
-    });
-    format!("http://{addr}/")
-}
-
 #[test]
 fn verify_checks_a_mirror_over_http() {
     let tmp = tempfile::tempdir().unwrap();
     let (key, public) = keygen(tmp.path());
     let site = tmp.path().join("site");
     let version = build_signed(&fixture("awkward"), &site, &key, tmp.path(), "2");
-    let url = serve(site.clone());
+    let server = Server::start(&site);
+    let url = server.url.clone();
     let out = kura(&["verify", &url, "--key", public.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),

@@ -11,5 +11,6 @@ mod errors;
 mod fuzz;
 mod incremental;
 mod integrity;
+mod mirror;
 mod security;
 mod site;
