@@ -68,6 +68,8 @@ pub struct BuildReport {
     pub pages: (usize, usize),
     /// Files written, and files already in place or hard-linked (not written).
     pub written: (usize, usize),
+    /// What the user should know although the build succeeded.
+    pub warnings: Vec<String>,
 }
 
 /// A loaded, checked and tallied election: everything but the output.
@@ -131,7 +133,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
 /// its signature. A tampered copy of an earlier version would otherwise
 /// make this version's signed changelog state changes that never happened,
 /// or carry planted scans into it.
-fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result<()> {
+/// Checks `--previous` against its own `SHA256SUMS`, and its signature
+/// when it claims the signing key; returns a warning when a key is given
+/// and the previous version is not signed by it (so only its consistency
+/// with itself was checked).
+fn verify_previous(
+    dir: &Path,
+    key: Option<&publish::sign::SecretKey>,
+) -> Result<Option<String>> {
     let shown = error::shown(dir);
     if !dir.join(publish::SUMS).is_file() {
         return Err(Error::Other(format!(
@@ -151,7 +160,12 @@ fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result
         },
     )?;
     if report.intact() {
-        return Ok(());
+        return Ok((public.is_some() && same_key.is_none()).then(|| {
+            format!(
+                "--previous {shown} is not signed by this key: it was checked against its own \
+                 SHA256SUMS only, which anyone can rewrite; fetch it with `kura mirror --key`"
+            )
+        }));
     }
     let mut troubles: Vec<String> = report
         .troubles
@@ -182,9 +196,10 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         .as_deref()
         .map(publish::sign::read_secret)
         .transpose()?;
+    let mut warnings = Vec::new();
     let previous = match &opts.previous {
         Some(p) => {
-            verify_previous(p, key.as_ref())?;
+            warnings.extend(verify_previous(p, key.as_ref())?);
             Some(publish::manifest::read_previous(p)?)
         }
         None => None,
@@ -425,5 +440,6 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         timings,
         pages,
         written,
+        warnings,
     })
 }

@@ -152,6 +152,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             };
             let report = kura::build(&opts)?;
             let mut err = std::io::stderr().lock();
+            for w in &report.warnings {
+                let _ = writeln!(err, "warning: {}", clean(w));
+            }
             for (check, n) in &report.findings {
                 let _ = writeln!(err, "finding {check}: {n}");
             }

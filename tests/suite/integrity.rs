@@ -443,3 +443,96 @@ fn a_build_that_fails_late_leaves_the_previous_site_untouched() {
     let out = kura(&["verify", site.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// Rewrites a site's SHA256SUMS to match its files, as someone covering
+/// their tracks would.
+fn reseal(site: &Path) {
+    use sha2::Digest;
+    let mut sums = String::new();
+    for (path, bytes) in snapshot(site) {
+        if path == "SHA256SUMS" || path == "SHA256SUMS.minisig" {
+            continue;
+        }
+        let sha: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        sums.push_str(&format!("{sha}  {path}\n"));
+    }
+    std::fs::write(site.join("SHA256SUMS"), sums).unwrap();
+}
+
+#[test]
+fn a_tampered_previous_version_is_refused_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(tmp.path());
+    let v1 = tmp.path().join("v1");
+    build_signed(&fixture("awkward"), &v1, &key, tmp.path(), "2");
+    let v2 = tmp.path().join("v2");
+    let build = |previous: &Path, sign: bool| {
+        let mut args = vec![
+            "build",
+            "tests/fixtures/awkward",
+            "-o",
+            v2.to_str().unwrap(),
+            "--previous",
+            previous.to_str().unwrap(),
+        ];
+        if sign {
+            args.extend(["--sign", key.to_str().unwrap()]);
+        }
+        kura(&args)
+    };
+
+    // A number edited in the open data of a copy of version 1.
+    let edited = tmp.path().join("edited");
+    copy_tree(&v1, &edited);
+    let forms = read(&edited.join("data/results.csv")).replacen(",100\n", ",1000\n", 1);
+    std::fs::write(edited.join("data/results.csv"), forms).unwrap();
+    let out = build(&edited, false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not verify against its own SHA256SUMS: altered: data/results.csv"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!v2.exists(), "nothing is written");
+
+    // A file planted in scans/, which --previous would carry forward.
+    let planted = tmp.path().join("planted");
+    copy_tree(&v1, &planted);
+    std::fs::write(planted.join("scans/forged.png"), b"\x89PNG\r\n\x1a\nforged").unwrap();
+    let out = build(&planted, false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unexpected: scans/forged.png"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!v2.exists());
+
+    // The edit covered up by a rewritten SHA256SUMS: the publisher's own
+    // signature no longer matches.
+    reseal(&edited);
+    let out = build(&edited, true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("and signature") && stderr(&out).contains("signature:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!v2.exists());
+    // Covered up further by removing the signature: kura says the
+    // previous version was not checked against the key.
+    std::fs::remove_file(edited.join("SHA256SUMS.minisig")).unwrap();
+    let out = build(&edited, true);
+    assert!(
+        stderr(&out).contains("is not signed by this key"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The genuine version 1 is accepted.
+    let out = build(&v1, true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
