@@ -18,8 +18,45 @@ pub struct Snapshot {
     results: BTreeMap<String, BTreeMap<String, u64>>,
     totals: BTreeMap<(String, String, String), u64>,
     findings: Vec<FindingRow>,
+    /// Areas, races and candidates by key, with their published values;
+    /// `None` when the site does not publish the file.
+    areas: Option<Records>,
+    races: Option<Records>,
+    candidates: Option<Records>,
     /// Path → sha256 from SHA256SUMS, when the site has one.
     files: Option<BTreeMap<String, String>>,
+    /// The version ids of the chain before this version (versions.json).
+    pub chain: Vec<String>,
+}
+
+/// Published records (areas, races, candidates) by key: each value by
+/// column name.
+type Records = BTreeMap<String, Vec<(&'static str, String)>>;
+
+/// Reads `data/<file>` into [`Records`] keyed by the `key` columns joined
+/// with `/` (codes cannot contain one); `None` when the file is absent.
+fn records(
+    site: &Path,
+    file: &str,
+    key: &[&'static str],
+    values: &[&'static str],
+) -> Result<Option<Records>, String> {
+    let path = site.join("data").join(file);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    let columns: Vec<&str> = key.iter().chain(values).copied().collect();
+    let mut out = Records::new();
+    read::rows(&path, &columns, |mut r| {
+        let id = r[..key.len()].join("/");
+        let vals = values
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (*name, std::mem::take(&mut r[key.len() + i])))
+            .collect();
+        out.insert(id, vals);
+    })?;
+    Ok(Some(out))
 }
 
 impl Snapshot {
@@ -43,9 +80,26 @@ impl Snapshot {
             }
             Err(_) => (None, None),
         };
+        let chain = manifest::read_json::<manifest::Versions>(&site.join("versions.json"))
+            .map(|v| v.versions.into_iter().map(|x| x.id).collect())
+            .unwrap_or_default();
         Ok(Snapshot {
             version,
             published: manifest.map(|m| m.published),
+            areas: records(
+                site,
+                "areas.csv",
+                &["code"],
+                &["name", "parent", "level", "registered"],
+            )?,
+            races: records(site, "races.csv", &["id"], &["name", "area"])?,
+            candidates: records(
+                site,
+                "candidates.csv",
+                &["race", "id"],
+                &["name", "party", "color"],
+            )?,
+            chain,
             forms: read::forms(site)?,
             results: read::results(site)?,
             totals: read::totals(site, &inner)?,
@@ -112,6 +166,57 @@ pub struct FindingChanges {
     pub resolved: Vec<FindingRow>,
 }
 
+/// An area, race or candidate whose published values changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordChange {
+    /// The area's code, the race's id, or `<race>/<candidate>`.
+    pub id: String,
+    pub changes: Vec<Field>,
+}
+
+/// Areas, races or candidates added, removed and changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<RecordChange>,
+}
+
+impl RecordChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    fn between(old: &Option<Records>, new: &Option<Records>) -> RecordChanges {
+        let (Some(old), Some(new)) = (old, new) else {
+            return RecordChanges::default();
+        };
+        let mut out = RecordChanges::default();
+        for (id, after) in new {
+            let Some(before) = old.get(id) else {
+                out.added.push(id.clone());
+                continue;
+            };
+            let mut changes = Vec::new();
+            for ((name, b), (_, a)) in before.iter().zip(after) {
+                field(&mut changes, name, b, a);
+            }
+            if !changes.is_empty() {
+                out.changed.push(RecordChange {
+                    id: id.clone(),
+                    changes,
+                });
+            }
+        }
+        out.removed = old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect();
+        out
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileChanges {
     pub added: Vec<String>,
@@ -125,6 +230,15 @@ pub struct Changes {
     pub old: Side,
     pub new: Side,
     pub forms: FormChanges,
+    /// Areas (name, parent, level, registered voters), races (name, area)
+    /// and candidates (name, party, colour). Absent from the changes of
+    /// versions built before kura compared them.
+    #[serde(default)]
+    pub areas: RecordChanges,
+    #[serde(default)]
+    pub races: RecordChanges,
+    #[serde(default)]
+    pub candidates: RecordChanges,
     pub totals: Vec<TotalChange>,
     pub findings: FindingChanges,
     /// File-level summary; absent while the new version is being built.
@@ -137,6 +251,9 @@ impl Changes {
         self.forms.added.is_empty()
             && self.forms.removed.is_empty()
             && self.forms.changed.is_empty()
+            && self.areas.is_empty()
+            && self.races.is_empty()
+            && self.candidates.is_empty()
             && self.totals.is_empty()
             && self.findings.appeared.is_empty()
             && self.findings.resolved.is_empty()
@@ -275,6 +392,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changes {
             published: new.published.clone(),
         },
         forms,
+        areas: RecordChanges::between(&old.areas, &new.areas),
+        races: RecordChanges::between(&old.races, &new.races),
+        candidates: RecordChanges::between(&old.candidates, &new.candidates),
         totals,
         findings,
         files,
@@ -342,6 +462,39 @@ pub fn to_text(c: &Changes) -> String {
                     shown(&x.before),
                     shown(&x.after)
                 );
+            }
+        }
+    }
+    for (what, r) in [
+        ("areas", &c.areas),
+        ("races", &c.races),
+        ("candidates", &c.candidates),
+    ] {
+        if !r.added.is_empty() {
+            let _ = writeln!(s, "{what} added ({}):", r.added.len());
+            for id in &r.added {
+                let _ = writeln!(s, "  + {id}");
+            }
+        }
+        if !r.removed.is_empty() {
+            let _ = writeln!(s, "{what} removed ({}):", r.removed.len());
+            for id in &r.removed {
+                let _ = writeln!(s, "  - {id}");
+            }
+        }
+        if !r.changed.is_empty() {
+            let _ = writeln!(s, "{what} changed ({}):", r.changed.len());
+            for x in &r.changed {
+                let _ = writeln!(s, "  ~ {}", x.id);
+                for f in &x.changes {
+                    let _ = writeln!(
+                        s,
+                        "      {}: {} → {}",
+                        f.field,
+                        shown(&f.before),
+                        shown(&f.after)
+                    );
+                }
             }
         }
     }

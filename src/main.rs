@@ -88,11 +88,19 @@ enum Command {
     },
     /// Show what changed between two published versions of a site.
     Diff {
-        old: PathBuf,
-        new: PathBuf,
+        /// The older version: a site folder (or a symbolic link to one) or a URL.
+        old: String,
+        /// The newer version: a site folder or a URL.
+        new: String,
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// Check both copies' signatures with this minisign public key.
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<PathBuf>,
+        /// Give up a read after this many seconds without a byte.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
     },
     /// Serve a built site on 127.0.0.1 for previewing (not for production).
     Serve {
@@ -299,16 +307,26 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff { old, new, json } => {
-            let read = |p: &PathBuf| kura::diff::Snapshot::read(p);
-            let (old, new) = match (read(&old), read(&new)) {
-                (Ok(o), Ok(n)) => (o, n),
-                (Err(e), _) | (_, Err(e)) => {
-                    let _ = writeln!(std::io::stderr(), "kura diff: {}", clean(&e));
+        Command::Diff {
+            old,
+            new,
+            json,
+            key,
+            timeout,
+        } => {
+            let idle = std::time::Duration::from_secs(timeout.max(1));
+            let (changes, warnings) = match kura::diff_versions(&old, &new, key.as_deref(), idle) {
+                Ok(x) => x,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "kura diff: {e}");
                     return Ok(ExitCode::from(2));
                 }
             };
-            let changes = kura::diff::diff(&old, &new);
+            let mut err = std::io::stderr().lock();
+            for w in &warnings {
+                let _ = writeln!(err, "warning: {}", clean(w));
+            }
+            drop(err);
             let mut out = std::io::stdout().lock();
             if json {
                 let _ = out.write_all(&kura::publish::manifest::to_json(&changes));

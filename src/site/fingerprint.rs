@@ -171,8 +171,14 @@ pub fn station(site: &Site<'_>, a: AreaIx, global: &[u8]) -> String {
     {
         let doc = &site.versions.history[item.version];
         let _ = write!(h, "@{}|{}|{}", doc.seq, doc.published, item.form);
-        if let Some(i) = item.change {
-            let _ = write!(h, "{:?}", doc.changes.forms.changed[i].changes);
+        match item.change {
+            super::HistoryChange::FormAdded => {}
+            super::HistoryChange::Form(i) => {
+                let _ = write!(h, "{:?}", doc.changes.forms.changed[i].changes);
+            }
+            super::HistoryChange::Area(i) => {
+                let _ = write!(h, "area{:?}", doc.changes.areas.changed[i].changes);
+            }
         }
     }
     h.hex()

@@ -52,13 +52,24 @@ pub struct Versions<'a> {
     pub published: &'a str,
 }
 
-/// A change of a form in some version, for a station's history.
+/// A change of a station or of one of its forms in some version, for the
+/// station's history.
 pub struct HistoryItem {
     /// Index into `Versions::history`.
     pub version: usize,
-    /// `None` when the form was added in that version.
-    pub change: Option<usize>,
+    pub change: HistoryChange,
+    /// The form's id, or the station's code for a change of the station.
     pub form: String,
+}
+
+/// What a [`HistoryItem`] is: an index into that version's changes.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryChange {
+    FormAdded,
+    /// Into `forms.changed`.
+    Form(usize),
+    /// Into `areas.changed`: the station's name, parent or registered voters.
+    Area(usize),
 }
 
 /// A static asset with a content-hashed file name.
@@ -171,7 +182,7 @@ impl<'a> Site<'a> {
                     .or_default()
                     .push(HistoryItem {
                         version: v,
-                        change: None,
+                        change: HistoryChange::FormAdded,
                         form: f.form.clone(),
                     });
             }
@@ -181,8 +192,18 @@ impl<'a> Site<'a> {
                     .or_default()
                     .push(HistoryItem {
                         version: v,
-                        change: Some(i),
+                        change: HistoryChange::Form(i),
                         form: f.form.clone(),
+                    });
+            }
+            for (i, a) in doc.changes.areas.changed.iter().enumerate() {
+                history_by_area
+                    .entry(a.id.as_str())
+                    .or_default()
+                    .push(HistoryItem {
+                        version: v,
+                        change: HistoryChange::Area(i),
+                        form: a.id.clone(),
                     });
             }
         }

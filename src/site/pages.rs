@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use super::{Link, Site, Strings, area_path, chart, findings_path, root_of};
+use super::{HistoryChange, Link, Site, Strings, area_path, chart, findings_path, root_of};
 use crate::check::{CHECKS, Severity, thousands};
 use crate::model::{AreaIx, FormIx, RaceIx, Status};
 use crate::tally::RaceTally;
@@ -854,6 +854,9 @@ pub struct ChangeSection {
 struct ChangesPage<'a> {
     l: Layout<'a>,
     seq: usize,
+    /// This version's id, when the page is published in a later version
+    /// (no file of a version can hold its own id).
+    id: String,
     published: &'a str,
     previous: String,
     json: String,
@@ -945,6 +948,13 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
                 after_href: None,
             }],
         }),
+        record_section("areas", &t.areas_changed, &c.areas, &|id| {
+            area_link(site, &home, id, None)
+        }),
+        record_section("races", &t.races_changed, &c.races, &|_| String::new()),
+        record_section("candidates", &t.candidates_changed, &c.candidates, &|_| {
+            String::new()
+        }),
         section(
             "appeared",
             &t.findings_appeared,
@@ -969,12 +979,53 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
     let page = ChangesPage {
         l: layout(site, &path, title.clone(), title, crumbs),
         seq: doc.seq,
+        id: version_id_of(site, doc.seq),
         published: &doc.published,
         previous: doc.previous.clone().unwrap_or_default(),
         json: format!("{root}{}", crate::publish::history::changes_path(doc.seq)),
         sections,
     };
     Ok((path, page.render()?.into_bytes()))
+}
+
+/// The id of version `seq` when this build knows it: every version before
+/// the one being built (from `versions.json`); empty for this one.
+fn version_id_of(site: &Site<'_>, seq: usize) -> String {
+    seq.checked_sub(1)
+        .and_then(|i| site.versions.chain.get(i))
+        .map(|v| v.id.clone())
+        .unwrap_or_default()
+}
+
+/// Areas, races or candidates added (+), removed (−) and changed, as one
+/// section of a changes page.
+fn record_section(
+    id: &'static str,
+    title: &str,
+    r: &crate::diff::RecordChanges,
+    href: &dyn Fn(&str) -> String,
+) -> Option<ChangeSection> {
+    let items: Vec<(&str, &str, &[crate::diff::Field])> = r
+        .added
+        .iter()
+        .map(|x| ("+ ", x.as_str(), &[][..]))
+        .chain(r.removed.iter().map(|x| ("− ", x.as_str(), &[][..])))
+        .chain(
+            r.changed
+                .iter()
+                .map(|x| ("", x.id.as_str(), x.changes.as_slice())),
+        )
+        .collect();
+    section(id, title, &items, |&(mark, key, fields)| ChangeLine {
+        // A removed area has no page in this version.
+        href: if mark == "− " {
+            String::new()
+        } else {
+            href(key)
+        },
+        text: format!("{mark}{key}"),
+        fields: fields.iter().map(|f| field_view("", f)).collect(),
+    })
 }
 
 fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingRow) -> ChangeLine {
@@ -1003,6 +1054,8 @@ fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingR
 
 pub struct VersionLine {
     pub seq: usize,
+    /// Empty for the version being built (see [`version_id_of`]).
+    pub id: String,
     pub published: String,
     pub href: String,
     pub summary: String,
@@ -1042,6 +1095,7 @@ fn version_lines(site: &Site<'_>, home: &str) -> Vec<VersionLine> {
             };
             VersionLine {
                 seq,
+                id: version_id_of(site, seq),
                 published,
                 href,
                 summary,
@@ -1121,12 +1175,17 @@ fn station_history(site: &Site<'_>, code: &str, root: &str, home: &str) -> Vec<H
         .map(|item| {
             let doc = &site.versions.history[item.version];
             let fields = match item.change {
-                Some(i) => doc.changes.forms.changed[i]
+                HistoryChange::Form(i) => doc.changes.forms.changed[i]
                     .changes
                     .iter()
                     .map(|f| field_view(root, f))
                     .collect(),
-                None => vec![FieldView {
+                HistoryChange::Area(i) => doc.changes.areas.changed[i]
+                    .changes
+                    .iter()
+                    .map(|f| field_view(root, f))
+                    .collect(),
+                HistoryChange::FormAdded => vec![FieldView {
                     field: site.t.form_added.clone(),
                     before: "—".into(),
                     before_href: None,

@@ -4,7 +4,7 @@
 use crate::common::*;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The (check, form) pairs of a findings.csv with the given severity.
 fn findings_of(site: &Path, severity: &str) -> BTreeSet<(String, String)> {
@@ -210,10 +210,20 @@ fn diff_of_a_site_with_its_copy_is_empty_and_trouble_is_two() {
         tmp.path().join("nope").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nope: not a folder"));
+    assert!(
+        stderr(&out).contains("nope: no SHA256SUMS"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::write(copy.join("data/forms.csv"), "not,the,schema\n").unwrap();
     let out = kura(&["diff", site.to_str().unwrap(), copy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("does not verify against its own SHA256SUMS: altered: data/forms.csv"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The published scan path of a form, from a site's forms.csv.
@@ -297,4 +307,112 @@ fn changes_pages_and_the_feed_carry_every_version() {
         index.contains("href=\"2.html\"") || index.contains("href=\"../changes/2.html\""),
         "{index}"
     );
+    // Each version's id, where a later version can state it; the version
+    // being built says where its own id is found instead.
+    let (id1, id2) = (version_id(&tmp.path().join("v1")), version_id(&v2));
+    assert!(read(&v3.join("changes/2.html")).contains(&format!("<code class=\"id\">{id2}</code>")));
+    assert!(read(&v3.join("changes/3.html")).contains("id is the SHA-256 of its SHA256SUMS file"));
+    for id in [&id1, &id2] {
+        assert!(feed.contains(&format!("Version id {id}")), "{feed}");
+        assert!(index.contains(id.as_str()), "{index}");
+    }
+}
+
+#[test]
+fn diff_names_area_race_and_candidate_changes_over_http_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&fixture("awkward"), &input);
+    let v1 = build(&input, tmp.path());
+    let edit = |file: &str, from: &str, to: &str| {
+        let text = read(&input.join(file));
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(input.join(file), text.replace(from, to)).unwrap();
+    };
+    edit(
+        "areas.csv",
+        "Station 2,,D1,S2,400",
+        "Station Two,,D1,S2,450",
+    );
+    edit(
+        "candidates.csv",
+        "b,pres,Bob,,,",
+        "b,pres,Bob,Independent,,",
+    );
+    edit(
+        "races.csv",
+        "R1,gov-r1,Governor of North",
+        "R1,gov-r1,Governor of the North",
+    );
+    let v2 = tmp.path().join("v2");
+    let out = kura_with(
+        tmp.path(),
+        &[
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            v2.to_str().unwrap(),
+            "--previous",
+            v1.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700003600")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = kura(&["diff", v1.to_str().unwrap(), v2.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "areas changed (1):\n  ~ S2\n      name: Station 2 → Station Two\n      registered: 400 → 450\n",
+        "races changed (1):\n  ~ gov-r1\n      name: Governor of North → Governor of the North\n",
+        "candidates changed (1):\n  ~ pres/b\n      party: (none) → Independent\n",
+    ] {
+        assert!(text.contains(expected), "{expected}\n{text}");
+    }
+    assert!(!text.contains("forms changed"), "{text}");
+    assert!(stderr(&out).contains("no --key given"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("does not follow"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same over HTTP, each side fetched and checked.
+    let (s1, s2) = (Server::start(&v1), Server::start(&v2));
+    let web = kura(&["diff", &s1.url, &s2.url]);
+    assert_eq!(web.status.code(), Some(1), "{}", stderr(&web));
+    assert_eq!(stdout(&web), text);
+    let json: serde_json::Value =
+        serde_json::from_slice(&kura(&["diff", &s1.url, &s2.url, "--json"]).stdout).unwrap();
+    assert_eq!(json["areas"]["changed"][0]["id"], "S2");
+    assert_eq!(
+        json["candidates"]["changed"][0]["changes"][0]["after"],
+        "Independent"
+    );
+
+    // Backwards: NEW does not follow OLD.
+    let out = kura(&["diff", v2.to_str().unwrap(), v1.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("does not follow OLD"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The changes page and the station's history show the area change.
+    let page = read(&v2.join("changes/2.html"));
+    let areas = &page[page.find("id=\"areas\"").expect("an areas section")..];
+    assert!(areas.contains("href=\"../areas/S2.html\""), "{areas}");
+    assert!(
+        areas.contains("<code>registered</code>: 400 → 450"),
+        "{areas}"
+    );
+    assert!(page.contains("id=\"candidates\"") && page.contains("Independent"));
+    let station = read(&v2.join("areas/S2.html"));
+    let history = &station[station.find("id=\"history\"").expect("a history")..];
+    assert!(
+        history.contains("<code>name</code>: Station 2 → Station Two"),
+        "{history}"
+    );
+    assert_eq!(broken_links(&v2), Vec::<String>::new());
 }

@@ -4,7 +4,7 @@
 use crate::common::*;
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn build_signed(input: &Path, site: &Path, key: &Path, cwd: &Path, threads: &str) -> String {
@@ -492,7 +492,8 @@ fn a_tampered_previous_version_is_refused_before_it_is_read() {
     let out = build(&edited, false);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("does not verify against its own SHA256SUMS: altered: data/results.csv"),
+        stderr(&out)
+            .contains("does not verify against its own SHA256SUMS: altered: data/results.csv"),
         "{}",
         stderr(&out)
     );
