@@ -146,6 +146,23 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             Err(why) => return Err(refused(format!("bad signature: {why}"))),
         }
     }
+    // 2. What DIR holds. The same version: nothing to do (and nothing is
+    //    written, so DIR need not even be checked).
+    let old_sums = crate::fsx::read_limited(&dir.join(SUMS), MAX_SUMS).ok();
+    let old_id = old_sums
+        .as_ref()
+        .map(|b| crate::hex(&sha2::Sha256::digest(b)));
+    if old_id.as_deref() == Some(version_id.as_str()) {
+        let (requests, bytes) = remote.counts();
+        return Ok(Report {
+            version_id,
+            current: true,
+            downloaded: 0,
+            reused: 0,
+            requests,
+            bytes,
+        });
+    }
     let text = String::from_utf8_lossy(&sums);
     let (entries, bad) = verify::parse_sums(&text);
     drop(text);
@@ -153,29 +170,14 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         return Err(refused(crate::term::clean(&t.to_string()).into_owned()));
     }
 
-    // 2. What DIR holds: a kura site (nothing else is ever replaced), and
-    //    the version it holds must be one the new version follows.
+    // Otherwise DIR must be a kura site (nothing else is ever replaced),
+    // and the version it holds one the new version follows.
     publish::check_destination(&dir)?;
-    let old: Option<(String, HashMap<String, String>)> = match crate::fsx::read(&dir.join(SUMS)) {
-        Ok(bytes) => {
-            let id = crate::hex(&sha2::Sha256::digest(&bytes));
-            let (old_entries, _) = verify::parse_sums(&String::from_utf8_lossy(&bytes));
-            Some((id, old_entries.into_iter().map(|(s, p)| (p, s)).collect()))
-        }
-        Err(_) => None,
-    };
+    let old: Option<(String, HashMap<String, String>)> = old_sums.zip(old_id).map(|(bytes, id)| {
+        let (old_entries, _) = verify::parse_sums(&String::from_utf8_lossy(&bytes));
+        (id, old_entries.into_iter().map(|(s, p)| (p, s)).collect())
+    });
     if let Some((old_id, _)) = &old {
-        if *old_id == version_id {
-            let (requests, bytes) = remote.counts();
-            return Ok(Report {
-                version_id,
-                current: true,
-                downloaded: 0,
-                reused: 0,
-                requests,
-                bytes,
-            });
-        }
         let chain: manifest::Versions = match listed(&remote, &entries, "versions.json")? {
             Some(b) => serde_json::from_slice(&b)
                 .map_err(|e| refused(format!("versions.json is not valid: {e}")))?,

@@ -158,6 +158,22 @@ fn a_bogus_sha256sums_is_refused_before_any_other_request() {
     assert_eq!(server.take_log(), ["SHA256SUMS", "SHA256SUMS.minisig"]);
     assert!(!copy.exists() && !tmp.path().join(".kura-mirror-copy").exists());
 
+    // A folder that is not a kura site is never replaced.
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(home.join("notes.txt"), "mine").unwrap();
+    server.set_root(&v1);
+    let out = mirror(&server.url, &home, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("not a site built by kura"),
+        "{}",
+        says(&out)
+    );
+    assert_eq!(read(&home.join("notes.txt")), "mine");
+    server.set_root(&hostile);
+    server.take_log();
+
     let out = kura(&["verify", &server.url, "--key", public.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", says(&out));
     assert!(stdout(&out).contains("signature:"), "{}", says(&out));
