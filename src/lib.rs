@@ -155,6 +155,7 @@ fn diff_side(site: &str, key: Option<&Path>, idle: Duration) -> Result<Side> {
             &mirror::Options {
                 key,
                 idle,
+                keep: Vec::new(),
                 progress: None,
             },
         )

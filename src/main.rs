@@ -85,6 +85,11 @@ enum Command {
         /// Give up a read after this many seconds without a byte.
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
+        /// A file of DIR that is the mirror's own, not the site's (a
+        /// relative path, or a file name such as .htaccess): allowed in DIR
+        /// and kept across updates; repeatable.
+        #[arg(long, value_name = "PATH")]
+        keep: Vec<String>,
     },
     /// Show what changed between two published versions of a site.
     Diff {
@@ -271,6 +276,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             dir,
             key,
             timeout,
+            keep,
         } => {
             let mut err = std::io::stderr().lock();
             if key.is_none() {
@@ -287,6 +293,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 &kura::mirror::Options {
                     key: key.as_deref(),
                     idle: std::time::Duration::from_secs(timeout.max(1)),
+                    keep,
                     progress: progress_bar(),
                 },
             )?;

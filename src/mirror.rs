@@ -29,6 +29,9 @@ pub struct Options<'a> {
     pub key: Option<&'a Path>,
     /// Give up a read after this long without a byte.
     pub idle: Duration,
+    /// Files of `DIR` that are the mirror's own (an `.htaccess`): relative
+    /// paths or file names. Allowed in `DIR` and carried into each new copy.
+    pub keep: Vec<String>,
     pub progress: Option<indicatif::ProgressBar>,
 }
 
@@ -172,7 +175,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
 
     // Otherwise DIR must be a kura site (nothing else is ever replaced),
     // and the version it holds one the new version follows.
-    publish::check_destination(&dir)?;
+    let kept = publish::check_destination_keeping(&dir, &o.keep)?;
     let old: Option<(String, HashMap<String, String>)> = old_sums.zip(old_id).map(|(bytes, id)| {
         let (old_entries, _) = verify::parse_sums(&String::from_utf8_lossy(&bytes));
         (id, old_entries.into_iter().map(|(s, p)| (p, s)).collect())
@@ -356,6 +359,16 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     }
     for d in dirs.iter().rev() {
         let _ = fs::remove_dir(d);
+    }
+    // The mirror's own files, unless the site now publishes one of them.
+    for rel in kept.iter().filter(|k| !listed_set.contains(k.as_str())) {
+        let (from, to) = (dir.join(rel), staging.join(rel));
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+        }
     }
     fs::write(staging.join(SUMS), &sums).map_err(|e| Error::io(&staging, e))?;
     let sig_path = staging.join(SUMS_SIG);

@@ -447,14 +447,12 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
 
     if let Some(all) = copy.list() {
         let listed: BTreeSet<&str> = entries.iter().map(|(_, p)| p.as_str()).collect();
-        let ignored = |f: &str| {
-            options
-                .ignore
-                .iter()
-                .any(|i| f == i || f.rsplit('/').next() == Some(i.as_str()))
-        };
         for f in all {
-            if f != SUMS && f != SUMS_SIG && !listed.contains(f.as_str()) && !ignored(&f) {
+            if f != SUMS
+                && f != SUMS_SIG
+                && !listed.contains(f.as_str())
+                && !crate::publish::is_kept(&f, &options.ignore)
+            {
                 troubles.push(Trouble::Unexpected(f));
             }
         }

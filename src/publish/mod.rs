@@ -648,10 +648,23 @@ pub fn resolve_destination(dest: &Path) -> Result<PathBuf> {
 /// generator and a `SHA256SUMS` that lists every file in it (besides
 /// itself and its signature). An empty folder is fine too.
 pub fn check_destination(dest: &Path) -> Result<()> {
+    check_destination_keeping(dest, &[]).map(|_| ())
+}
+
+/// Whether `rel` is named by `keep`: its relative path, or its file name.
+pub fn is_kept(rel: &str, keep: &[String]) -> bool {
+    keep.iter()
+        .any(|k| rel == k || rel.rsplit('/').next() == Some(k.as_str()))
+}
+
+/// [`check_destination`], allowing the files `keep` names (a mirror's own
+/// `.htaccess`, say: see [`is_kept`]) besides the listed ones; returns the
+/// relative paths of those found, sorted.
+pub fn check_destination_keeping(dest: &Path, keep: &[String]) -> Result<Vec<String>> {
     let shown = crate::error::shown(dest);
     let meta = match fs::symlink_metadata(dest) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::io(dest, e)),
     };
     if meta.file_type().is_symlink() {
@@ -669,7 +682,7 @@ pub fn check_destination(dest: &Path) -> Result<()> {
         .next()
         .is_none();
     if empty {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let refuse = |why: String| {
         Err(Error::Other(format!(
@@ -693,6 +706,7 @@ pub fn check_destination(dest: &Path) -> Result<()> {
         .filter_map(|line| line.get(66..).filter(|_| line.get(64..66) == Some(b"  ")))
         .collect();
     let mut strays = Vec::new();
+    let mut kept = Vec::new();
     let mut count = 0usize;
     for entry in walkdir::WalkDir::new(dest).min_depth(1) {
         let entry = entry.map_err(|e| Error::Other(format!("{shown}: {e}")))?;
@@ -702,6 +716,10 @@ pub fn check_destination(dest: &Path) -> Result<()> {
         let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
         let rel = rel.to_string_lossy();
         if rel == SUMS || rel == SUMS_SIG || listed.contains(rel.as_bytes()) {
+            continue;
+        }
+        if entry.file_type().is_file() && is_kept(&rel, keep) {
+            kept.push(rel.into_owned());
             continue;
         }
         count += 1;
@@ -724,7 +742,8 @@ pub fn check_destination(dest: &Path) -> Result<()> {
             strays.join(", ")
         ));
     }
-    Ok(())
+    kept.sort();
+    Ok(kept)
 }
 
 /// The prefix of the folders that old sites are moved to by [`publish`].

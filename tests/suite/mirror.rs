@@ -88,6 +88,36 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
         !tmp.path().join(".kura-mirror-copy").exists(),
         "the staging folder is gone"
     );
+
+    // The mirror's own .htaccess: refused unless named, then kept across
+    // updates (and named to verify with --ignore).
+    std::fs::write(copy.join(".htaccess"), "Options -Indexes\n").unwrap();
+    server.set_root(&v1);
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(stderr(&out).contains(".htaccess"), "{}", says(&out));
+    let mirror_v3 = tmp.path().join("v3");
+    let out = kura_with(
+        tmp.path(),
+        &[
+            "build",
+            tmp.path().join("in").to_str().unwrap(),
+            "-o",
+            mirror_v3.to_str().unwrap(),
+            "--previous",
+            v2.to_str().unwrap(),
+            "--sign",
+            tmp.path().join("key.key").to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700007200")],
+    );
+    assert!(out.status.success(), "{}", says(&out));
+    server.set_root(&mirror_v3);
+    let out = mirror(&server.url, &copy, Some(&public), &["--keep", ".htaccess"]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert_eq!(read(&copy.join(".htaccess")), "Options -Indexes\n");
+    let out = kura(&["verify", copy.to_str().unwrap(), "--ignore", ".htaccess"]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
 }
 
 #[test]
