@@ -237,13 +237,22 @@ fn an_interrupted_mirror_run_resumes_where_it_stopped() {
         .spawn()
         .unwrap();
     let staging = tmp.path().join(".kura-mirror-copy");
+    // The files complete in the staging folder (listed while kura renames
+    // files in it: whatever vanishes meanwhile is skipped).
     let done = |dir: &Path| -> BTreeSet<String> {
-        if !dir.exists() {
-            return BTreeSet::new();
-        }
-        snapshot(dir)
-            .into_keys()
-            .filter(|p| !p.ends_with(".kura-part"))
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .into_owned();
+                (!rel.ends_with(".kura-part")).then_some(rel)
+            })
             .collect()
     };
     let start = std::time::Instant::now();
