@@ -263,6 +263,11 @@ fn safe_path(p: &str) -> bool {
 pub fn parse_sums(text: &str) -> (Vec<(String, String)>, Vec<Trouble>) {
     let mut entries = Vec::new();
     let mut troubles = Vec::new();
+    // Each path once, and no path also a folder of another: a copy could
+    // not hold both, and a mirror would trip over them.
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut folders: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut line_of = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() {
             continue;
@@ -273,7 +278,16 @@ pub fn parse_sums(text: &str) -> (Vec<(String, String)>, Vec<Trouble>) {
                 .then(|| (sha.to_ascii_lowercase(), path))
         });
         match parsed {
-            Some((sha, path)) if safe_path(path) => entries.push((sha, path.to_string())),
+            Some((_, path)) if safe_path(path) && !seen.insert(path) => {
+                troubles.push(Trouble::BadLine(i + 1, format!("'{path}' is listed twice")))
+            }
+            Some((sha, path)) if safe_path(path) => {
+                for (j, _) in path.match_indices('/') {
+                    folders.insert(&path[..j]);
+                }
+                line_of.push(i + 1);
+                entries.push((sha, path.to_string()))
+            }
             Some((_, path)) => {
                 troubles.push(Trouble::BadLine(i + 1, format!("unsafe path '{path}'")))
             }
@@ -282,6 +296,17 @@ pub fn parse_sums(text: &str) -> (Vec<(String, String)>, Vec<Trouble>) {
                 "not of the form '<sha256>  <path>'".into(),
             )),
         }
+    }
+    if entries.iter().any(|(_, p)| folders.contains(p.as_str())) {
+        for ((_, p), &n) in entries.iter().zip(&line_of) {
+            if folders.contains(p.as_str()) {
+                troubles.push(Trouble::BadLine(
+                    n,
+                    format!("'{p}' is listed as a file and is also a folder of listed files"),
+                ));
+            }
+        }
+        entries.retain(|(_, p)| !folders.contains(p.as_str()));
     }
     (entries, troubles)
 }
@@ -471,10 +496,19 @@ mod tests {
     fn sums_lines() {
         let sha = "a".repeat(64);
         let (ok, bad) = parse_sums(&format!(
-            "{sha}  index.html\n{sha} *data/x.csv\n{sha}  ../etc/passwd\nnonsense\n"
+            "{sha}  index.html\n{sha} *data/x.csv\n{sha}  ../etc/passwd\nnonsense\n\
+             {sha}  index.html\n{sha}  data\n"
         ));
         assert_eq!(ok.len(), 2);
-        assert_eq!(bad.len(), 2);
+        assert_eq!(bad.len(), 4);
+        assert_eq!(
+            bad[2].to_string(),
+            "SHA256SUMS:5: 'index.html' is listed twice"
+        );
+        assert_eq!(
+            bad[3].to_string(),
+            "SHA256SUMS:6: 'data' is listed as a file and is also a folder of listed files"
+        );
         assert_eq!(
             bad[0].to_string(),
             "SHA256SUMS:3: unsafe path '../etc/passwd'"
