@@ -127,6 +127,16 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
     };
     let version_id = crate::hex(&sha2::Sha256::digest(&sums));
+    let parse = || -> Result<Vec<(String, String)>> {
+        let (entries, bad) = verify::parse_sums(&String::from_utf8_lossy(&sums));
+        match bad.first() {
+            Some(t) => Err(refused(crate::term::clean(&t.to_string()).into_owned())),
+            None => Ok(entries),
+        }
+    };
+    // Without a key, a list that is not one is refused before any other
+    // request; with a key, the signature is checked before it is parsed.
+    let early = if key.is_none() { Some(parse()?) } else { None };
     let signature = match remote.get(SUMS_SIG, MAX_SIG) {
         Ok(s) => s,
         Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
@@ -166,12 +176,10 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             bytes,
         });
     }
-    let text = String::from_utf8_lossy(&sums);
-    let (entries, bad) = verify::parse_sums(&text);
-    drop(text);
-    if let Some(t) = bad.first() {
-        return Err(refused(crate::term::clean(&t.to_string()).into_owned()));
-    }
+    let entries = match early {
+        Some(e) => e,
+        None => parse()?,
+    };
 
     // Otherwise DIR must be a kura site (nothing else is ever replaced),
     // and the version it holds one the new version follows.

@@ -209,6 +209,23 @@ fn a_bogus_sha256sums_is_refused_before_any_other_request() {
     assert!(stdout(&out).contains("signature:"), "{}", says(&out));
     assert_eq!(server.take_log(), ["SHA256SUMS", "SHA256SUMS.minisig"]);
 
+    // A list that is not one (a server's HTML error page, say) is refused
+    // before any other request, with or without a key.
+    let garbled = tmp.path().join("garbled");
+    copy_tree(&v1, &garbled);
+    std::fs::write(garbled.join("SHA256SUMS"), "<html>Not here</html>\n").unwrap();
+    server.set_root(&garbled);
+    server.take_log();
+    let out = mirror(&server.url, &copy, None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("SHA256SUMS:1: not of the form"),
+        "{}",
+        says(&out)
+    );
+    assert_eq!(server.take_log(), ["SHA256SUMS"]);
+    server.set_root(&hostile);
+
     // Without a key nothing can tell: it says so, and each bogus entry is
     // reported missing (exit 1).
     let out = kura(&["verify", &server.url]);
