@@ -54,6 +54,7 @@ const pages = {
   station: station.url,
   findings: `findings/${root.code}.html`,
   changes: "changes/2.html",
+  "moved station": areas.find((a) => a.name.endsWith("(moved)")).url,
   markdown: fs.readdirSync(path.join(site, "pages")).map((p) => "pages/" + p)[0],
   "sw root": "sw/index.html",
   "sw station": "sw/" + station.url,
