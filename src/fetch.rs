@@ -16,6 +16,15 @@ pub const CONNECTIONS: usize = 4;
 pub const IDLE: Duration = Duration::from_secs(30);
 /// Attempts per file (the first and its retries).
 pub const ATTEMPTS: u32 = 4;
+/// A transfer slower than this many bytes per [`SLOW_WINDOW`] is given up
+/// (as curl's `--speed-limit`): a server dribbling a byte now and then,
+/// never idle for long, cannot hold a run for ever. 1 KiB a minute lets a
+/// 28 MB file through in a day; a real link is thousands of times faster.
+pub const SLOW_BYTES: u64 = 1024;
+pub const SLOW_WINDOW: Duration = Duration::from_secs(60);
+const TOO_SLOW: &str = ": too slow";
+/// Most bytes of any one file of a site (a scan, `data/results.csv`).
+pub const MAX_FILE: u64 = 2 << 30;
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +74,8 @@ impl Remote {
             .timeout_connect(Some(idle))
             .timeout_per_read(Some(idle))
             .timeout_per_write(Some(idle))
+            // The status line and headers, however slowly they trickle.
+            .timeout_recv_response(Some(idle.saturating_mul(2)))
             .max_redirects(5)
             .max_response_header_size(64 * 1024)
             .user_agent(concat!("kura/", env!("CARGO_PKG_VERSION")))
@@ -127,6 +138,10 @@ impl Remote {
             sink(None).map_err(|e| Failure::Local(e.to_string()))?;
             match self.once(&url, limit, sink) {
                 Ok(found) => return Ok(found),
+                // A server that dribbled for a minute is not retried.
+                Err(Failure::Network(m)) if m.ends_with(TOO_SLOW) => {
+                    return Err(Failure::Network(m));
+                }
                 Err(Failure::Network(m)) => last = m,
                 Err(other) => return Err(other),
             }
@@ -161,12 +176,23 @@ impl Remote {
         let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
         let mut buf = vec![0u8; 1 << 16];
         let mut total = 0u64;
+        let (mut window, mut in_window) = (std::time::Instant::now(), 0u64);
         loop {
             let n = reader
                 .read(&mut buf)
                 .map_err(|e| Failure::Network(format!("{shown}: {e}")))?;
             if n == 0 {
                 return Ok(true);
+            }
+            in_window += n as u64;
+            if window.elapsed() >= SLOW_WINDOW {
+                if in_window < SLOW_BYTES {
+                    return Err(Failure::Network(format!(
+                        "{shown}: {in_window} bytes in {} s{TOO_SLOW}",
+                        SLOW_WINDOW.as_secs()
+                    )));
+                }
+                (window, in_window) = (std::time::Instant::now(), 0);
             }
             total += n as u64;
             self.bytes.fetch_add(n as u64, Ordering::Relaxed);

@@ -243,6 +243,11 @@ pub fn diff_versions(
 /// with itself was checked).
 fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result<Option<String>> {
     let shown = error::shown(dir);
+    if fetch::is_url(&dir.to_string_lossy()) {
+        return Err(Error::Other(format!(
+            "--previous {shown}: give the previous version's folder (make one with `kura mirror URL DIR --key PUB`)"
+        )));
+    }
     if !dir.join(publish::SUMS).is_file() {
         return Err(Error::Other(format!(
             "--previous {shown}: no SHA256SUMS: not a published kura site"
@@ -253,8 +258,11 @@ fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result
         fsx::read_limited(&dir.join(publish::SUMS_SIG), verify::MAX_SIG)
             .is_ok_and(|sig| publish::sign::claims_key(&String::from_utf8_lossy(&sig), pk))
     });
+    // The folder by its absolute path: `http:/host/` names a folder here,
+    // and must not be checked as a URL and then read as a folder.
+    let real = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
     let report = verify::verify(
-        &dir.to_string_lossy(),
+        &real.to_string_lossy(),
         &verify::Options {
             public: same_key,
             ..Default::default()

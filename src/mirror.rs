@@ -58,6 +58,56 @@ pub fn staging_path(dir: &Path) -> PathBuf {
     dir.with_file_name(format!(".kura-mirror-{name}"))
 }
 
+/// Makes the staging folder ready: a real folder (a symbolic link in its
+/// place is removed, not followed), and nothing in it but folders and
+/// regular files left by an interrupted run.
+fn prepare_staging(dir: &Path) -> Result<PathBuf> {
+    let staging = staging_path(dir);
+    if let Ok(m) = fs::symlink_metadata(&staging)
+        && !m.is_dir()
+    {
+        fs::remove_file(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    for entry in walkdir::WalkDir::new(&staging).min_depth(1) {
+        let Ok(entry) = entry else { continue };
+        let t = entry.file_type();
+        if !t.is_dir() && !t.is_file() {
+            fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        }
+    }
+    Ok(staging)
+}
+
+/// Holds `.kura-mirror-<name>.lock` beside `dir` for the whole run: two
+/// runs on one copy (cron firing while a long first copy is under way)
+/// would write the same files.
+fn lock(dir: &Path) -> Result<fs::File> {
+    let path = dir.with_file_name(format!(
+        "{}.lock",
+        staging_path(dir)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+    ));
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        // Exit 3, as for a server that is down: nothing is wrong, try later.
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Unreachable(format!(
+            "another kura mirror is updating {} (it holds {}); nothing was done: try again when it is finished",
+            crate::error::shown(dir),
+            crate::error::shown(&path)
+        ))),
+        Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
 fn refused(why: String) -> Error {
     Error::Other(format!("refused: {why}"))
 }
@@ -117,6 +167,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     }
     let key = o.key.map(sign::read_public).transpose()?;
     let dir = publish::resolve_destination(dir)?;
+    let _lock = lock(&dir)?;
     let remote = Remote::new(url, o.idle);
 
     // 1. SHA256SUMS and its signature, before anything else.
@@ -205,9 +256,13 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     }
 
     // 3. Assemble the new version beside DIR, reusing what is there.
-    let staging = staging_path(&dir);
-    fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    let staging = staging.canonicalize().map_err(|e| Error::io(&staging, e))?;
+    let staging = prepare_staging(&dir)?;
+    let parts = staging.with_file_name(format!(
+        "{}.parts",
+        staging.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let _ = fs::remove_dir_all(&parts);
+    fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
     let old_root = dir.canonicalize().ok();
     let by_hash: HashMap<&str, &str> = old
         .as_ref()
@@ -225,7 +280,8 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     bar.set_length(entries.len() as u64);
     let downloaded = AtomicUsize::new(0);
     let reused = AtomicUsize::new(0);
-    let one = |(sha, rel): &(String, String)| -> std::result::Result<Got, (String, Failure)> {
+    let one = |i: usize| -> std::result::Result<Got, (String, Failure)> {
+        let (sha, rel) = &entries[i];
         let dest = staging.join(rel);
         let local = |f: std::io::Error| (rel.clone(), Failure::Local(f.to_string()));
         if let Ok(m) = fs::symlink_metadata(&dest) {
@@ -249,16 +305,13 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
                 return Ok(Got::Reused);
             }
         }
-        let part = dest.with_file_name(format!(
-            ".{}.kura-part",
-            dest.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        ));
+        // Downloads go to a folder of their own, named by the entry's
+        // number: no listed name can collide with one.
+        let part = parts.join(i.to_string());
         let mut file: Option<fs::File> = None;
         let mut hasher = sha2::Sha256::new();
         let found = remote
-            .stream(rel, u64::MAX, &mut |chunk| {
+            .stream(rel, fetch::MAX_FILE, &mut |chunk| {
                 match chunk {
                     None => {
                         hasher = sha2::Sha256::new();
@@ -295,10 +348,10 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         .build()
         .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
     let mut failures: Vec<(String, Failure)> = pool.install(|| {
-        entries
-            .par_iter()
-            .filter_map(|e| {
-                let r = one(e);
+        (0..entries.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let r = one(i);
                 bar.inc(1);
                 match r {
                     Ok(Got::Reused) => {
@@ -315,11 +368,13 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             .collect()
     });
     bar.finish_and_clear();
+    let _ = fs::remove_dir_all(&parts);
     failures.sort_by(|a, b| a.0.cmp(&b.0));
     if !failures.is_empty() {
         let network = failures
             .iter()
-            .all(|(_, f)| matches!(f, Failure::Network(_) | Failure::Local(_)));
+            .all(|(_, f)| matches!(f, Failure::Network(_)));
+        let local = failures.iter().any(|(_, f)| matches!(f, Failure::Local(_)));
         let shown: Vec<String> = failures
             .iter()
             .take(5)
@@ -331,7 +386,12 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         } else {
             shown.join("; ")
         };
-        return Err(if network {
+        return Err(if local {
+            Error::Other(format!(
+                "could not write the copy: {list}. The copy in {} is unchanged",
+                crate::error::shown(&dir)
+            ))
+        } else if network {
             Error::Unreachable(format!(
                 "{} file(s) could not be fetched: {list}. The copy in {} is unchanged; \
                  run again to carry on where this run stopped",
@@ -377,6 +437,17 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         if fs::hard_link(&from, &to).is_err() {
             fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
+    }
+    // Every listed file is there, a regular file, before anything is
+    // switched in (each was hashed as it arrived or before it was linked).
+    if let Some((_, rel)) = entries
+        .iter()
+        .find(|(_, rel)| !fs::symlink_metadata(staging.join(rel)).is_ok_and(|m| m.is_file()))
+    {
+        return Err(refused(format!(
+            "{} is not in the assembled copy; the copy is left as it was",
+            crate::term::clean(rel)
+        )));
     }
     fs::write(staging.join(SUMS), &sums).map_err(|e| Error::io(&staging, e))?;
     let sig_path = staging.join(SUMS_SIG);

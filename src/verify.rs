@@ -201,7 +201,7 @@ impl Copy {
                     hasher.update(&buf[..n]);
                 }
             }
-            Copy::Web(remote) => remote.stream(rel, u64::MAX, &mut |chunk| {
+            Copy::Web(remote) => remote.stream(rel, fetch::MAX_FILE, &mut |chunk| {
                 match chunk {
                     Some(bytes) => hasher.update(bytes),
                     None => hasher = sha2::Sha256::new(),

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod history;
 pub mod manifest;
 pub mod sign;
+pub mod tlog;
 
 use std::collections::HashMap;
 use std::fs;

@@ -293,6 +293,102 @@ pub fn write_keypair(prefix: &Path) -> Result<(std::path::PathBuf, std::path::Pa
     Ok((public_path, secret_path, id))
 }
 
+/// Standard base64 with padding.
+pub fn base64_encode(data: &[u8]) -> String {
+    base64::encode(data)
+}
+
+/// Decodes standard base64 with padding; `None` if it is not.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    base64::decode(text)
+}
+
+/// Signed notes (C2SP `signed-note`), for the log's checkpoint: Ed25519
+/// signatures by the same key that signs `SHA256SUMS`, under the key name
+/// `kura-<minisign key id>`.
+pub mod note {
+    use super::{PublicKey, SecretKey};
+    use ed25519_dalek::{Signer, Verifier};
+    use sha2::Digest;
+
+    /// Signature type of Ed25519 keys in signed notes.
+    const ED25519: u8 = 0x01;
+
+    /// The note key name of a kura key.
+    pub fn name(pk: &PublicKey) -> String {
+        format!("kura-{}", pk.id())
+    }
+
+    /// The first four bytes of SHA-256(name || "\n" || type || key).
+    fn key_hash(name: &str, pk: &PublicKey) -> [u8; 4] {
+        let mut h = sha2::Sha256::new();
+        h.update(name.as_bytes());
+        h.update(b"\n");
+        h.update([ED25519]);
+        h.update(pk.key.as_bytes());
+        let d = h.finalize();
+        [d[0], d[1], d[2], d[3]]
+    }
+
+    /// The verifier key, `<name>+<key hash, 8 hex digits>+<base64(0x01 || key)>`,
+    /// as Go's `golang.org/x/mod/sumdb/note` reads it.
+    pub fn verifier_key(pk: &PublicKey) -> String {
+        let name = name(pk);
+        let mut key = vec![ED25519];
+        key.extend_from_slice(pk.key.as_bytes());
+        format!(
+            "{name}+{}+{}",
+            crate::hex(&key_hash(&name, pk)),
+            super::base64::encode(&key)
+        )
+    }
+
+    /// Signs `body` (ending in a newline): the note's text.
+    pub fn sign(sk: &SecretKey, body: &str) -> String {
+        let pk = sk.public();
+        let name = name(&pk);
+        let mut sig = key_hash(&name, &pk).to_vec();
+        sig.extend_from_slice(&sk.key.sign(body.as_bytes()).to_bytes());
+        format!("{body}\n\u{2014} {name} {}\n", super::base64::encode(&sig))
+    }
+
+    /// A note's body and its signature lines (name, key hash, signature).
+    pub fn split(text: &str) -> Option<(&str, Vec<(&str, [u8; 4], Vec<u8>)>)> {
+        let at = text.rfind("\n\n")?;
+        let (body, sigs) = (&text[..at + 1], &text[at + 2..]);
+        let mut out = Vec::new();
+        for line in sigs.strip_suffix('\n')?.split('\n') {
+            let rest = line.strip_prefix("\u{2014} ")?;
+            let (name, b64) = rest.split_once(' ')?;
+            let bytes = super::base64::decode(b64)?;
+            if bytes.len() < 5 {
+                return None;
+            }
+            out.push((
+                name,
+                [bytes[0], bytes[1], bytes[2], bytes[3]],
+                bytes[4..].to_vec(),
+            ));
+        }
+        Some((body, out))
+    }
+
+    /// Checks that `text` is a note signed by `pk`; returns its body.
+    pub fn open<'a>(pk: &PublicKey, text: &'a str) -> Result<&'a str, String> {
+        let (body, sigs) = split(text).ok_or("not a signed note")?;
+        let name = name(pk);
+        let hash = key_hash(&name, pk);
+        let Some((_, _, sig)) = sigs.iter().find(|(n, h, _)| *n == name && *h == hash) else {
+            return Err(format!("no signature by {name}"));
+        };
+        let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|e| e.to_string())?;
+        pk.key
+            .verify(body.as_bytes(), &sig)
+            .map_err(|_| format!("the signature by {name} does not match"))?;
+        Ok(body)
+    }
+}
+
 /// Standard base64 with padding, as minisign writes it.
 mod base64 {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

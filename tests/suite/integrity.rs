@@ -533,6 +533,12 @@ fn a_tampered_previous_version_is_refused_before_it_is_read() {
         stderr(&out)
     );
 
+    // A URL is not a folder: it is refused, not checked as a URL and then
+    // read from a folder of that name.
+    let out = build(Path::new("http://127.0.0.1:9/"), false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("kura mirror"), "{}", stderr(&out));
+
     // The genuine version 1 is accepted.
     let out = build(&v1, true);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

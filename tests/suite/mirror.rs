@@ -456,3 +456,57 @@ fn verify_works_through_a_symlinked_site_root() {
     let out = kura_in(tmp.path(), &["verify", "current", "--ignore", ".htaccess"]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
 }
+
+#[test]
+fn two_runs_on_one_copy_do_not_mix_and_links_beside_it_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (v1, _, public) = signed_versions(tmp.path());
+    let server = Server::start(&v1);
+    let copy = tmp.path().join("copy");
+
+    // Links planted where kura stages its work are removed, not followed.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(outside.join("inner")).unwrap();
+    std::fs::write(outside.join("mine.txt"), "mine").unwrap();
+    std::fs::write(outside.join("inner/results.csv"), "precious").unwrap();
+    let staging = tmp.path().join(".kura-mirror-copy");
+    std::os::unix::fs::symlink(&outside, &staging).unwrap();
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    std::fs::create_dir(&staging).unwrap();
+    std::os::unix::fs::symlink(outside.join("inner"), staging.join("data")).unwrap();
+    std::fs::remove_dir_all(&copy).unwrap();
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert_eq!(read(&outside.join("mine.txt")), "mine");
+    assert_eq!(read(&outside.join("inner/results.csv")), "precious");
+    assert!(snapshot(&copy) == snapshot(&v1));
+
+    // A second run while the first is under way (cron): refused, exit 3,
+    // and the first finishes with an exact copy.
+    std::fs::remove_dir_all(&copy).unwrap();
+    server.set_mode(Mode::AllSlow(Duration::from_millis(100)));
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_kura"))
+        .args(["mirror", &server.url, copy.to_str().unwrap()])
+        .args(["--key", public.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    server.take_log();
+    let start = std::time::Instant::now();
+    let mut seen = 0;
+    while seen < 3 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+        seen += server.take_log().len();
+    }
+    let second = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(second.status.code(), Some(3), "{}", says(&second));
+    assert!(
+        stderr(&second).contains("another kura mirror is updating"),
+        "{}",
+        says(&second)
+    );
+    assert!(first.wait().unwrap().success());
+    assert!(snapshot(&copy) == snapshot(&v1));
+}
