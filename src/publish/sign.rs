@@ -352,8 +352,15 @@ pub mod note {
         format!("{body}\n\u{2014} {name} {}\n", super::base64::encode(&sig))
     }
 
-    /// A note's body and its signature lines (name, key hash, signature).
-    pub fn split(text: &str) -> Option<(&str, Vec<(&str, [u8; 4], Vec<u8>)>)> {
+    /// One signature line of a note.
+    pub struct Line<'a> {
+        pub name: &'a str,
+        pub key_hash: [u8; 4],
+        pub signature: Vec<u8>,
+    }
+
+    /// A note's body and its signature lines.
+    pub fn split(text: &str) -> Option<(&str, Vec<Line<'_>>)> {
         let at = text.rfind("\n\n")?;
         let (body, sigs) = (&text[..at + 1], &text[at + 2..]);
         let mut out = Vec::new();
@@ -364,11 +371,11 @@ pub mod note {
             if bytes.len() < 5 {
                 return None;
             }
-            out.push((
+            out.push(Line {
                 name,
-                [bytes[0], bytes[1], bytes[2], bytes[3]],
-                bytes[4..].to_vec(),
-            ));
+                key_hash: [bytes[0], bytes[1], bytes[2], bytes[3]],
+                signature: bytes[4..].to_vec(),
+            });
         }
         Some((body, out))
     }
@@ -378,10 +385,11 @@ pub mod note {
         let (body, sigs) = split(text).ok_or("not a signed note")?;
         let name = name(pk);
         let hash = key_hash(&name, pk);
-        let Some((_, _, sig)) = sigs.iter().find(|(n, h, _)| *n == name && *h == hash) else {
+        let Some(line) = sigs.iter().find(|l| l.name == name && l.key_hash == hash) else {
             return Err(format!("no signature by {name}"));
         };
-        let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|e| e.to_string())?;
+        let sig =
+            ed25519_dalek::Signature::from_slice(&line.signature).map_err(|e| e.to_string())?;
         pk.key
             .verify(body.as_bytes(), &sig)
             .map_err(|_| format!("the signature by {name} does not match"))?;
