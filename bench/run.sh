@@ -49,22 +49,7 @@ forms=$(($(wc -l <"$W/in/forms.csv") - 1))
 read -r warm_s warm_m < <(measure "$KURA" build "$W/in" -o "$W/site" -v)
 
 # Change the votes of 1 % of the forms (every 100th form's first line).
-python3 - "$W/in/results.csv" <<'PY'
-import sys
-path = sys.argv[1]
-lines = open(path).read().split("\n")
-seen, out = {}, [lines[0]]
-for line in lines[1:]:
-    if not line:
-        continue
-    form, cand, votes = line.rsplit(",", 2)
-    n = seen.setdefault(form, len(seen))
-    if n % 100 == 0 and seen.get(form + "#") is None:
-        seen[form + "#"] = 1
-        votes = str(int(votes) + 1)
-    out.append(",".join([form, cand, votes]))
-open(path, "w").write("\n".join(out) + "\n")
-PY
+python3 bench/change-one-percent.py "$W/in/results.csv"
 read -r re_s re_m < <(measure "$KURA" build "$W/in" -o "$W/site" -v)
 cp "$W/err.txt" "$W/rebuild-stages.txt"
 measure "$KURA" build "$W/in" -o "$W/fresh" >/dev/null

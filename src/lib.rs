@@ -178,15 +178,7 @@ fn diff_side(site: &str, key: Option<&Path>, idle: Duration) -> Result<Side> {
         },
     )?;
     if !report.intact() {
-        let mut troubles: Vec<String> = report
-            .troubles
-            .iter()
-            .take(5)
-            .map(|t| t.to_string())
-            .collect();
-        if report.troubles.len() > 5 {
-            troubles.push(format!("and {} more", report.troubles.len() - 5));
-        }
+        let troubles = first_troubles(&report);
         return Err(Error::Other(format!(
             "{shown} does not verify{}: {}; a diff of it would not be of a published version",
             if key.is_some() {
@@ -276,15 +268,7 @@ fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result
             )
         }));
     }
-    let mut troubles: Vec<String> = report
-        .troubles
-        .iter()
-        .take(5)
-        .map(|t| t.to_string())
-        .collect();
-    if report.troubles.len() > 5 {
-        troubles.push(format!("and {} more", report.troubles.len() - 5));
-    }
+    let troubles = first_troubles(&report);
     Err(Error::Other(format!(
         "--previous {shown} does not verify against its own SHA256SUMS{}: {}; \
          give an intact copy of the previous version",
@@ -551,4 +535,18 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         written,
         warnings,
     })
+}
+
+/// The first five troubles of a verification, and how many more there are.
+fn first_troubles(report: &verify::Report) -> Vec<String> {
+    let mut troubles: Vec<String> = report
+        .troubles
+        .iter()
+        .take(5)
+        .map(|t| t.to_string())
+        .collect();
+    if report.troubles.len() > 5 {
+        troubles.push(format!("and {} more", report.troubles.len() - 5));
+    }
+    troubles
 }
