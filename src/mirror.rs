@@ -185,9 +185,8 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             None => Ok(entries),
         }
     };
-    // Without a key, a list that is not one is refused before any other
-    // request; with a key, the signature is checked before it is parsed.
-    let early = if key.is_none() { Some(parse()?) } else { None };
+    // A list that is not one is refused before any other request.
+    let entries = parse()?;
     let signature = match remote.get(SUMS_SIG, MAX_SIG) {
         Ok(s) => s,
         Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
@@ -227,10 +226,6 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             bytes,
         });
     }
-    let entries = match early {
-        Some(e) => e,
-        None => parse()?,
-    };
 
     // Otherwise DIR must be a kura site (nothing else is ever replaced),
     // and the version it holds one the new version follows.

@@ -434,6 +434,13 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
     let (entries, mut troubles) = parse_sums(&text);
     drop(text);
     report.listed = entries.len();
+    if !troubles.is_empty() && matches!(copy, Copy::Web(_)) {
+        // A list with lines that are not SHA256SUMS lines is not fetched
+        // from: a hostile server gets no further requests from it.
+        report.troubles.append(&mut troubles);
+        report.fetched = copy.counts();
+        return Ok(report);
+    }
     if let Some(nb) = &options.not_before
         && let Some(t) = check_not_before(&copy, &entries, &version_id, nb)
     {

@@ -224,6 +224,14 @@ fn a_bogus_sha256sums_is_refused_before_any_other_request() {
         says(&out)
     );
     assert_eq!(server.take_log(), ["SHA256SUMS"]);
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert_eq!(server.take_log(), ["SHA256SUMS"], "{}", says(&out));
+    let out = kura(&["verify", &server.url]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(stdout(&out).contains("SHA256SUMS:1: not of the form"));
+    assert_eq!(server.take_log(), ["SHA256SUMS"], "{}", says(&out));
+    assert!(!copy.exists());
     server.set_root(&hostile);
 
     // Without a key nothing can tell: it says so, and each bogus entry is
