@@ -19,6 +19,7 @@ pub mod serve;
 pub mod site;
 pub mod tally;
 pub mod term;
+pub mod transparency;
 pub mod verify;
 
 /// Lower-case hexadecimal of `bytes`.
@@ -157,6 +158,7 @@ fn diff_side(site: &str, key: Option<&Path>, idle: Duration) -> Result<Side> {
                 idle,
                 keep: Vec::new(),
                 progress: None,
+                state: None,
             },
         )
         .map_err(|e| match e {
@@ -353,6 +355,7 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     }
     timings.push(("open data", t.elapsed()));
 
+    let published_secs = published;
     let published = publish::manifest::rfc3339(published);
     let chain = previous
         .as_ref()
@@ -489,6 +492,29 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let version_id = publish::version_id(&sums);
     let files = out.take_entries();
     timings.push(("seal", t.elapsed()));
+
+    // The log: every version of the chain and this one, under the origin
+    // the previous version's log has (checked with it by verify_previous).
+    let t = Instant::now();
+    let origin = match &opts.previous {
+        Some(dir) => transparency::read_folder(dir)
+            .map(|log| log.checkpoint.origin)
+            .unwrap_or_else(|_| publish::tlog::origin_for(&el.meta)),
+        None => publish::tlog::origin_for(&el.meta),
+    };
+    let mut all = chain.versions.clone();
+    all.push(publish::manifest::Version {
+        id: version_id.clone(),
+        published: manifest.published.clone(),
+        previous: manifest.previous.clone(),
+    });
+    out.write_log(&transparency::log_files(
+        &origin,
+        &all,
+        key.as_ref(),
+        u64::try_from(published_secs).unwrap_or(0),
+    ))?;
+    timings.push(("log", t.elapsed()));
 
     let t = Instant::now();
     let replaced = out.take_live();

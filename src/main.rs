@@ -71,6 +71,55 @@ enum Command {
         /// Give up a read after this many seconds without a byte.
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
+        /// Where the last log checkpoint seen for each site is kept, so a
+        /// rollback or a fork is refused [default: ~/.local/state/kura].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// A witness's public key (minisign format); repeatable. The
+        /// checkpoint must carry the co-signatures of --quorum of them.
+        #[arg(long, value_name = "PUB")]
+        witness: Vec<PathBuf>,
+        /// How many of the --witness keys must have co-signed [default: all].
+        #[arg(long, value_name = "N")]
+        quorum: Option<usize>,
+        /// Refuse a copy whose newest signed time (the publisher's, with
+        /// --key, or a witness's) is older than this: 90s, 30m, 1h, 2d.
+        #[arg(long, value_name = "DURATION", value_parser = kura::transparency::parse_age)]
+        max_age: Option<std::time::Duration>,
+    },
+    /// Co-sign a site's log checkpoint as a witness, if it extends the last
+    /// one this witness co-signed; a fork is refused and its evidence kept.
+    Witness {
+        /// The site's folder or URL.
+        site: String,
+        /// The witness's secret key (from kura keygen).
+        #[arg(long, value_name = "WITNESS.key")]
+        key: PathBuf,
+        /// The publisher's public key: the checkpoint must be signed by it.
+        #[arg(long, value_name = "PUBKEY")]
+        log_key: Option<PathBuf>,
+        /// Where the last checkpoint co-signed for each site is kept
+        /// [default: ~/.local/state/kura].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Write the co-signature to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Give up a read after this many seconds without a byte.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Sign a published site's log checkpoint again with the current time,
+    /// adding witnesses' co-signatures; only log/checkpoint changes.
+    Checkpoint {
+        /// The published site's folder.
+        site: PathBuf,
+        /// The publisher's secret key, the one the site was signed with.
+        #[arg(long, value_name = "KEYFILE")]
+        sign: PathBuf,
+        /// A file of co-signatures written by kura witness; repeatable.
+        #[arg(long, value_name = "FILE")]
+        cosignature: Vec<PathBuf>,
     },
     /// Make or update a verified copy of a published site.
     Mirror {
@@ -90,6 +139,10 @@ enum Command {
         /// and kept across updates; repeatable.
         #[arg(long, value_name = "PATH")]
         keep: Vec<String>,
+        /// Where the last log checkpoint seen for each site is kept
+        /// [default: ~/.local/state/kura].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
     },
     /// Show what changed between two published versions of a site.
     Diff {
@@ -221,7 +274,26 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             not_before,
             ignore,
             timeout,
+            state,
+            witness,
+            quorum,
+            max_age,
         } => {
+            if let Some(n) = quorum
+                && (n == 0 || n > witness.len())
+            {
+                return usage(&format!(
+                    "--quorum {n}: give between 1 and the number of --witness keys ({})",
+                    witness.len()
+                ));
+            }
+            if max_age.is_some() && key.is_none() && witness.is_empty() {
+                return usage("--max-age needs --key or --witness: only a signed time counts");
+            }
+            let witnesses = witness
+                .iter()
+                .map(|p| kura::publish::sign::read_public(p))
+                .collect::<Result<Vec<_>, _>>()?;
             let options = kura::verify::Options {
                 key: key.as_deref(),
                 public: None,
@@ -230,6 +302,10 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 ignore,
                 idle: Some(std::time::Duration::from_secs(timeout.max(1))),
                 progress: progress_bar(),
+                state: state.or_else(kura::transparency::default_state_dir),
+                witnesses,
+                quorum,
+                max_age,
             };
             let report = kura::verify::verify(&site, &options)?;
             let mut out = std::io::stdout().lock();
@@ -249,6 +325,24 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     );
                 }
                 None => {}
+            }
+            if let Some((origin, size)) = &report.log {
+                let _ = writeln!(out, "log: {}, {size} version(s)", clean(origin));
+            }
+            if !options.witnesses.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "witnesses: {} of {} co-signed",
+                    report.cosigned,
+                    options.witnesses.len()
+                );
+            }
+            if let Some(t) = report.signed_at {
+                let _ = writeln!(
+                    out,
+                    "signed time: {}",
+                    kura::publish::manifest::rfc3339(t as i64)
+                );
             }
             if let Some((requests, bytes)) = report.fetched {
                 let _ = writeln!(out, "fetched: {requests} requests, {bytes} bytes");
@@ -277,6 +371,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             key,
             timeout,
             keep,
+            state,
         } => {
             let mut err = std::io::stderr().lock();
             if key.is_none() {
@@ -295,6 +390,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     idle: std::time::Duration::from_secs(timeout.max(1)),
                     keep,
                     progress: progress_bar(),
+                    state: state.or_else(kura::transparency::default_state_dir),
                 },
             )?;
             let mut out = std::io::stdout().lock();
@@ -356,9 +452,93 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let (public, secret, id) = kura::publish::sign::write_keypair(&output)?;
             let _ = writeln!(
                 std::io::stderr(),
-                "wrote {} (share it) and {} (keep it secret) for key {id}",
+                "wrote {} (share it) and {} (keep it secret) for key {id}; \
+                 the same key's signed-note verifier key (for log checkpoints):",
                 shown(&public),
                 shown(&secret)
+            );
+            let pk = kura::publish::sign::read_public(&public)?;
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                kura::publish::sign::note::verifier_key(&pk)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Witness {
+            site,
+            key,
+            log_key,
+            state,
+            output,
+            timeout,
+        } => {
+            let Some(state) = state.or_else(kura::transparency::default_state_dir) else {
+                return usage(
+                    "no home folder: give --state DIR, where this witness remembers what it co-signed",
+                );
+            };
+            let sk = kura::publish::sign::read_secret(&key)?;
+            let pk = log_key
+                .as_deref()
+                .map(kura::publish::sign::read_public)
+                .transpose()?;
+            let mut err = std::io::stderr().lock();
+            if pk.is_none() {
+                let _ = writeln!(
+                    err,
+                    "WARNING: no --log-key given: the publisher's signature on the checkpoint is \
+                     NOT checked; only the log's consistency with what this witness co-signed is"
+                );
+            }
+            let done = kura::transparency::witness(
+                &site,
+                &sk,
+                pk.as_ref(),
+                &kura::transparency::State::new(state),
+                std::time::Duration::from_secs(timeout.max(1)),
+            )?;
+            match &output {
+                Some(path) => kura::transparency::write_atomically(path, done.line.as_bytes())?,
+                None => {
+                    let _ = std::io::stdout().write_all(done.line.as_bytes());
+                }
+            }
+            let _ = writeln!(
+                err,
+                "co-signed {} at {} version(s), the last {}{}",
+                clean(&done.origin),
+                done.size,
+                done.last_version,
+                match done.before {
+                    Some(n) => format!(" (co-signed before at {n})"),
+                    None => " (the first time)".into(),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Checkpoint {
+            site,
+            sign,
+            cosignature,
+        } => {
+            let sk = kura::publish::sign::read_secret(&sign)?;
+            let time = kura::publish::manifest::publication_time(
+                std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+            )?;
+            let done = kura::transparency::refresh(
+                &site,
+                &sk,
+                &cosignature,
+                u64::try_from(time).unwrap_or(0),
+            )?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "signed the checkpoint of {} ({} version(s)) at {}; {} witness co-signature(s)",
+                clean(&done.origin),
+                done.size,
+                kura::publish::manifest::rfc3339(done.time as i64),
+                done.cosignatures
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -373,6 +553,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A usage error: the message and exit 2, as clap does.
+fn usage(message: &str) -> Result<ExitCode, Error> {
+    let _ = writeln!(std::io::stderr(), "kura: {}", clean(message));
+    Ok(ExitCode::from(2))
 }
 
 /// A progress bar on a terminal; nothing otherwise.

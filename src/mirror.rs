@@ -20,8 +20,9 @@ use sha2::Digest;
 
 use crate::error::{Error, Result};
 use crate::fetch::{self, Failure, Remote};
-use crate::publish::{self, SUMS, SUMS_SIG, manifest, sign};
-use crate::verify::{self, MAX_JSON, MAX_SIG, MAX_SUMS};
+use crate::publish::{self, SUMS, SUMS_SIG, manifest, sign, tlog};
+use crate::transparency;
+use crate::verify::{self, MAX_JSON, MAX_SIG, MAX_SUMS, Trouble};
 
 /// What `kura mirror` is asked.
 pub struct Options<'a> {
@@ -33,6 +34,8 @@ pub struct Options<'a> {
     /// paths or file names. Allowed in `DIR` and carried into each new copy.
     pub keep: Vec<String>,
     pub progress: Option<indicatif::ProgressBar>,
+    /// Where the last log checkpoint seen for each origin is kept.
+    pub state: Option<std::path::PathBuf>,
 }
 
 /// What a mirror run did.
@@ -209,13 +212,27 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             Err(why) => return Err(refused(format!("bad signature: {why}"))),
         }
     }
-    // 2. What DIR holds. The same version: nothing to do (and nothing is
-    //    written, so DIR need not even be checked).
+    // 1b. The log: signed by the key, ending with this version, and
+    //     extending both the log DIR holds and the last one seen here.
+    let log = check_log(&remote, &dir, &version_id, key.as_ref(), o.state.as_deref())?;
+
+    // 2. What DIR holds. The same version: nothing to do but take a newer
+    //    checkpoint (a fresh time, witnesses' co-signatures), if any.
     let old_sums = crate::fsx::read_limited(&dir.join(SUMS), MAX_SUMS).ok();
     let old_id = old_sums
         .as_ref()
         .map(|b| crate::hex(&sha2::Sha256::digest(b)));
     if old_id.as_deref() == Some(version_id.as_str()) {
+        let here =
+            crate::fsx::read_limited(&dir.join("log/checkpoint"), transparency::MAX_CHECKPOINT);
+        if here.ok().as_deref() != Some(log.note.as_bytes()) {
+            if transparency::read_folder(&dir).is_ok() {
+                transparency::write_atomically(&dir.join("log/checkpoint"), log.note.as_bytes())?;
+            } else {
+                write_log(&dir, &log)?;
+            }
+        }
+        remember(&log, key.is_some(), o.state.as_deref())?;
         let (requests, bytes) = remote.counts();
         return Ok(Report {
             version_id,
@@ -444,6 +461,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             crate::term::clean(rel)
         )));
     }
+    write_log(&staging, &log)?;
     fs::write(staging.join(SUMS), &sums).map_err(|e| Error::io(&staging, e))?;
     let sig_path = staging.join(SUMS_SIG);
     match &signature {
@@ -453,6 +471,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         }
     }
     publish::switch_in(&staging, &dir)?;
+    remember(&log, key.is_some(), o.state.as_deref())?;
     let (requests, bytes) = remote.counts();
     Ok(Report {
         version_id,
@@ -462,4 +481,92 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         requests,
         bytes,
     })
+}
+
+/// Reads the site's log and checks it before anything else is downloaded:
+/// against itself, the publisher's key, the version (its last entry), the
+/// log `dir` holds and the last one seen on this machine. When the
+/// checkpoint is the one `dir` has, `dir`'s own log is used.
+fn check_log(
+    remote: &Remote,
+    dir: &Path,
+    version_id: &str,
+    key: Option<&sign::PublicKey>,
+    state: Option<&Path>,
+) -> Result<tlog::Log> {
+    let failed = |t: Trouble| match t {
+        Trouble::Network(p, m) => Error::Unreachable(format!("{p}: {m}")),
+        other => refused(format!("{other}; the copy is left as it was")),
+    };
+    let note = match remote.get("log/checkpoint", transparency::MAX_CHECKPOINT) {
+        Ok(n) => n,
+        Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
+        Err(e) => return Err(refused(format!("log/checkpoint: {e}"))),
+    };
+    let here = transparency::read_folder(dir).ok();
+    let log = match (&here, &note) {
+        (Some(h), Some(n)) if h.note.as_bytes() == n.as_slice() => h.clone(),
+        _ => {
+            let get = |rel: &str, limit: u64| {
+                if rel == "log/checkpoint" {
+                    Ok(note.clone())
+                } else {
+                    remote.get(rel, limit)
+                }
+            };
+            transparency::read_with(&get).map_err(failed)?.0
+        }
+    };
+    if let Some(pk) = key {
+        transparency::check_signature(&log, pk).map_err(failed)?;
+    }
+    let last = log
+        .entries
+        .last()
+        .map(|e| e.version.as_str())
+        .unwrap_or("-");
+    if last != version_id {
+        return Err(failed(Trouble::Log(format!(
+            "the log's last entry is version {last}, not version {version_id} of SHA256SUMS"
+        ))));
+    }
+    if let Some(h) = &here
+        && h.checkpoint.origin == log.checkpoint.origin
+    {
+        let held = format!("held in {}", crate::error::shown(dir));
+        transparency::compare(&transparency::Seen::of(h), &log, &held).map_err(failed)?;
+    }
+    if key.is_some()
+        && let Some(state) = state
+    {
+        let state = transparency::State::new(state.to_path_buf());
+        if let Some(seen) = state.load(transparency::Kind::Seen, &log.checkpoint.origin)? {
+            transparency::compare(&seen, &log, &state.recorded()).map_err(failed)?;
+        }
+    }
+    Ok(log)
+}
+
+/// Writes the files of `log` under `root/log/`, replacing what was there:
+/// the tiles are those its entries give (checked equal to the server's
+/// when the log was read), the checkpoint as the server had it.
+fn write_log(root: &Path, log: &tlog::Log) -> Result<()> {
+    let entries: Vec<Vec<u8>> = log
+        .entries
+        .iter()
+        .map(|e| e.to_text().into_bytes())
+        .collect();
+    let mut files = tlog::tiles(&entries);
+    files.push(("checkpoint".into(), log.note.clone().into_bytes()));
+    publish::write_log(root, &files)
+}
+
+/// Remembers a log whose signature was checked, as `kura verify` does.
+fn remember(log: &tlog::Log, signed: bool, state: Option<&Path>) -> Result<()> {
+    match state {
+        Some(dir) if signed => {
+            transparency::State::new(dir.to_path_buf()).save(transparency::Kind::Seen, log)
+        }
+        _ => Ok(()),
+    }
 }

@@ -11,7 +11,8 @@ use sha2::Digest;
 
 use crate::error::{Error, Result};
 use crate::fetch::{self, Failure, Remote};
-use crate::publish::{SUMS, SUMS_SIG, sign};
+use crate::publish::{SUMS, SUMS_SIG, sign, tlog};
+use crate::transparency;
 
 /// Most bytes of `SHA256SUMS` read (about five million files).
 pub const MAX_SUMS: u64 = 512 << 20;
@@ -36,6 +37,17 @@ pub enum Trouble {
     Unreadable(String, String),
     /// The network or the server failed for this file, through retries.
     Network(String, String),
+    /// The transparency log is not what its checkpoint says, or does not
+    /// end with this version.
+    Log(String),
+    /// The log is older than one seen before.
+    Rollback(String),
+    /// The log contradicts one seen before.
+    Fork(String),
+    /// Fewer witnesses co-signed than required.
+    Witness(String),
+    /// The newest signed time is older than `--max-age`.
+    Stale(String),
 }
 
 impl Trouble {
@@ -56,6 +68,11 @@ impl std::fmt::Display for Trouble {
             Trouble::Network(p, why) => write!(f, "not fetched: {p}: {why}"),
             Trouble::Signature(why) => write!(f, "signature: {why}"),
             Trouble::Version(why) => write!(f, "version: {why}"),
+            Trouble::Log(why) => write!(f, "log: {why}"),
+            Trouble::Rollback(why) => write!(f, "rollback: {why}"),
+            Trouble::Fork(why) => write!(f, "fork: {why}"),
+            Trouble::Witness(why) => write!(f, "witnesses: {why}"),
+            Trouble::Stale(why) => write!(f, "freshness: {why}"),
         }
     }
 }
@@ -72,6 +89,12 @@ pub struct Report {
     pub troubles: Vec<Trouble>,
     /// Requests made and bytes received, for a web copy.
     pub fetched: Option<(u64, u64)>,
+    /// The log's origin and size, when it was read and is intact.
+    pub log: Option<(String, u64)>,
+    /// Witnesses that co-signed the checkpoint, of those given.
+    pub cosigned: usize,
+    /// The newest signed time on the checkpoint, from keys given.
+    pub signed_at: Option<u64>,
 }
 
 impl Report {
@@ -111,6 +134,16 @@ pub struct Options<'a> {
     /// Give up a read after this long without a byte.
     pub idle: Option<Duration>,
     pub progress: Option<indicatif::ProgressBar>,
+    /// Where the last checkpoint seen for each origin is kept (used when
+    /// the checkpoint's signature is checked with a key).
+    pub state: Option<PathBuf>,
+    /// Witnesses' keys, of whom `quorum` (default: all) must have
+    /// co-signed the checkpoint.
+    pub witnesses: Vec<sign::PublicKey>,
+    pub quorum: Option<usize>,
+    /// The newest signed time on the checkpoint (the publisher's, with
+    /// `key`, or a witness's) must be at most this old.
+    pub max_age: Option<Duration>,
 }
 
 /// The oldest version a copy may be.
@@ -401,6 +434,9 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         signed: None,
         troubles: Vec::new(),
         fetched: None,
+        log: None,
+        cosigned: 0,
+        signed_at: None,
     };
     if let Some(pk) = key {
         match copy.get(SUMS_SIG, MAX_SIG) {
@@ -448,6 +484,12 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         report.fetched = copy.counts();
         return Ok(report);
     }
+    // The log next: a rollback or a fork is told after a few requests.
+    let (log, log_paths) = check_log(&copy, key, options, &mut report);
+    if matches!(copy, Copy::Web(_)) && !report.troubles.is_empty() {
+        report.fetched = copy.counts();
+        return Ok(report);
+    }
 
     let bar = options
         .progress
@@ -480,8 +522,14 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
     if let Some(all) = copy.list() {
         let listed: BTreeSet<&str> = entries.iter().map(|(_, p)| p.as_str()).collect();
         for f in all {
+            let of_log = if log.is_some() {
+                log_paths.binary_search(&f).is_ok()
+            } else {
+                crate::publish::is_log_path(&f)
+            };
             if f != SUMS
                 && f != SUMS_SIG
+                && !of_log
                 && !listed.contains(f.as_str())
                 && !crate::publish::is_kept(&f, &options.ignore)
             {
@@ -489,10 +537,114 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
             }
         }
     }
-    troubles.sort();
-    report.troubles = troubles;
+    report.troubles.extend(troubles);
+    report.troubles.sort();
     report.fetched = copy.counts();
+    if let Some(log) = log {
+        report.log = Some((log.checkpoint.origin.clone(), log.checkpoint.size));
+        if report.intact()
+            && key.is_some()
+            && let Some(dir) = &options.state
+        {
+            transparency::State::new(dir.clone()).save(transparency::Kind::Seen, &log)?;
+        }
+    }
     Ok(report)
+}
+
+/// Reads and checks the copy's log: against itself, the publisher's key,
+/// this version (its last entry), the witnesses and `--max-age`, and what
+/// was seen before. Returns the log when it could be read, the paths of
+/// its files (sorted), and what is wrong.
+fn check_log(
+    copy: &Copy,
+    key: Option<&sign::PublicKey>,
+    options: &Options<'_>,
+    report: &mut Report,
+) -> (Option<tlog::Log>, Vec<String>) {
+    let version_id = report.version_id.as_str();
+    let troubles = &mut report.troubles;
+    let (log, mut paths) = match transparency::read(copy) {
+        Ok(x) => x,
+        Err(t) => {
+            troubles.push(t);
+            return (None, Vec::new());
+        }
+    };
+    paths.sort();
+    let signed = match key {
+        Some(pk) => match transparency::check_signature(&log, pk) {
+            Ok(()) => true,
+            Err(t) => {
+                troubles.push(t);
+                false
+            }
+        },
+        None => false,
+    };
+    let last = log
+        .entries
+        .last()
+        .map(|e| e.version.as_str())
+        .unwrap_or("-");
+    if last != version_id {
+        troubles.push(Trouble::Log(format!(
+            "the log's last entry is version {last}, not this copy's version {version_id}"
+        )));
+    }
+    let mut times = Vec::new();
+    if !options.witnesses.is_empty() {
+        let (t, bad) = transparency::cosignatures(&log, &options.witnesses);
+        let need = options.quorum.unwrap_or(options.witnesses.len());
+        if t.len() < need {
+            let mut why = format!(
+                "{} of the {} witnesses given co-signed this checkpoint; {need} required",
+                t.len(),
+                options.witnesses.len()
+            );
+            for b in bad {
+                why.push_str(&format!("; {b}"));
+            }
+            troubles.push(Trouble::Witness(why));
+        }
+        report.cosigned = t.len();
+        times.extend(t);
+    }
+    if signed && let Some(pk) = key {
+        times.extend(transparency::cosignatures(&log, std::slice::from_ref(pk)).0);
+    }
+    let newest = times.iter().max().copied();
+    report.signed_at = newest;
+    let troubles = &mut report.troubles;
+    if let Some(age) = options.max_age {
+        let now = transparency::now();
+        match newest {
+            None => troubles.push(Trouble::Stale(
+                "the checkpoint carries no signed time from the keys given".into(),
+            )),
+            Some(t) if now.saturating_sub(t) > age.as_secs() => {
+                troubles.push(Trouble::Stale(format!(
+                    "the newest signed time on the checkpoint is {}, {} ago, more than --max-age                      allows: a copy frozen in the past, or a publisher that stopped signing",
+                    crate::publish::manifest::rfc3339(t as i64),
+                    transparency::age_text(now - t)
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    if signed && let Some(dir) = &options.state {
+        let state = transparency::State::new(dir.clone());
+        match state.load(transparency::Kind::Seen, &log.checkpoint.origin) {
+            Ok(Some(seen)) => {
+                if let Err(t) = transparency::compare(&seen, &log, &state.recorded()) {
+                    troubles.push(t);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => troubles.push(Trouble::Log(e.to_string())),
+        }
+    }
+    (Some(log), paths)
 }
 
 #[cfg(test)]

@@ -481,6 +481,13 @@ impl Output {
         Ok(sums)
     }
 
+    /// Writes the transparency log after [`Output::seal`]: `log/` is
+    /// replaced whole by `files` (paths under it), which `SHA256SUMS` does
+    /// not list.
+    pub fn write_log(&self, files: &[(String, Vec<u8>)]) -> Result<()> {
+        write_log(&self.root, files)
+    }
+
     /// Every file written so far (path and sha256), sorted by path.
     pub fn files(&self) -> Vec<(String, String)> {
         let mut files: Vec<(String, String)> = self
@@ -652,6 +659,33 @@ pub fn check_destination(dest: &Path) -> Result<()> {
     check_destination_keeping(dest, &[]).map(|_| ())
 }
 
+/// The folder of the site's transparency log, outside `SHA256SUMS`.
+pub const LOG: &str = "log";
+
+/// Whether `rel` is where a file of the log may be: its checkpoint or a
+/// tile (which ones exactly is for the log's own checks).
+pub fn is_log_path(rel: &str) -> bool {
+    rel == "log/checkpoint" || rel.starts_with("log/tile/")
+}
+
+/// Replaces `root/log/` whole by `files` (paths under it).
+pub fn write_log(root: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let dir = root.join(LOG);
+    match fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&dir, e)),
+    }
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
 /// Whether `rel` is named by `keep`: its relative path, or its file name.
 pub fn is_kept(rel: &str, keep: &[String]) -> bool {
     keep.iter()
@@ -716,7 +750,7 @@ pub fn check_destination_keeping(dest: &Path, keep: &[String]) -> Result<Vec<Str
         }
         let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
         let rel = rel.to_string_lossy();
-        if rel == SUMS || rel == SUMS_SIG || listed.contains(rel.as_bytes()) {
+        if rel == SUMS || rel == SUMS_SIG || is_log_path(&rel) || listed.contains(rel.as_bytes()) {
             continue;
         }
         if entry.file_type().is_file() && is_kept(&rel, keep) {

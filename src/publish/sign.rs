@@ -319,15 +319,69 @@ pub mod note {
         format!("kura-{}", pk.id())
     }
 
+    /// Signature type of timestamped co-signatures (C2SP `tlog-cosignature`).
+    const COSIGNATURE: u8 = 0x04;
+
     /// The first four bytes of SHA-256(name || "\n" || type || key).
-    fn key_hash(name: &str, pk: &PublicKey) -> [u8; 4] {
+    fn typed_key_hash(name: &str, pk: &PublicKey, kind: u8) -> [u8; 4] {
         let mut h = sha2::Sha256::new();
         h.update(name.as_bytes());
         h.update(b"\n");
-        h.update([ED25519]);
+        h.update([kind]);
         h.update(pk.key.as_bytes());
         let d = h.finalize();
         [d[0], d[1], d[2], d[3]]
+    }
+
+    fn key_hash(name: &str, pk: &PublicKey) -> [u8; 4] {
+        typed_key_hash(name, pk, ED25519)
+    }
+
+    /// What a co-signature signs: the `cosignature/v1` header, the time and
+    /// the checkpoint body.
+    fn cosigned_message(time: u64, body: &str) -> Vec<u8> {
+        format!("cosignature/v1\ntime {time}\n{body}").into_bytes()
+    }
+
+    /// A co-signature of a checkpoint `body` at `time` (seconds since the
+    /// epoch): one signature line, `— <name> base64(key id || time || sig)`.
+    pub fn cosign(sk: &SecretKey, body: &str, time: u64) -> String {
+        let pk = sk.public();
+        let name = name(&pk);
+        let mut sig = typed_key_hash(&name, &pk, COSIGNATURE).to_vec();
+        sig.extend_from_slice(&time.to_be_bytes());
+        sig.extend_from_slice(&sk.key.sign(&cosigned_message(time, body)).to_bytes());
+        format!("\u{2014} {name} {}\n", super::base64::encode(&sig))
+    }
+
+    /// Whether `line` is a co-signature line by `pk` (its name and key id),
+    /// good or not.
+    pub fn is_cosignature_by(line: &Line<'_>, pk: &PublicKey) -> bool {
+        let name = name(pk);
+        line.name == name && line.key_hash == typed_key_hash(&name, pk, COSIGNATURE)
+    }
+
+    /// The time of `pk`'s co-signature of `body` among `lines`: `Ok(None)`
+    /// if there is none, `Err` if there is one and it does not verify.
+    pub fn cosigned_at(
+        pk: &PublicKey,
+        body: &str,
+        lines: &[Line<'_>],
+    ) -> Result<Option<u64>, String> {
+        let Some(line) = lines.iter().find(|l| is_cosignature_by(l, pk)) else {
+            return Ok(None);
+        };
+        let name = line.name;
+        if line.signature.len() != 8 + 64 {
+            return Err(format!("the co-signature by {name} is not well formed"));
+        }
+        let time = u64::from_be_bytes(line.signature[..8].try_into().unwrap_or_default());
+        let sig = ed25519_dalek::Signature::from_slice(&line.signature[8..])
+            .map_err(|e| e.to_string())?;
+        pk.key
+            .verify(&cosigned_message(time, body), &sig)
+            .map_err(|_| format!("the co-signature by {name} does not match"))?;
+        Ok(Some(time))
     }
 
     /// The verifier key, `<name>+<key hash, 8 hex digits>+<base64(0x01 || key)>`,
@@ -353,20 +407,39 @@ pub mod note {
     }
 
     /// One signature line of a note.
+    #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct Line<'a> {
         pub name: &'a str,
         pub key_hash: [u8; 4],
         pub signature: Vec<u8>,
     }
 
+    impl Line<'_> {
+        /// The line as it appears in a note, newline included.
+        pub fn to_text(&self) -> String {
+            let mut bytes = self.key_hash.to_vec();
+            bytes.extend_from_slice(&self.signature);
+            format!("\u{2014} {} {}\n", self.name, super::base64::encode(&bytes))
+        }
+    }
+
     /// A note's body and its signature lines.
     pub fn split(text: &str) -> Option<(&str, Vec<Line<'_>>)> {
         let at = text.rfind("\n\n")?;
         let (body, sigs) = (&text[..at + 1], &text[at + 2..]);
+        Some((body, lines(sigs)?))
+    }
+
+    /// Signature lines (`— <name> <base64>`, each ending in a newline), as
+    /// in a note or a file of co-signatures; `None` if any line is not one.
+    pub fn lines(text: &str) -> Option<Vec<Line<'_>>> {
         let mut out = Vec::new();
-        for line in sigs.strip_suffix('\n')?.split('\n') {
+        for line in text.strip_suffix('\n')?.split('\n') {
             let rest = line.strip_prefix("\u{2014} ")?;
             let (name, b64) = rest.split_once(' ')?;
+            if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
+                return None;
+            }
             let bytes = super::base64::decode(b64)?;
             if bytes.len() < 5 {
                 return None;
@@ -377,7 +450,7 @@ pub mod note {
                 signature: bytes[4..].to_vec(),
             });
         }
-        Some((body, out))
+        Some(out)
     }
 
     /// Checks that `text` is a note signed by `pk`; returns its body.

@@ -204,6 +204,186 @@ impl Checkpoint {
     }
 }
 
+/// Most versions a log may hold (a version every minute for two years):
+/// bounds what a reader fetches.
+pub const MAX_SIZE: u64 = 1 << 20;
+
+/// The log's origin for an election that has no log yet: the site's
+/// address without its scheme when `base_url` is set (as C2SP advises),
+/// else `kura/<date>/<title, simplified>`. Once a log exists its origin is
+/// carried from version to version, whatever the configuration says.
+pub fn origin_for(meta: &crate::model::Meta) -> String {
+    if let Some(url) = &meta.base_url {
+        let bare = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let bare = bare.trim_end_matches('/');
+        if !bare.is_empty() && bare.chars().all(|c| c.is_ascii_graphic()) {
+            return bare.to_string();
+        }
+    }
+    let mut slug = String::new();
+    for c in meta.title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 60 {
+            break;
+        }
+    }
+    format!("kura/{}/{}", meta.date, slug.trim_end_matches('-'))
+}
+
+/// The entries of a log holding every version of `chain` (oldest first).
+pub fn entries_of(origin: &str, chain: &[crate::publish::manifest::Version]) -> Vec<Entry> {
+    chain
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Entry {
+            origin: origin.to_string(),
+            seq: i as u64 + 1,
+            version: v.id.clone(),
+            published: v.published.clone(),
+            previous: v.previous.clone(),
+        })
+        .collect()
+}
+
+/// The text of `log/checkpoint`: the checkpoint body, then, when signed,
+/// the publisher's note signature, its timestamped co-signature (what
+/// `--max-age` reads) and the witnesses' co-signatures in `others`
+/// (sorted; any by the publisher's own key name are dropped). Unsigned,
+/// the file is the bare body.
+pub fn checkpoint_text(
+    body: &str,
+    key: Option<&crate::publish::sign::SecretKey>,
+    time: u64,
+    others: &[crate::publish::sign::note::Line<'_>],
+) -> String {
+    use crate::publish::sign::note;
+    let Some(key) = key else {
+        return body.to_string();
+    };
+    let mut text = note::sign(key, body);
+    text.push_str(&note::cosign(key, body, time));
+    let own = note::name(&key.public());
+    let mut lines: Vec<String> = others
+        .iter()
+        .filter(|l| l.name != own)
+        .map(|l| l.to_text())
+        .collect();
+    lines.sort();
+    lines.dedup();
+    for l in lines {
+        text.push_str(&l);
+    }
+    text
+}
+
+/// A log read from a copy and checked against itself.
+#[derive(Debug, Clone)]
+pub struct Log {
+    /// `log/checkpoint` as published.
+    pub note: String,
+    pub checkpoint: Checkpoint,
+    pub entries: Vec<Entry>,
+    pub leaves: Vec<Hash>,
+}
+
+impl Log {
+    /// The checkpoint body (what signatures sign).
+    pub fn body(&self) -> &str {
+        body_of(&self.note)
+    }
+
+    /// Whether this log extends (or is) the tree of `size` entries with
+    /// `root`: the consistency check, done on the entries themselves.
+    pub fn contains_tree(&self, size: u64, root: &Hash) -> bool {
+        size as usize <= self.leaves.len() && &tree_hash(&self.leaves[..size as usize]) == root
+    }
+}
+
+/// The body of a checkpoint file: the text before its signatures, or the
+/// whole text when it has none.
+pub fn body_of(note: &str) -> &str {
+    match note.rfind("\n\n") {
+        Some(at) => &note[..at + 1],
+        None => note,
+    }
+}
+
+/// Parses a checkpoint file's body, bounding its size; the error says why.
+pub fn parse_checkpoint(note: &str) -> Result<Checkpoint, String> {
+    let cp = Checkpoint::parse(body_of(note)).ok_or("log/checkpoint is not a checkpoint")?;
+    if cp.origin.chars().any(char::is_control) || cp.origin.len() > 1000 {
+        return Err("log/checkpoint: the origin is not one line of text".into());
+    }
+    if cp.size == 0 || cp.size > MAX_SIZE {
+        return Err(format!(
+            "log/checkpoint: a log of {} versions (1 to {MAX_SIZE} expected)",
+            cp.size
+        ));
+    }
+    Ok(cp)
+}
+
+/// The bundles (path, width) a log of `size` entries is read from.
+pub fn bundle_paths(size: u64) -> Vec<(String, u64)> {
+    (0..size.div_ceil(TILE))
+        .map(|i| {
+            let width = (size - i * TILE).min(TILE);
+            (tile_path("entries", i, width), width)
+        })
+        .collect()
+}
+
+/// Checks the entries read from the bundles against the checkpoint: as
+/// many as it counts, whose tree hash is its root, each well formed, of
+/// its origin, numbered from 1 and each naming the one before.
+pub fn check(note: String, checkpoint: Checkpoint, raw: Vec<Vec<u8>>) -> Result<Log, String> {
+    if raw.len() as u64 != checkpoint.size {
+        return Err(format!(
+            "the log's bundles hold {} entries, its checkpoint counts {}",
+            raw.len(),
+            checkpoint.size
+        ));
+    }
+    let leaves: Vec<Hash> = raw.iter().map(|e| leaf_hash(e)).collect();
+    if tree_hash(&leaves) != checkpoint.root {
+        return Err("the checkpoint's root hash is not that of the log's entries".into());
+    }
+    let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
+    for (i, bytes) in raw.iter().enumerate() {
+        let n = i + 1;
+        let e = Entry::parse(bytes).ok_or(format!("entry {n} is not a kura version entry"))?;
+        let hex64 = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if e.origin != checkpoint.origin {
+            return Err(format!("entry {n} names another origin"));
+        }
+        if e.seq != n as u64 || !hex64(&e.version) {
+            return Err(format!(
+                "entry {n} is numbered {} or names no version id",
+                e.seq
+            ));
+        }
+        let before = entries.last().map(|p| p.version.as_str());
+        if e.previous.as_deref() != before {
+            return Err(format!(
+                "entry {n} names {} as the version before it, not {}",
+                e.previous.as_deref().unwrap_or("none"),
+                before.unwrap_or("none")
+            ));
+        }
+        entries.push(e);
+    }
+    Ok(Log {
+        note,
+        checkpoint,
+        entries,
+        leaves,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,10 +16,14 @@ pub fn fixture(name: &str) -> PathBuf {
 /// Runs `kura` with `args` in `dir`, with a fixed SOURCE_DATE_EPOCH
 /// unless `env` sets another, and `env` set.
 pub fn kura_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    // Each run remembers log checkpoints in a state folder of its own
+    // (tests that test remembering give --state).
+    let state = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kura"));
     cmd.args(args)
         .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("XDG_STATE_HOME", state.path());
     for (k, v) in env {
         cmd.env(k, v);
     }

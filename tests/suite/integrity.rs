@@ -54,10 +54,15 @@ fn sha256sums_lists_every_other_file_and_sha256sum_accepts_it() {
     assert_eq!(listed, sorted, "sorted by path");
     let files: Vec<String> = snapshot(&site)
         .into_keys()
-        .filter(|p| p != "SHA256SUMS" && p != "SHA256SUMS.minisig")
+        .filter(|p| p != "SHA256SUMS" && p != "SHA256SUMS.minisig" && !p.starts_with("log/"))
         .collect();
     assert_eq!(listed, files);
-    // The version id is the SHA-256 of SHA256SUMS, and no listed file holds it.
+    // The log stands outside SHA256SUMS: its checkpoint and tiles.
+    assert!(site.join("log/checkpoint").is_file());
+    assert!(site.join("log/tile/entries/000.p/1").is_file());
+    assert!(site.join("log/tile/0/000.p/1").is_file());
+    // The version id is the SHA-256 of SHA256SUMS, and no listed file
+    // holds it (the log does: its newest entry names it).
     let out = Command::new("sha256sum")
         .arg("SHA256SUMS")
         .current_dir(&site)
@@ -65,7 +70,7 @@ fn sha256sums_lists_every_other_file_and_sha256sum_accepts_it() {
         .unwrap();
     assert!(stdout(&out).starts_with(&version));
     for (path, bytes) in snapshot(&site) {
-        if path != "SHA256SUMS.minisig" {
+        if path != "SHA256SUMS.minisig" && !path.starts_with("log/") {
             assert!(
                 !String::from_utf8_lossy(&bytes).contains(&version),
                 "{path} holds the version id"
@@ -237,10 +242,14 @@ fn verify_accepts_an_intact_copy_and_names_every_damage() {
         })
         .collect();
     std::fs::write(copy.join("SHA256SUMS"), sums).unwrap();
-    assert_eq!(
-        verify(&copy, None).status.code(),
-        Some(0),
-        "consistent without a key"
+    // Without a key the copy would be consistent with itself, but its log
+    // still names the genuine version.
+    let out = verify(&copy, None);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("log: the log's last entry is version"),
+        "{}",
+        stdout(&out)
     );
     let out = verify(&copy, Some(&public));
     assert_eq!(out.status.code(), Some(1));
@@ -523,12 +532,24 @@ fn a_tampered_previous_version_is_refused_before_it_is_read() {
         stderr(&out)
     );
     assert!(!v2.exists());
-    // Covered up further by removing the signature: kura says the
-    // previous version was not checked against the key.
+    // Covered up further by removing the signature: the log still names
+    // the genuine version, so the resealed list is refused anyway.
     std::fs::remove_file(edited.join("SHA256SUMS.minisig")).unwrap();
     let out = build(&edited, true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("is not signed by this key"),
+        stderr(&out).contains("log: the log's last entry is version"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!v2.exists());
+    // And with the log stripped too, kura says the previous version was
+    // not checked against the key (it has nothing signed to check).
+    std::fs::remove_dir_all(edited.join("log")).unwrap();
+    let out = build(&edited, true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("log/checkpoint is missing"),
         "{}",
         stderr(&out)
     );

@@ -38,6 +38,14 @@ fn files_in(log: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
+/// The files of a site's log (outside SHA256SUMS).
+fn log_of(site: &Path) -> BTreeSet<String> {
+    snapshot(site)
+        .into_keys()
+        .filter(|p| p.starts_with("log/"))
+        .collect()
+}
+
 #[test]
 fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -50,9 +58,13 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
     assert!(stdout(&out).contains(&format!("version {}", version_id(&v1))));
     assert!(snapshot(&copy) == snapshot(&v1), "the copy differs from v1");
     let log = server.take_log();
-    assert_eq!(&log[..2], ["SHA256SUMS", "SHA256SUMS.minisig"]);
-    let listed: BTreeSet<String> = sums_of(&v1).into_keys().collect();
-    assert_eq!(files_in(&log), listed, "each listed file fetched once");
+    assert_eq!(
+        &log[..3],
+        ["SHA256SUMS", "SHA256SUMS.minisig", "log/checkpoint"]
+    );
+    let mut listed: BTreeSet<String> = sums_of(&v1).into_keys().collect();
+    listed.extend(log_of(&v1));
+    assert_eq!(files_in(&log), listed, "each file fetched once");
     assert_eq!(log.len(), listed.len() + 2, "no file fetched twice");
     let verified = kura(&[
         "verify",
@@ -62,11 +74,15 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
     ]);
     assert_eq!(verified.status.code(), Some(0), "{}", says(&verified));
 
-    // Run again: already current, two requests.
+    // Run again: already current, three requests (the checkpoint may
+    // carry a newer time or more co-signatures).
     let out = mirror(&server.url, &copy, Some(&public), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
     assert!(stdout(&out).contains("already current"), "{}", says(&out));
-    assert_eq!(server.take_log(), ["SHA256SUMS", "SHA256SUMS.minisig"]);
+    assert_eq!(
+        server.take_log(),
+        ["SHA256SUMS", "SHA256SUMS.minisig", "log/checkpoint"]
+    );
 
     // The publisher moves on to v2: only files whose bytes the copy does
     // not have are fetched (and versions.json, to check the succession).
@@ -81,9 +97,13 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
         .map(|(p, _)| p)
         .collect();
     expected.insert("versions.json".into());
+    expected.extend(log_of(&v2));
     let fetched = files_in(&server.take_log());
     assert_eq!(fetched, expected);
-    assert!(fetched.len() * 2 < sums_of(&v2).len(), "{fetched:?}");
+    assert!(
+        (fetched.len() - log_of(&v2).len()) * 2 < sums_of(&v2).len(),
+        "{fetched:?}"
+    );
     assert!(
         !tmp.path().join(".kura-mirror-copy").exists(),
         "the staging folder is gone"
@@ -92,10 +112,6 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
     // The mirror's own .htaccess: refused unless named, then kept across
     // updates (and named to verify with --ignore).
     std::fs::write(copy.join(".htaccess"), "Options -Indexes\n").unwrap();
-    server.set_root(&v1);
-    let out = mirror(&server.url, &copy, Some(&public), &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
-    assert!(stderr(&out).contains(".htaccess"), "{}", says(&out));
     let mirror_v3 = tmp.path().join("v3");
     let out = kura_with(
         tmp.path(),
@@ -113,6 +129,9 @@ fn mirror_makes_an_exact_copy_then_fetches_only_what_changed() {
     );
     assert!(out.status.success(), "{}", says(&out));
     server.set_root(&mirror_v3);
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(stderr(&out).contains(".htaccess"), "{}", says(&out));
     let out = mirror(&server.url, &copy, Some(&public), &["--keep", ".htaccess"]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
     assert_eq!(read(&copy.join(".htaccess")), "Options -Indexes\n");
@@ -154,15 +173,17 @@ fn a_rollback_a_fork_or_an_unrelated_site_is_refused_and_the_copy_kept() {
         let out = mirror(&server.url, &copy, Some(&public), &[]);
         assert_eq!(out.status.code(), Some(1), "{what}: {}", says(&out));
         let text = stderr(&out);
-        assert!(text.contains("rollback or fork"), "{what}: {text}");
+        assert!(text.contains(&format!("{what}: ")), "{what}: {text}");
         assert!(text.contains(&version_id(&v2)), "{what}: {text}");
         assert!(snapshot(&copy) == before, "{what}: the copy changed");
-        // Nothing but what it takes to decide was fetched.
-        assert_eq!(
-            server.take_log(),
-            ["SHA256SUMS", "SHA256SUMS.minisig", "versions.json"],
-            "{what}"
+        // Nothing but what it takes to decide was fetched: the list, its
+        // signature and the log, which tells the copy's log is not a prefix.
+        let mut expected = vec!["SHA256SUMS".to_string(), "SHA256SUMS.minisig".into()];
+        expected.extend(
+            ["log/checkpoint", "log/tile/entries", "log/tile/0"]
+                .map(|p| log_of(site).into_iter().find(|f| f.starts_with(p)).unwrap()),
         );
+        assert_eq!(server.take_log(), expected, "{what}");
         assert!(!tmp.path().join(".kura-mirror-copy").exists());
     }
 }
@@ -234,12 +255,25 @@ fn a_bogus_sha256sums_is_refused_before_any_other_request() {
     assert!(!copy.exists());
     server.set_root(&hostile);
 
-    // Without a key nothing can tell: it says so, and each bogus entry is
-    // reported missing (exit 1).
+    // Without a key the signature cannot tell, and it says so; but the
+    // log still names the genuine version, so no listed file is fetched.
+    server.take_log();
     let out = kura(&["verify", &server.url]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("WARNING: no --key given"));
-    assert!(stdout(&out).contains("missing: bogus/0.html"));
+    assert!(stdout(&out).contains("log: the log's last entry is version"));
+    assert!(
+        server
+            .take_log()
+            .iter()
+            .all(|p| p.starts_with("SHA256SUMS") || p.starts_with("log/")),
+        "files fetched"
+    );
+    // With the log stripped, that is said (and still nothing is fetched).
+    std::fs::remove_dir_all(hostile.join("log")).unwrap();
+    let out = kura(&["verify", &server.url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("log/checkpoint is missing"));
 }
 
 #[test]
@@ -250,6 +284,7 @@ fn an_interrupted_mirror_run_resumes_where_it_stopped() {
     server.set_mode(Mode::AllSlow(Duration::from_millis(150)));
     let copy = tmp.path().join("copy");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kura"))
+        .env("XDG_STATE_HOME", tmp.path().join("state"))
         .args([
             "mirror",
             &server.url,
@@ -306,7 +341,7 @@ fn an_interrupted_mirror_run_resumes_where_it_stopped() {
         "fetched again: {:?}",
         fetched.intersection(&kept).collect::<Vec<_>>()
     );
-    assert_eq!(fetched.len() + kept.len(), total);
+    assert_eq!(fetched.len() + kept.len(), total + log_of(&v1).len());
     assert!(!staging.exists());
 }
 
@@ -495,6 +530,7 @@ fn two_runs_on_one_copy_do_not_mix_and_links_beside_it_are_not_followed() {
     std::fs::remove_dir_all(&copy).unwrap();
     server.set_mode(Mode::AllSlow(Duration::from_millis(100)));
     let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_kura"))
+        .env("XDG_STATE_HOME", tmp.path().join("state"))
         .args(["mirror", &server.url, copy.to_str().unwrap()])
         .args(["--key", public.to_str().unwrap()])
         .stdout(std::process::Stdio::null())

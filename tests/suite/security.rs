@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 /// Runs kura with `args` in `dir`, killing it if it has not finished within
 /// `limit`: the test then fails, naming the command that hung.
 fn kura_within(dir: &Path, args: &[&str], limit: Duration) -> std::process::Output {
+    let state = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kura"))
         .args(args)
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("XDG_STATE_HOME", state.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

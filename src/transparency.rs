@@ -1,0 +1,529 @@
+//! The site's transparency log as readers meet it: reading `log/` from a
+//! copy (a folder or a URL) and checking it against itself, remembering
+//! the last checkpoint seen for each origin (so a rollback or a fork is
+//! refused), witnesses' co-signatures (`kura witness`), and refreshing the
+//! checkpoint of a published site (`kura checkpoint`).
+//!
+//! The pure parts — hashing, the tile layout, entries and checkpoints —
+//! are in [`crate::publish::tlog`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fetch::Failure;
+use crate::publish::manifest::Version;
+use crate::publish::sign::{self, PublicKey, SecretKey, note};
+use crate::publish::tlog::{self, Checkpoint, Log};
+use crate::verify::{Copy, Trouble};
+
+/// Most bytes of `log/checkpoint` (a body and up to a hundred signatures).
+pub const MAX_CHECKPOINT: u64 = 64 << 10;
+/// Most bytes of an entry bundle (256 entries of a few hundred bytes).
+const MAX_BUNDLE: u64 = 1 << 20;
+/// Most bytes of a hash tile.
+const MAX_TILE: u64 = 32 * tlog::TILE;
+
+/// Every file of the log of the versions in `chain` (oldest first, this
+/// build's last): tiles and bundles, and the checkpoint, signed by `key`
+/// with a timestamp `time` when there is one. Paths are under `log/`.
+pub fn log_files(
+    origin: &str,
+    chain: &[Version],
+    key: Option<&SecretKey>,
+    time: u64,
+) -> Vec<(String, Vec<u8>)> {
+    let entries: Vec<Vec<u8>> = tlog::entries_of(origin, chain)
+        .iter()
+        .map(|e| e.to_text().into_bytes())
+        .collect();
+    let mut files = tlog::tiles(&entries);
+    let leaves: Vec<tlog::Hash> = entries.iter().map(|e| tlog::leaf_hash(e)).collect();
+    let body = Checkpoint {
+        origin: origin.to_string(),
+        size: entries.len() as u64,
+        root: tlog::tree_hash(&leaves),
+    }
+    .to_text();
+    files.push((
+        "checkpoint".into(),
+        tlog::checkpoint_text(&body, key, time, &[]).into_bytes(),
+    ));
+    files
+}
+
+/// A fault found in a log, or a failure to fetch it.
+fn trouble(f: Failure, what: &str) -> Trouble {
+    match f {
+        Failure::Network(m) => Trouble::Network(format!("log/{what}"), m),
+        other => Trouble::Log(format!("log/{what}: {other}")),
+    }
+}
+
+/// Reads the log of a copy and checks it against itself: the checkpoint's
+/// body, the entries of its bundles (whose tree hash must be its root) and
+/// every hash tile (which must be those the entries give, so that readers
+/// walking proofs through the tiles get the same answers). Returns the log
+/// and the paths under the site root of every file it is made of.
+pub fn read(copy: &Copy) -> std::result::Result<(Log, Vec<String>), Trouble> {
+    read_with(&|rel, limit| copy.get(rel, limit))
+}
+
+/// A file of a copy, at most so many bytes; `Ok(None)` when there is none.
+pub type Get<'a> = dyn Fn(&str, u64) -> std::result::Result<Option<Vec<u8>>, Failure> + 'a;
+
+/// [`read`], through any way of getting a copy's files.
+pub fn read_with(get: &Get<'_>) -> std::result::Result<(Log, Vec<String>), Trouble> {
+    let note = match get("log/checkpoint", MAX_CHECKPOINT) {
+        Ok(Some(b)) => {
+            String::from_utf8(b).map_err(|_| Trouble::Log("log/checkpoint is not text".into()))?
+        }
+        Ok(None) => {
+            return Err(Trouble::Log(
+                "log/checkpoint is missing: this copy has no transparency log".into(),
+            ));
+        }
+        Err(e) => return Err(trouble(e, "checkpoint")),
+    };
+    let checkpoint = tlog::parse_checkpoint(&note).map_err(Trouble::Log)?;
+    let mut raw = Vec::new();
+    for (path, width) in tlog::bundle_paths(checkpoint.size) {
+        let bytes = match get(&format!("log/{path}"), MAX_BUNDLE) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Err(Trouble::Log(format!("log/{path} is missing"))),
+            Err(e) => return Err(trouble(e, &path)),
+        };
+        let entries = tlog::parse_bundle(&bytes)
+            .filter(|e| e.len() as u64 == width)
+            .ok_or_else(|| {
+                Trouble::Log(format!("log/{path} is not a bundle of {width} entries"))
+            })?;
+        raw.extend(entries);
+    }
+    let expected = tlog::tiles(&raw);
+    let log = tlog::check(note, checkpoint, raw).map_err(Trouble::Log)?;
+    for (path, bytes) in expected
+        .iter()
+        .filter(|(p, _)| !p.starts_with("tile/entries/"))
+    {
+        match get(&format!("log/{path}"), MAX_TILE) {
+            Ok(Some(b)) if &b == bytes => {}
+            Ok(Some(_)) => {
+                return Err(Trouble::Log(format!(
+                    "log/{path} does not hold the hashes of the log's entries"
+                )));
+            }
+            Ok(None) => return Err(Trouble::Log(format!("log/{path} is missing"))),
+            Err(e) => return Err(trouble(e, path)),
+        }
+    }
+    let mut paths: Vec<String> = expected
+        .into_iter()
+        .map(|(p, _)| format!("log/{p}"))
+        .collect();
+    paths.push("log/checkpoint".into());
+    Ok((log, paths))
+}
+
+/// The log of a site folder, read and checked against itself.
+pub fn read_folder(dir: &Path) -> std::result::Result<Log, Trouble> {
+    read(&Copy::Folder(dir.to_path_buf())).map(|(log, _)| log)
+}
+
+/// Checks that the checkpoint is signed by the publisher's key.
+pub fn check_signature(log: &Log, pk: &PublicKey) -> std::result::Result<(), Trouble> {
+    if !log.note.contains("\n\n") {
+        return Err(Trouble::Signature("log/checkpoint is not signed".into()));
+    }
+    note::open(pk, &log.note)
+        .map(|_| ())
+        .map_err(|why| Trouble::Signature(format!("log/checkpoint: {why}")))
+}
+
+/// The co-signatures of `log`'s checkpoint by `keys` that verify, as the
+/// times they were made (one per key that co-signed), and the troubles
+/// of those that do not.
+pub fn cosignatures(log: &Log, keys: &[PublicKey]) -> (Vec<u64>, Vec<String>) {
+    let lines = note::split(&log.note).map(|(_, l)| l).unwrap_or_default();
+    let mut times = Vec::new();
+    let mut bad = Vec::new();
+    for pk in keys {
+        match note::cosigned_at(pk, log.body(), &lines) {
+            Ok(Some(t)) => times.push(t),
+            Ok(None) => {}
+            Err(why) => bad.push(why),
+        }
+    }
+    (times, bad)
+}
+
+/// Seconds since the epoch, now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A number of seconds in words: `3 days`, `5 hours`, `12 minutes`.
+pub fn age_text(secs: u64) -> String {
+    let (n, unit) = match secs {
+        s if s >= 2 * 86_400 => (s / 86_400, "days"),
+        s if s >= 2 * 3600 => (s / 3600, "hours"),
+        s if s >= 120 => (s / 60, "minutes"),
+        s => (s, "seconds"),
+    };
+    format!("{n} {unit}")
+}
+
+/// A duration such as `90s`, `30m`, `1h`, `2d`.
+pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let secs = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "'{}': give a number and s, m, h or d (1h, 30m)",
+                crate::term::clean(s)
+            ));
+        }
+    };
+    n.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(secs))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            format!(
+                "'{}': give a number and s, m, h or d (1h, 30m)",
+                crate::term::clean(s)
+            )
+        })
+}
+
+/// What this machine remembers of the logs it has checked: for each origin
+/// the last checkpoint seen (`seen/`, by `kura verify` and `kura mirror`)
+/// or co-signed (`cosigned/`, by `kura witness`), and the checkpoints
+/// that contradicted it (`evidence/`).
+pub struct State {
+    dir: PathBuf,
+}
+
+/// The record of one origin.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seen {
+    pub origin: String,
+    pub size: u64,
+    /// The root hash, base64 as in the checkpoint.
+    pub root: String,
+    /// The version id of the log's last entry.
+    pub last_version: String,
+    /// The checkpoint file as it was read.
+    pub checkpoint: String,
+}
+
+impl Seen {
+    pub fn of(log: &Log) -> Seen {
+        Seen {
+            origin: log.checkpoint.origin.clone(),
+            size: log.checkpoint.size,
+            root: sign::base64_encode(&log.checkpoint.root),
+            last_version: log
+                .entries
+                .last()
+                .map(|e| e.version.clone())
+                .unwrap_or_default(),
+            checkpoint: log.note.clone(),
+        }
+    }
+}
+
+/// The default folder of [`State`]: `$XDG_STATE_HOME/kura`, else
+/// `~/.local/state/kura`; `None` without a home.
+pub fn default_state_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("kura"));
+    }
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/state/kura"))
+}
+
+/// Which record: what a verifier has seen, or what a witness co-signed.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Seen,
+    Cosigned,
+}
+
+impl State {
+    pub fn new(dir: PathBuf) -> State {
+        State { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where a record is kept, in words for messages.
+    pub fn recorded(&self) -> String {
+        format!("recorded in {}", crate::error::shown(&self.dir))
+    }
+
+    /// The file of `origin`: its readable characters, and a hash so that
+    /// origins that read the same stay apart.
+    fn path(&self, kind: Kind, origin: &str) -> PathBuf {
+        let readable: String = origin
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(80)
+            .collect();
+        let hash = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(origin.as_bytes()));
+        let folder = match kind {
+            Kind::Seen => "seen",
+            Kind::Cosigned => "cosigned",
+        };
+        self.dir
+            .join(folder)
+            .join(format!("{readable}-{}.json", &hash[..16]))
+    }
+
+    /// The record of `origin`, if any.
+    pub fn load(&self, kind: Kind, origin: &str) -> Result<Option<Seen>> {
+        let path = self.path(kind, origin);
+        match crate::fsx::read_limited(&path, 1 << 20) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::Other(format!(
+                    "{}: not a kura state file ({e}); move it away to start afresh",
+                    crate::error::shown(&path)
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Remembers `log` for its origin (written whole, then renamed).
+    pub fn save(&self, kind: Kind, log: &Log) -> Result<()> {
+        let path = self.path(kind, &log.checkpoint.origin);
+        write_atomically(&path, &crate::publish::manifest::to_json(&Seen::of(log)))
+    }
+
+    /// Keeps a checkpoint that contradicts what was seen before, with the
+    /// record it contradicts: the evidence of a fork, to publish.
+    pub fn keep_evidence(&self, seen: &Seen, log: &Log) -> Result<PathBuf> {
+        let id = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(log.note.as_bytes()));
+        let path = self.dir.join("evidence").join(format!("{}.txt", &id[..16]));
+        let text = format!(
+            "# kura: two checkpoints of {origin} that no honest log can both have signed\n\
+             # seen before ({} versions):\n{}\n# then ({} versions):\n{}",
+            seen.size,
+            seen.checkpoint,
+            log.checkpoint.size,
+            log.note,
+            origin = seen.origin,
+        );
+        write_atomically(&path, text.as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a
+/// reader sees the old file or the new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kura-")
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Compares a log with the record of what was seen (or co-signed) before:
+/// it must hold at least as many versions (else a rollback) and begin with
+/// the very tree seen (else a fork).
+pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Trouble> {
+    let root: Option<tlog::Hash> = sign::base64_decode(&seen.root).and_then(|r| r.try_into().ok());
+    let n = log.checkpoint.size;
+    let Some(root) = root else {
+        return Err(Trouble::Log(format!(
+            "the record of {} ({at}) is damaged",
+            seen.origin
+        )));
+    };
+    if n >= seen.size && log.contains_tree(seen.size, &root) {
+        return Ok(());
+    }
+    if n < seen.size {
+        return Err(Trouble::Rollback(format!(
+            "this copy's log holds {n} versions, the last {}, but {} versions of {} were seen \
+             before, the last {} ({at}): an older state, shown by a mirror frozen in \
+             the past or by someone rolling readers back",
+            log.entries
+                .last()
+                .map(|e| e.version.as_str())
+                .unwrap_or("-"),
+            seen.size,
+            seen.origin,
+            seen.last_version
+        )));
+    }
+    let here = &log.entries[seen.size as usize - 1].version;
+    Err(Trouble::Fork(if here != &seen.last_version {
+        format!(
+            "version {} of {} is {here} in this copy's log, but {} was seen before ({at}): two different histories were published under one origin",
+            seen.size, seen.origin, seen.last_version
+        )
+    } else {
+        format!(
+            "this copy's log of {} ({n} versions) does not contain the log of {} versions seen \
+             before ({at}): its past was rewritten",
+            seen.origin, seen.size
+        )
+    }))
+}
+
+/// What `kura witness` did.
+pub struct Cosigned {
+    pub origin: String,
+    pub size: u64,
+    pub last_version: String,
+    /// The co-signature line, to send to the publisher.
+    pub line: String,
+    /// The size of the checkpoint co-signed before, if any.
+    pub before: Option<u64>,
+}
+
+/// `kura witness`: checks the log of a copy (and the publisher's
+/// signature on its checkpoint, given `log_key`), checks that it extends
+/// the last checkpoint this witness co-signed for the origin, co-signs it,
+/// and remembers it. A fork is refused and its evidence kept.
+pub fn witness(
+    site: &str,
+    key: &SecretKey,
+    log_key: Option<&PublicKey>,
+    state: &State,
+    idle: Duration,
+) -> Result<Cosigned> {
+    let copy = Copy::open(site, idle);
+    let refused = |t: Trouble| match t {
+        Trouble::Network(p, m) => Error::Unreachable(format!(
+            "{}: cannot fetch {p}: {m}",
+            crate::term::clean(site)
+        )),
+        other => Error::Other(format!("refusing to co-sign: {other}")),
+    };
+    let (log, _) = read(&copy).map_err(refused)?;
+    if let Some(pk) = log_key {
+        check_signature(&log, pk).map_err(refused)?;
+    }
+    let before = state.load(Kind::Cosigned, &log.checkpoint.origin)?;
+    if let Some(seen) = &before
+        && let Err(t) = compare(seen, &log, &state.recorded())
+    {
+        let mut message = format!("refusing to co-sign: {t}");
+        if matches!(t, Trouble::Fork(_)) {
+            let kept = state.keep_evidence(seen, &log)?;
+            message.push_str(&format!(
+                ". THIS IS A FORK: both checkpoints are kept in {}; publish them",
+                crate::error::shown(&kept)
+            ));
+        }
+        return Err(Error::Other(message));
+    }
+    let line = note::cosign(key, log.body(), now());
+    state.save(Kind::Cosigned, &log)?;
+    Ok(Cosigned {
+        origin: log.checkpoint.origin.clone(),
+        size: log.checkpoint.size,
+        last_version: log
+            .entries
+            .last()
+            .map(|e| e.version.clone())
+            .unwrap_or_default(),
+        line,
+        before: before.map(|s| s.size),
+    })
+}
+
+/// What `kura checkpoint` did.
+pub struct Refreshed {
+    pub origin: String,
+    pub size: u64,
+    /// Witnesses' co-signatures the checkpoint now carries.
+    pub cosignatures: usize,
+    pub time: u64,
+}
+
+/// `kura checkpoint SITE --sign KEY`: signs the checkpoint of a published
+/// site again with a new time (so `--max-age` sees it is current) and adds
+/// the co-signatures in `files` to those it carries. The site must be one
+/// this key signed, and its log intact and ending with its version; only
+/// `log/checkpoint` changes, replaced in one step.
+pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Result<Refreshed> {
+    let shown = crate::error::shown(site);
+    let fail = |t: Trouble| Error::Other(format!("{shown}: {t}"));
+    let (log, _) = read(&Copy::Folder(site.to_path_buf())).map_err(fail)?;
+    check_signature(&log, &key.public()).map_err(fail)?;
+    let sums = site.join(crate::publish::SUMS);
+    let sums = crate::fsx::read_limited(&sums, crate::verify::MAX_SUMS)
+        .map_err(|e| Error::io(&sums, e))?;
+    let version = crate::publish::version_id(&String::from_utf8_lossy(&sums));
+    if log.entries.last().map(|e| e.version.as_str()) != Some(version.as_str()) {
+        return Err(Error::Other(format!(
+            "{shown}: its log does not end with its version {version}; rebuild it with kura build"
+        )));
+    }
+    let own = note::name(&key.public());
+    let mut texts: Vec<String> = Vec::new();
+    for f in files {
+        let text = crate::fsx::read_limited(f, MAX_CHECKPOINT).map_err(|e| Error::io(f, e))?;
+        let text = String::from_utf8(text)
+            .ok()
+            .filter(|t| note::lines(t).is_some())
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "{}: not co-signature lines (`— NAME BASE64`, as kura witness writes them)",
+                    crate::error::shown(f)
+                ))
+            })?;
+        texts.push(text);
+    }
+    let old = note::split(&log.note).map(|(_, l)| l).unwrap_or_default();
+    let mut lines: Vec<note::Line<'_>> = old.into_iter().filter(|l| l.name != own).collect();
+    for t in &texts {
+        for l in note::lines(t).unwrap_or_default() {
+            if l.name == own {
+                return Err(Error::Other(format!(
+                    "a co-signature by {own}, the publisher's own key: a witness must use a key of its own"
+                )));
+            }
+            // A newer co-signature by the same witness replaces the older.
+            lines.retain(|o| !(o.name == l.name && o.key_hash == l.key_hash));
+            lines.push(l);
+        }
+    }
+    let cosignatures = lines.len();
+    let text = tlog::checkpoint_text(log.body(), Some(key), time, &lines);
+    write_atomically(&site.join("log/checkpoint"), text.as_bytes())?;
+    Ok(Refreshed {
+        origin: log.checkpoint.origin.clone(),
+        size: log.checkpoint.size,
+        cosignatures,
+        time,
+    })
+}
