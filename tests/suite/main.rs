@@ -14,3 +14,4 @@ mod integrity;
 mod mirror;
 mod security;
 mod site;
+mod tlog;
