@@ -72,6 +72,8 @@ pub fn global(site: &Site<'_>) -> Vec<u8> {
             &site.css,
             &site.favicon,
             &site.js,
+            &site.scan_js,
+            &site.sha256_js,
             &site.t,
             &el.meta,
             &el.pages,

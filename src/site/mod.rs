@@ -22,6 +22,22 @@ pub const STYLE: &str = include_str!("../../static/style.css");
 pub const FAVICON: &str = include_str!("../../static/favicon.svg");
 /// The search script.
 pub const SEARCH: &str = include_str!("../../static/search.js");
+/// The script that checks scans in the reader's browser.
+pub const SCANCHECK: &str = include_str!("../../static/scancheck.js");
+/// SHA-256 in JavaScript, loaded by the scan check only where the browser
+/// has no `crypto.subtle`.
+pub const SHA256_JS: &str = include_str!("../../static/sha256.js");
+
+/// A script of kura's own without its comment lines and indentation: the
+/// scripts it is used on have no string or expression over two lines, so
+/// this changes nothing but their size.
+fn minify_js(js: &str) -> String {
+    js.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
 
 /// One page to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,6 +115,9 @@ pub struct Site<'a> {
     pub css: String,
     pub favicon: String,
     pub js: String,
+    /// The scan-checking script, on pages that show a scan.
+    pub scan_js: String,
+    pub sha256_js: String,
     /// Findings per form, as indices into `findings`.
     pub by_form: BTreeMap<FormIx, Vec<usize>>,
     /// Finding counts per check (CHECKS order) for each area's subtree.
@@ -219,6 +238,8 @@ impl<'a> Site<'a> {
             css: asset_name("assets/style", "css", minify_css(STYLE).as_bytes()),
             favicon: asset_name("assets/favicon", "svg", FAVICON.as_bytes()),
             js: asset_name("assets/search", "js", SEARCH.as_bytes()),
+            scan_js: asset_name("assets/scancheck", "js", minify_js(SCANCHECK).as_bytes()),
+            sha256_js: asset_name("assets/sha256", "js", minify_js(SHA256_JS).as_bytes()),
             by_form,
             subtree_counts,
             subtree_listed,
@@ -274,6 +295,14 @@ impl<'a> Site<'a> {
             Asset {
                 path: self.js.clone(),
                 bytes: SEARCH.as_bytes().to_vec(),
+            },
+            Asset {
+                path: self.scan_js.clone(),
+                bytes: minify_js(SCANCHECK).into_bytes(),
+            },
+            Asset {
+                path: self.sha256_js.clone(),
+                bytes: minify_js(SHA256_JS).into_bytes(),
             },
         ]
     }

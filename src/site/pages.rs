@@ -22,6 +22,9 @@ pub struct Layout<'a> {
     pub css: &'a str,
     pub favicon: &'a str,
     pub js: Option<String>,
+    /// The scan-checking script, on pages that show a scan.
+    pub scan_js: Option<String>,
+    pub sha256_js: &'a str,
     pub t: &'a Strings,
     pub nav: Vec<Link>,
     pub crumbs: Vec<Link>,
@@ -60,6 +63,8 @@ fn layout<'a>(
         css: &site.css,
         favicon: &site.favicon,
         js: Some(site.js.clone()),
+        scan_js: None,
+        sha256_js: &site.sha256_js,
         t: &site.t,
         nav,
         crumbs,
@@ -291,6 +296,12 @@ struct ScanPart<'a> {
     root: &'a str,
 }
 
+/// Whether a rendered scan part shows a scan file (which the
+/// scan-checking script then checks).
+fn shows_scan(html: &str) -> bool {
+    html.contains("<figure class=\"scan\">")
+}
+
 /// Scans stored under `scans/specimens/` are labelled as specimens.
 pub const SPECIMEN_FOLDER: &str = "specimens/";
 
@@ -510,8 +521,15 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
         Vec::new()
     };
     let description = format!("{} — {}: {}", el.meta.title, el.level_name(a), area.name);
+    let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
+    if races
+        .iter()
+        .any(|r| r.declared.as_deref().is_some_and(shows_scan))
+    {
+        l.scan_js = Some(site.scan_js.clone());
+    }
     let page = AreaPage {
-        l: layout(site, &path, area.name.clone(), description, crumbs(site, a)),
+        l,
         name: &area.name,
         level: el.level_name(a),
         finding_counts: finding_counts(site, a),
@@ -663,8 +681,15 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
         area.name,
         area.code
     );
+    let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
+    if races
+        .iter()
+        .any(|r| r.form.as_ref().is_some_and(|f| shows_scan(&f.scan)))
+    {
+        l.scan_js = Some(site.scan_js.clone());
+    }
     let page = StationPage {
-        l: layout(site, &path, area.name.clone(), description, crumbs(site, a)),
+        l,
         name: &area.name,
         level: el.level_name(a),
         code: &area.code,

@@ -97,7 +97,7 @@ try {
   }
 
   // ---- page weight, as transferred ----
-  for (const [name, p, budget] of [["station", pages.station, 30 * 1024], ["root", pages.root, 60 * 1024]]) {
+  for (const [name, p, budget] of [["station", pages.station, 34 * 1024], ["root", pages.root, 60 * 1024]]) {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     const responses = [];
@@ -141,6 +141,88 @@ try {
     if (css !== "solid") fail(`file/http (${how}): the style sheet did not apply`);
     if (errors.length) fail(`console errors (${how}): ${errors.join(" | ")}`);
     else ok(`no console errors (${how}), style sheet applied`);
+    await ctx.close();
+  }
+
+  // ---- scans checked in the reader's browser: intact, tampered, from disk ----
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(base + pages.station);
+    const figures = await page.locator("figure.scan").count();
+    try {
+      await page.waitForFunction((n) => document.querySelectorAll(".browser-check.ok").length === n, figures, { timeout: 15000 });
+      const said = await page.locator(".browser-check.ok").first().innerText();
+      if (!/Checked in your browser/.test(said)) fail(`scan check (http): said "${said}"`);
+      else ok(`scan check (http): all ${figures} scan(s) on the station page checked in the browser`);
+    } catch (e) {
+      const said = await page.locator(".browser-check").allInnerTexts();
+      fail(`scan check (http): not all ${figures} scans checked: ${JSON.stringify(said)}`);
+    }
+    if (errors.length) fail(`scan check (http): script errors: ${errors.join("; ")}`);
+    await ctx.close();
+  }
+  {
+    // A plain-HTTP mirror has no crypto.subtle: the site's own sha256.js
+    // is loaded instead and gives the same answer.
+    const ctx = await browser.newContext();
+    await ctx.addInitScript(() => { Object.defineProperty(window.crypto, "subtle", { value: undefined }); });
+    const page = await ctx.newPage();
+    await page.goto(base + pages.station);
+    const figures = await page.locator("figure.scan").count();
+    try {
+      await page.waitForFunction((n) => document.querySelectorAll(".browser-check.ok").length === n, figures, { timeout: 15000 });
+      const fallback = await page.evaluate(() => typeof window.kuraSha256 === "function");
+      if (!fallback) fail("scan check (no crypto.subtle): sha256.js was not used");
+      else ok(`scan check (no crypto.subtle): all ${figures} scan(s) checked with the site's sha256.js`);
+    } catch (e) {
+      fail(`scan check (no crypto.subtle): ${JSON.stringify(await page.locator(".browser-check").allInnerTexts())}`);
+    }
+    await ctx.close();
+  }
+  {
+    // A mirror that serves other bytes for one scan (the page and its hash
+    // untouched): the reader is warned.
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const png = forms.find((f) => f.area === station.code && f.scan.endsWith(".png")).scan;
+    await page.route("**/" + png, (route) => route.fulfill({ status: 200, contentType: "image/png", body: Buffer.from("\x89PNG tampered") }));
+    await page.goto(base + pages.station);
+    try {
+      await page.waitForSelector(".browser-check.bad", { timeout: 15000 });
+      const said = await page.locator(".browser-check.bad").first().innerText();
+      const bad = await page.locator(".browser-check.bad").count();
+      if (!/does NOT have the SHA-256/.test(said) || bad !== 1) fail(`scan check (tampered): ${bad} warning(s): "${said}"`);
+      else ok(`scan check (tampered): the altered scan is flagged: "${said.slice(0, 60)}…"`);
+    } catch (e) {
+      fail(`scan check (tampered): no warning: ${JSON.stringify(await page.locator(".browser-check").allInnerTexts())}`);
+    }
+    await page.screenshot({ path: path.join(shots, "scan-tampered-390.png") });
+    await ctx.close();
+  }
+  {
+    // From disk the browser may not fetch the file: it asks for it, and
+    // checks the file the reader chooses.
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(url.pathToFileURL(path.resolve(site, pages.station)).href);
+    const first = page.locator("figure.scan").first();
+    try {
+      await first.locator(".browser-check.ok, .browser-check input[type=file]").first().waitFor({ timeout: 15000 });
+      const input = first.locator(".browser-check input[type=file]");
+      if (await input.count()) {
+        const href = await first.locator("[href]").first().getAttribute("href");
+        await input.setInputFiles(path.resolve(site, path.dirname(pages.station), href));
+        await first.locator(".browser-check.ok").waitFor({ timeout: 15000 });
+        ok("scan check (file://): the browser asked for the scan, and checked the file chosen");
+      } else {
+        ok("scan check (file://): checked in the browser");
+      }
+    } catch (e) {
+      fail(`scan check (file://): ${JSON.stringify(await page.locator(".browser-check").allInnerTexts())}`);
+    }
     await ctx.close();
   }
 

@@ -208,6 +208,29 @@ fn station_page_shows_form_scan_hash_and_provenance() {
     assert!(s3.contains("disputed"));
     let s4 = read(&site.join("areas/S4.html"));
     assert!(s4.contains("No form received yet"));
+
+    // The scan is checked in the reader's browser by a script of the
+    // site's own, loaded only on pages that show a scan; without
+    // JavaScript the page says how to check it by hand.
+    assert!(s1.contains("<p class=\"browser-check\" role=\"status\" hidden></p>"));
+    assert!(s1.contains("sha256sum on the file must print this hash"));
+    let script = attr_values(&s1, "src")
+        .into_iter()
+        .find(|s| s.contains("assets/scancheck."))
+        .expect("the scan check script");
+    let js = read(&site.join("areas").join(script));
+    assert!(
+        js.contains("crypto.subtle") && !js.contains("\n//"),
+        "minified: {js}"
+    );
+    let fallback = s1
+        .split("data-sha256js=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap();
+    assert!(read(&site.join("areas").join(fallback)).contains("window.kuraSha256"));
+    assert!(!s4.contains("assets/scancheck."), "no scan, no script");
+    assert!(!read(&site.join("index.html")).contains("assets/scancheck."));
 }
 
 #[test]
