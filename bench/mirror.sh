@@ -15,8 +15,8 @@ N=${1:-46229}
 W=${2:-$(mktemp -d /tmp/kura-mirror-bench.XXXX)}
 rm -rf "$W"/* "$W"/.kura-* "$W"/.*.kura-cache
 "$KURA" sample -o "$W/in" --stations "$N" 2>/dev/null
-"$KURA" keygen -o "$W/key" 2>/dev/null
-"$KURA" build "$W/in" -o "$W/v1" --sign "$W/key.key" >/dev/null 2>&1
+"$KURA" keygen -o "$W/key" >/dev/null 2>&1
+"$KURA" build "$W/in" -o "$W/v1" --sign "$W/key.key" -v >/dev/null 2>"$W/build1.txt"
 
 serve() { # folder -> prints the URL, leaves the server running
   "$KURA" serve "$1" --port 0 >"$W/serve-$2.txt" 2>&1 &
@@ -32,7 +32,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 run() { # label url
   /usr/bin/time -f "%e %U %M" -o "$W/time.txt" \
-    "$KURA" mirror "$2" "$W/copy" --key "$W/key.pub" >"$W/out.txt" 2>"$W/err.txt"
+    "$KURA" mirror "$2" "$W/copy" --key "$W/key.pub" --state "$W/state" >"$W/out.txt" 2>"$W/err.txt"
   read -r s u m <"$W/time.txt"
   printf "%-26s %6.1f s wall, %5.1f s user, peak %4d MiB: %s\n" "$1" "$s" "$u" $((m / 1024)) \
     "$(grep -o '[0-9]* files downloaded.*\|already current.*' "$W/out.txt")"
@@ -47,10 +47,15 @@ run "again, unchanged" "$U1"
 # Version 2: the votes of 1 % of the forms change (every 100th form's first line).
 python3 bench/change-one-percent.py "$W/in/results.csv"
 SOURCE_DATE_EPOCH=1700003600 "$KURA" build "$W/in" -o "$W/v2" --previous "$W/v1" \
-  --sign "$W/key.key" >/dev/null 2>&1
+  --sign "$W/key.key" -v >/dev/null 2>"$W/build2.txt"
+for v in 1 2; do # what the transparency log costs a build
+  printf "log of version %s: %s, %s files, %s bytes\n" "$v" \
+    "$(grep -o 'log: *[0-9.]* s' "$W/build$v.txt")" \
+    "$(find "$W/v$v/log" -type f | wc -l)" "$(du -sb --apparent-size "$W/v$v/log" | cut -f1)"
+done
 U2=$(serve "$W/v2" v2)
 changed=$(join -v1 <(sort "$W/v2/SHA256SUMS") <(sort "$W/v1/SHA256SUMS") | wc -l)
 echo "version 2: $changed of $(wc -l <"$W/v2/SHA256SUMS") listed lines differ"
 run "update after 1 % change" "$U2"
-"$KURA" verify "$W/copy" --key "$W/key.pub" | tail -1
+"$KURA" verify "$W/copy" --key "$W/key.pub" --state "$W/state" | tail -1
 echo "(work folder: $W)"
