@@ -51,7 +51,7 @@ SOURCE_DATE_EPOCH=1700003600 "$KURA" build "$W/in" -o "$W/v2" --previous "$W/v1"
 for v in 1 2; do # what the transparency log costs a build
   printf "log of version %s: %s, %s files, %s bytes\n" "$v" \
     "$(grep -o 'log: *[0-9.]* s' "$W/build$v.txt")" \
-    "$(find "$W/v$v/log" -type f | wc -l)" "$(du -sb --apparent-size "$W/v$v/log" | cut -f1)"
+    "$(find "$W/v$v/log" -type f | wc -l)" "$(find "$W/v$v/log" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')"
 done
 U2=$(serve "$W/v2" v2)
 changed=$(join -v1 <(sort "$W/v2/SHA256SUMS") <(sort "$W/v1/SHA256SUMS") | wc -l)

@@ -299,6 +299,23 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
         }
         None => None,
     };
+    // The previous version's log (verified with it), which this version's
+    // log extends: it must list the versions its versions.json lists.
+    let previous_log = match (&opts.previous, &previous) {
+        (Some(dir), Some(prev)) => {
+            let shown = error::shown(dir);
+            let log = transparency::read_folder(dir)
+                .map_err(|t| Error::Other(format!("--previous {shown}: {t}")))?;
+            let logged = log.entries.iter().map(|e| e.version.as_str());
+            if !logged.eq(prev.chain.versions.iter().map(|v| v.id.as_str())) {
+                return Err(Error::Other(format!(
+                    "--previous {shown}: its log and its versions.json list different versions"
+                )));
+            }
+            Some(log)
+        }
+        _ => None,
+    };
     // The cache is read while the tables are.
     let dest = opts.output.clone();
     let cache_reader = std::thread::spawn(move || publish::cache::read(&dest));
@@ -493,24 +510,23 @@ fn build_site(opts: &BuildOptions) -> Result<BuildReport> {
     let files = out.take_entries();
     timings.push(("seal", t.elapsed()));
 
-    // The log: every version of the chain and this one, under the origin
-    // the previous version's log has (checked with it by verify_previous).
+    // The log: the previous version's entries and one for this version,
+    // under the previous log's origin (so it only ever grows).
     let t = Instant::now();
-    let origin = match &opts.previous {
-        Some(dir) => transparency::read_folder(dir)
-            .map(|log| log.checkpoint.origin)
-            .unwrap_or_else(|_| publish::tlog::origin_for(&el.meta)),
-        None => publish::tlog::origin_for(&el.meta),
+    let (origin, mut entries) = match previous_log {
+        Some(log) => (log.checkpoint.origin, log.entries),
+        None => (publish::tlog::origin_for(&el.meta), Vec::new()),
     };
-    let mut all = chain.versions.clone();
-    all.push(publish::manifest::Version {
-        id: version_id.clone(),
+    entries.push(publish::tlog::Entry {
+        origin: origin.clone(),
+        seq: entries.len() as u64 + 1,
+        version: version_id.clone(),
         published: manifest.published.clone(),
         previous: manifest.previous.clone(),
     });
     out.write_log(&transparency::log_files(
         &origin,
-        &all,
+        &entries,
         key.as_ref(),
         u64::try_from(published_secs).unwrap_or(0),
     ))?;

@@ -14,31 +14,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fetch::Failure;
-use crate::publish::manifest::Version;
 use crate::publish::sign::{self, PublicKey, SecretKey, note};
 use crate::publish::tlog::{self, Checkpoint, Log};
 use crate::verify::{Copy, Trouble};
 
 /// Most bytes of `log/checkpoint` (a body and up to a hundred signatures).
 pub const MAX_CHECKPOINT: u64 = 64 << 10;
-/// Most bytes of an entry bundle (256 entries of a few hundred bytes).
-const MAX_BUNDLE: u64 = 1 << 20;
+/// Most bytes of an entry bundle (256 entries of a few hundred bytes; an
+/// origin is at most 1,000 bytes).
+const MAX_BUNDLE: u64 = 256 * 1280;
 /// Most bytes of a hash tile.
 const MAX_TILE: u64 = 32 * tlog::TILE;
 
-/// Every file of the log of the versions in `chain` (oldest first, this
-/// build's last): tiles and bundles, and the checkpoint, signed by `key`
-/// with a timestamp `time` when there is one. Paths are under `log/`.
+/// Every file of the log of `entries` (oldest first, this build's last):
+/// tiles and bundles, and the checkpoint, signed by `key` with a timestamp
+/// `time` when there is one. Paths are under `log/`.
 pub fn log_files(
     origin: &str,
-    chain: &[Version],
+    entries: &[tlog::Entry],
     key: Option<&SecretKey>,
     time: u64,
 ) -> Vec<(String, Vec<u8>)> {
-    let entries: Vec<Vec<u8>> = tlog::entries_of(origin, chain)
-        .iter()
-        .map(|e| e.to_text().into_bytes())
-        .collect();
+    let entries: Vec<Vec<u8>> = entries.iter().map(|e| e.to_text().into_bytes()).collect();
     let mut files = tlog::tiles(&entries);
     let leaves: Vec<tlog::Hash> = entries.iter().map(|e| tlog::leaf_hash(e)).collect();
     let body = Checkpoint {

@@ -204,9 +204,9 @@ impl Checkpoint {
     }
 }
 
-/// Most versions a log may hold (a version every minute for two years):
-/// bounds what a reader fetches.
-pub const MAX_SIZE: u64 = 1 << 20;
+/// Most versions a log may hold (a version every ten minutes for two and a
+/// half years): bounds what a reader fetches and holds.
+pub const MAX_SIZE: u64 = 1 << 17;
 
 /// The log's origin for an election that has no log yet: the site's
 /// address without its scheme when `base_url` is set (as C2SP advises),
@@ -232,21 +232,6 @@ pub fn origin_for(meta: &crate::model::Meta) -> String {
         }
     }
     format!("kura/{}/{}", meta.date, slug.trim_end_matches('-'))
-}
-
-/// The entries of a log holding every version of `chain` (oldest first).
-pub fn entries_of(origin: &str, chain: &[crate::publish::manifest::Version]) -> Vec<Entry> {
-    chain
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Entry {
-            origin: origin.to_string(),
-            seq: i as u64 + 1,
-            version: v.id.clone(),
-            published: v.published.clone(),
-            previous: v.previous.clone(),
-        })
-        .collect()
 }
 
 /// The text of `log/checkpoint`: the checkpoint body, then, when signed,
