@@ -6,8 +6,11 @@
 //! memory, and a count of the requests made.
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use sha2::Digest;
 
 /// Most requests in flight at once against one server: polite to a
 /// volunteer's mirror, enough to fill a link.
@@ -218,6 +221,103 @@ fn encode_path(rel: &str) -> String {
         }
     }
     out
+}
+
+/// Where a copy's files come from.
+pub enum Copy {
+    Folder(PathBuf),
+    Web(Remote),
+}
+
+impl Copy {
+    /// A folder (through any symbolic links to it) or an http(s) URL.
+    pub fn open(site: &str, idle: Duration) -> Copy {
+        if is_url(site) {
+            Copy::Web(Remote::new(site, idle))
+        } else {
+            let path = PathBuf::from(site);
+            Copy::Folder(path.canonicalize().unwrap_or(path))
+        }
+    }
+
+    /// The whole file, at most `limit` bytes; `Ok(None)` when it does not exist.
+    pub fn get(&self, rel: &str, limit: u64) -> std::result::Result<Option<Vec<u8>>, Failure> {
+        match self {
+            Copy::Folder(root) => match crate::fsx::read_limited(&root.join(rel), limit) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    Err(Failure::TooLarge(e.to_string()))
+                }
+                Err(e) => Err(Failure::Local(e.to_string())),
+            },
+            Copy::Web(remote) => remote.get(rel, limit),
+        }
+    }
+
+    /// The SHA-256 of a file, read in blocks; `Ok(None)` when it does not exist.
+    pub fn sha256(&self, rel: &str) -> std::result::Result<Option<String>, Failure> {
+        let mut hasher = sha2::Sha256::new();
+        let found = match self {
+            Copy::Folder(root) => {
+                let path = root.join(rel);
+                match std::fs::symlink_metadata(&path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(Failure::Local(e.to_string())),
+                    Ok(m) if !m.is_file() => {
+                        return Err(Failure::Local("not a regular file".into()));
+                    }
+                    Ok(_) => {}
+                }
+                let mut file =
+                    crate::fsx::open(&path).map_err(|e| Failure::Local(e.to_string()))?;
+                let mut buf = vec![0u8; 1 << 16];
+                loop {
+                    let n = file
+                        .read(&mut buf)
+                        .map_err(|e| Failure::Local(e.to_string()))?;
+                    if n == 0 {
+                        break true;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+            }
+            Copy::Web(remote) => remote.stream(rel, MAX_FILE, &mut |chunk| {
+                match chunk {
+                    Some(bytes) => hasher.update(bytes),
+                    None => hasher = sha2::Sha256::new(),
+                }
+                Ok(())
+            })?,
+        };
+        Ok(found.then(|| crate::hex(&hasher.finalize())))
+    }
+
+    /// Every file of a folder copy (relative paths); `None` for a web copy,
+    /// which cannot be listed.
+    pub fn list(&self) -> Option<Vec<String>> {
+        let Copy::Folder(root) = self else {
+            return None;
+        };
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            if let Ok(rel) = entry.path().strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Some(out)
+    }
+
+    pub fn counts(&self) -> Option<(u64, u64)> {
+        match self {
+            Copy::Web(r) => Some(r.counts()),
+            Copy::Folder(_) => None,
+        }
+    }
 }
 
 #[cfg(test)]

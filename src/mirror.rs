@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 use crate::fetch::{self, Failure, Remote};
 use crate::publish::{self, SUMS, SUMS_SIG, manifest, sign, tlog};
 use crate::transparency;
-use crate::verify::{self, MAX_JSON, MAX_SIG, MAX_SUMS, Trouble};
+use crate::transparency::Fault;
+use crate::verify::{self, MAX_JSON, MAX_SIG, MAX_SUMS};
 
 /// What `kura mirror` is asked.
 pub struct Options<'a> {
@@ -494,8 +495,8 @@ fn check_log(
     key: Option<&sign::PublicKey>,
     state: Option<&Path>,
 ) -> Result<tlog::Log> {
-    let failed = |t: Trouble| match t {
-        Trouble::Network(p, m) => Error::Unreachable(format!("{p}: {m}")),
+    let failed = |t: Fault| match t {
+        Fault::Network(p, m) => Error::Unreachable(format!("{p}: {m}")),
         other => refused(format!("{other}; the copy is left as it was")),
     };
     let note = match remote.get("log/checkpoint", transparency::MAX_CHECKPOINT) {
@@ -526,7 +527,7 @@ fn check_log(
         .map(|e| e.version.as_str())
         .unwrap_or("-");
     if last != version_id {
-        return Err(failed(Trouble::Log(format!(
+        return Err(failed(Fault::Log(format!(
             "the log's last entry is version {last}, not version {version_id} of SHA256SUMS"
         ))));
     }

@@ -13,10 +13,37 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::fetch::Copy;
 use crate::fetch::Failure;
 use crate::publish::sign::{self, PublicKey, SecretKey, note};
 use crate::publish::tlog::{self, Checkpoint, Log};
-use crate::verify::{Copy, Trouble};
+
+/// What is wrong with a log, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// A file of the log could not be fetched (path, why).
+    Network(String, String),
+    /// The log is not what its checkpoint says, or not this version's.
+    Log(String),
+    /// The checkpoint is not signed by the key.
+    Signature(String),
+    /// The log is older than one seen before.
+    Rollback(String),
+    /// The log contradicts one seen before.
+    Fork(String),
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::Network(p, why) => write!(f, "not fetched: {p}: {why}"),
+            Fault::Log(why) => write!(f, "log: {why}"),
+            Fault::Signature(why) => write!(f, "signature: {why}"),
+            Fault::Rollback(why) => write!(f, "rollback: {why}"),
+            Fault::Fork(why) => write!(f, "fork: {why}"),
+        }
+    }
+}
 
 /// Most bytes of `log/checkpoint` (a body and up to a hundred signatures).
 pub const MAX_CHECKPOINT: u64 = 64 << 10;
@@ -52,10 +79,10 @@ pub fn log_files(
 }
 
 /// A fault found in a log, or a failure to fetch it.
-fn trouble(f: Failure, what: &str) -> Trouble {
+fn trouble(f: Failure, what: &str) -> Fault {
     match f {
-        Failure::Network(m) => Trouble::Network(format!("log/{what}"), m),
-        other => Trouble::Log(format!("log/{what}: {other}")),
+        Failure::Network(m) => Fault::Network(format!("log/{what}"), m),
+        other => Fault::Log(format!("log/{what}: {other}")),
     }
 }
 
@@ -64,7 +91,7 @@ fn trouble(f: Failure, what: &str) -> Trouble {
 /// every hash tile (which must be those the entries give, so that readers
 /// walking proofs through the tiles get the same answers). Returns the log
 /// and the paths under the site root of every file it is made of.
-pub fn read(copy: &Copy) -> std::result::Result<(Log, Vec<String>), Trouble> {
+pub fn read(copy: &Copy) -> std::result::Result<(Log, Vec<String>), Fault> {
     read_with(&|rel, limit| copy.get(rel, limit))
 }
 
@@ -72,35 +99,33 @@ pub fn read(copy: &Copy) -> std::result::Result<(Log, Vec<String>), Trouble> {
 pub type Get<'a> = dyn Fn(&str, u64) -> std::result::Result<Option<Vec<u8>>, Failure> + 'a;
 
 /// [`read`], through any way of getting a copy's files.
-pub fn read_with(get: &Get<'_>) -> std::result::Result<(Log, Vec<String>), Trouble> {
+pub fn read_with(get: &Get<'_>) -> std::result::Result<(Log, Vec<String>), Fault> {
     let note = match get("log/checkpoint", MAX_CHECKPOINT) {
         Ok(Some(b)) => {
-            String::from_utf8(b).map_err(|_| Trouble::Log("log/checkpoint is not text".into()))?
+            String::from_utf8(b).map_err(|_| Fault::Log("log/checkpoint is not text".into()))?
         }
         Ok(None) => {
-            return Err(Trouble::Log(
+            return Err(Fault::Log(
                 "log/checkpoint is missing: this copy has no transparency log".into(),
             ));
         }
         Err(e) => return Err(trouble(e, "checkpoint")),
     };
-    let checkpoint = tlog::parse_checkpoint(&note).map_err(Trouble::Log)?;
+    let checkpoint = tlog::parse_checkpoint(&note).map_err(Fault::Log)?;
     let mut raw = Vec::new();
     for (path, width) in tlog::bundle_paths(checkpoint.size) {
         let bytes = match get(&format!("log/{path}"), MAX_BUNDLE) {
             Ok(Some(b)) => b,
-            Ok(None) => return Err(Trouble::Log(format!("log/{path} is missing"))),
+            Ok(None) => return Err(Fault::Log(format!("log/{path} is missing"))),
             Err(e) => return Err(trouble(e, &path)),
         };
         let entries = tlog::parse_bundle(&bytes)
             .filter(|e| e.len() as u64 == width)
-            .ok_or_else(|| {
-                Trouble::Log(format!("log/{path} is not a bundle of {width} entries"))
-            })?;
+            .ok_or_else(|| Fault::Log(format!("log/{path} is not a bundle of {width} entries")))?;
         raw.extend(entries);
     }
     let expected = tlog::tiles(&raw);
-    let log = tlog::check(note, checkpoint, raw).map_err(Trouble::Log)?;
+    let log = tlog::check(note, checkpoint, raw).map_err(Fault::Log)?;
     for (path, bytes) in expected
         .iter()
         .filter(|(p, _)| !p.starts_with("tile/entries/"))
@@ -108,11 +133,11 @@ pub fn read_with(get: &Get<'_>) -> std::result::Result<(Log, Vec<String>), Troub
         match get(&format!("log/{path}"), MAX_TILE) {
             Ok(Some(b)) if &b == bytes => {}
             Ok(Some(_)) => {
-                return Err(Trouble::Log(format!(
+                return Err(Fault::Log(format!(
                     "log/{path} does not hold the hashes of the log's entries"
                 )));
             }
-            Ok(None) => return Err(Trouble::Log(format!("log/{path} is missing"))),
+            Ok(None) => return Err(Fault::Log(format!("log/{path} is missing"))),
             Err(e) => return Err(trouble(e, path)),
         }
     }
@@ -125,18 +150,18 @@ pub fn read_with(get: &Get<'_>) -> std::result::Result<(Log, Vec<String>), Troub
 }
 
 /// The log of a site folder, read and checked against itself.
-pub fn read_folder(dir: &Path) -> std::result::Result<Log, Trouble> {
+pub fn read_folder(dir: &Path) -> std::result::Result<Log, Fault> {
     read(&Copy::Folder(dir.to_path_buf())).map(|(log, _)| log)
 }
 
 /// Checks that the checkpoint is signed by the publisher's key.
-pub fn check_signature(log: &Log, pk: &PublicKey) -> std::result::Result<(), Trouble> {
+pub fn check_signature(log: &Log, pk: &PublicKey) -> std::result::Result<(), Fault> {
     if !log.note.contains("\n\n") {
-        return Err(Trouble::Signature("log/checkpoint is not signed".into()));
+        return Err(Fault::Signature("log/checkpoint is not signed".into()));
     }
     note::open(pk, &log.note)
         .map(|_| ())
-        .map_err(|why| Trouble::Signature(format!("log/checkpoint: {why}")))
+        .map_err(|why| Fault::Signature(format!("log/checkpoint: {why}")))
 }
 
 /// The co-signatures of `log`'s checkpoint by `keys` that verify, as the
@@ -353,11 +378,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Compares a log with the record of what was seen (or co-signed) before:
 /// it must hold at least as many versions (else a rollback) and begin with
 /// the very tree seen (else a fork).
-pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Trouble> {
+pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Fault> {
     let root: Option<tlog::Hash> = sign::base64_decode(&seen.root).and_then(|r| r.try_into().ok());
     let n = log.checkpoint.size;
     let Some(root) = root else {
-        return Err(Trouble::Log(format!(
+        return Err(Fault::Log(format!(
             "the record of {} ({at}) is damaged",
             seen.origin
         )));
@@ -366,7 +391,7 @@ pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Trou
         return Ok(());
     }
     if n < seen.size {
-        return Err(Trouble::Rollback(format!(
+        return Err(Fault::Rollback(format!(
             "this copy's log holds {n} versions, the last {}, but {} versions of {} were seen \
              before, the last {} ({at}): an older state, shown by a mirror frozen in \
              the past or by someone rolling readers back",
@@ -380,7 +405,7 @@ pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Trou
         )));
     }
     let here = &log.entries[seen.size as usize - 1].version;
-    Err(Trouble::Fork(if here != &seen.last_version {
+    Err(Fault::Fork(if here != &seen.last_version {
         format!(
             "version {} of {} is {here} in this copy's log, but {} was seen before ({at}): two different histories were published under one origin",
             seen.size, seen.origin, seen.last_version
@@ -417,8 +442,8 @@ pub fn witness(
     idle: Duration,
 ) -> Result<Cosigned> {
     let copy = Copy::open(site, idle);
-    let refused = |t: Trouble| match t {
-        Trouble::Network(p, m) => Error::Unreachable(format!(
+    let refused = |t: Fault| match t {
+        Fault::Network(p, m) => Error::Unreachable(format!(
             "{}: cannot fetch {p}: {m}",
             crate::term::clean(site)
         )),
@@ -433,7 +458,7 @@ pub fn witness(
         && let Err(t) = compare(seen, &log, &state.recorded())
     {
         let mut message = format!("refusing to co-sign: {t}");
-        if matches!(t, Trouble::Fork(_)) {
+        if matches!(t, Fault::Fork(_)) {
             let kept = state.keep_evidence(seen, &log)?;
             message.push_str(&format!(
                 ". THIS IS A FORK: both checkpoints are kept in {}; publish them",
@@ -473,11 +498,11 @@ pub struct Refreshed {
 /// `log/checkpoint` changes, replaced in one step.
 pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Result<Refreshed> {
     let shown = crate::error::shown(site);
-    let fail = |t: Trouble| Error::Other(format!("{shown}: {t}"));
+    let fail = |t: Fault| Error::Other(format!("{shown}: {t}"));
     let (log, _) = read(&Copy::Folder(site.to_path_buf())).map_err(fail)?;
     check_signature(&log, &key.public()).map_err(fail)?;
     let sums = site.join(crate::publish::SUMS);
-    let sums = crate::fsx::read_limited(&sums, crate::verify::MAX_SUMS)
+    let sums = crate::fsx::read_limited(&sums, crate::publish::MAX_SUMS)
         .map_err(|e| Error::io(&sums, e))?;
     let version = crate::publish::version_id(&String::from_utf8_lossy(&sums));
     if log.entries.last().map(|e| e.version.as_str()) != Some(version.as_str()) {

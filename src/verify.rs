@@ -2,7 +2,6 @@
 //! against its own `SHA256SUMS`, and its signature when a key is given.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,12 +9,12 @@ use rayon::prelude::*;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
-use crate::fetch::{self, Failure, Remote};
+pub use crate::fetch::Copy;
+use crate::fetch::{self, Failure};
 use crate::publish::{SUMS, SUMS_SIG, sign, tlog};
 use crate::transparency;
 
-/// Most bytes of `SHA256SUMS` read (about five million files).
-pub const MAX_SUMS: u64 = 512 << 20;
+pub use crate::publish::MAX_SUMS;
 /// Most bytes of a signature file.
 pub const MAX_SIG: u64 = 64 << 10;
 /// Most bytes of `manifest.json` or `versions.json`.
@@ -48,6 +47,19 @@ pub enum Trouble {
     Witness(String),
     /// The newest signed time is older than `--max-age`.
     Stale(String),
+}
+
+impl From<transparency::Fault> for Trouble {
+    fn from(f: transparency::Fault) -> Trouble {
+        use transparency::Fault;
+        match f {
+            Fault::Network(p, why) => Trouble::Network(p, why),
+            Fault::Log(why) => Trouble::Log(why),
+            Fault::Signature(why) => Trouble::Signature(why),
+            Fault::Rollback(why) => Trouble::Rollback(why),
+            Fault::Fork(why) => Trouble::Fork(why),
+        }
+    }
 }
 
 impl Trouble {
@@ -172,103 +184,6 @@ impl NotBefore {
             "'{}' is neither a version id (64 hex digits) nor a UTC time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
             crate::term::clean(s)
         ))
-    }
-}
-
-/// Where a copy's files come from.
-pub enum Copy {
-    Folder(PathBuf),
-    Web(Remote),
-}
-
-impl Copy {
-    /// A folder (through any symbolic links to it) or an http(s) URL.
-    pub fn open(site: &str, idle: Duration) -> Copy {
-        if fetch::is_url(site) {
-            Copy::Web(Remote::new(site, idle))
-        } else {
-            let path = PathBuf::from(site);
-            Copy::Folder(path.canonicalize().unwrap_or(path))
-        }
-    }
-
-    /// The whole file, at most `limit` bytes; `Ok(None)` when it does not exist.
-    pub fn get(&self, rel: &str, limit: u64) -> std::result::Result<Option<Vec<u8>>, Failure> {
-        match self {
-            Copy::Folder(root) => match crate::fsx::read_limited(&root.join(rel), limit) {
-                Ok(b) => Ok(Some(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    Err(Failure::TooLarge(e.to_string()))
-                }
-                Err(e) => Err(Failure::Local(e.to_string())),
-            },
-            Copy::Web(remote) => remote.get(rel, limit),
-        }
-    }
-
-    /// The SHA-256 of a file, read in blocks; `Ok(None)` when it does not exist.
-    pub fn sha256(&self, rel: &str) -> std::result::Result<Option<String>, Failure> {
-        let mut hasher = sha2::Sha256::new();
-        let found = match self {
-            Copy::Folder(root) => {
-                let path = root.join(rel);
-                match std::fs::symlink_metadata(&path) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(Failure::Local(e.to_string())),
-                    Ok(m) if !m.is_file() => {
-                        return Err(Failure::Local("not a regular file".into()));
-                    }
-                    Ok(_) => {}
-                }
-                let mut file =
-                    crate::fsx::open(&path).map_err(|e| Failure::Local(e.to_string()))?;
-                let mut buf = vec![0u8; 1 << 16];
-                loop {
-                    let n = file
-                        .read(&mut buf)
-                        .map_err(|e| Failure::Local(e.to_string()))?;
-                    if n == 0 {
-                        break true;
-                    }
-                    hasher.update(&buf[..n]);
-                }
-            }
-            Copy::Web(remote) => remote.stream(rel, fetch::MAX_FILE, &mut |chunk| {
-                match chunk {
-                    Some(bytes) => hasher.update(bytes),
-                    None => hasher = sha2::Sha256::new(),
-                }
-                Ok(())
-            })?,
-        };
-        Ok(found.then(|| crate::hex(&hasher.finalize())))
-    }
-
-    /// Every file of a folder copy (relative paths); `None` for a web copy,
-    /// which cannot be listed.
-    fn list(&self) -> Option<Vec<String>> {
-        let Copy::Folder(root) = self else {
-            return None;
-        };
-        let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            if let Ok(rel) = entry.path().strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-        Some(out)
-    }
-
-    fn counts(&self) -> Option<(u64, u64)> {
-        match self {
-            Copy::Web(r) => Some(r.counts()),
-            Copy::Folder(_) => None,
-        }
     }
 }
 
@@ -567,7 +482,7 @@ fn check_log(
     let (log, mut paths) = match transparency::read(copy) {
         Ok(x) => x,
         Err(t) => {
-            troubles.push(t);
+            troubles.push(t.into());
             return (None, Vec::new());
         }
     };
@@ -576,7 +491,7 @@ fn check_log(
         Some(pk) => match transparency::check_signature(&log, pk) {
             Ok(()) => true,
             Err(t) => {
-                troubles.push(t);
+                troubles.push(t.into());
                 false
             }
         },
@@ -637,7 +552,7 @@ fn check_log(
         match state.load(transparency::Kind::Seen, &log.checkpoint.origin) {
             Ok(Some(seen)) => {
                 if let Err(t) = transparency::compare(&seen, &log, &state.recorded()) {
-                    troubles.push(t);
+                    troubles.push(t.into());
                 }
             }
             Ok(None) => {}

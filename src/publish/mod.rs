@@ -24,6 +24,8 @@ use crate::load::scans::{CachedHash, Stamp, mtime_ns};
 pub const SUMS: &str = "SHA256SUMS";
 /// Name of the signature of [`SUMS`].
 pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
+/// Most bytes of `SHA256SUMS` a reader takes (about five million files).
+pub const MAX_SUMS: u64 = 512 << 20;
 
 /// What a folder of published files holds as kura left it: each file's
 /// size, modification time and hash, by site-relative path.
