@@ -521,16 +521,7 @@ fn check_log(
     if let Some(pk) = key {
         transparency::check_signature(&log, pk).map_err(failed)?;
     }
-    let last = log
-        .entries
-        .last()
-        .map(|e| e.version.as_str())
-        .unwrap_or("-");
-    if last != version_id {
-        return Err(failed(Fault::Log(format!(
-            "the log's last entry is version {last}, not version {version_id} of SHA256SUMS"
-        ))));
-    }
+    transparency::check_version(&log, version_id).map_err(failed)?;
     if let Some(h) = &here
         && h.checkpoint.origin == log.checkpoint.origin
     {

@@ -154,6 +154,22 @@ pub fn read_folder(dir: &Path) -> std::result::Result<Log, Fault> {
     read(&Copy::Folder(dir.to_path_buf())).map(|(log, _)| log)
 }
 
+/// Checks that the log's last entry names `version_id` (the SHA-256 of
+/// the copy's `SHA256SUMS`): the copy is the newest version of its log.
+pub fn check_version(log: &Log, version_id: &str) -> std::result::Result<(), Fault> {
+    let last = log
+        .entries
+        .last()
+        .map(|e| e.version.as_str())
+        .unwrap_or("-");
+    if last == version_id {
+        return Ok(());
+    }
+    Err(Fault::Log(format!(
+        "the log's last entry is version {last}, not this copy's version {version_id}"
+    )))
+}
+
 /// Checks that the checkpoint is signed by the publisher's key.
 pub fn check_signature(log: &Log, pk: &PublicKey) -> std::result::Result<(), Fault> {
     if !log.note.contains("\n\n") {
@@ -505,11 +521,7 @@ pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Re
     let sums = crate::fsx::read_limited(&sums, crate::publish::MAX_SUMS)
         .map_err(|e| Error::io(&sums, e))?;
     let version = crate::publish::version_id(&String::from_utf8_lossy(&sums));
-    if log.entries.last().map(|e| e.version.as_str()) != Some(version.as_str()) {
-        return Err(Error::Other(format!(
-            "{shown}: its log does not end with its version {version}; rebuild it with kura build"
-        )));
-    }
+    check_version(&log, &version).map_err(fail)?;
     let own = note::name(&key.public());
     let mut texts: Vec<String> = Vec::new();
     for f in files {

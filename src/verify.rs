@@ -497,15 +497,8 @@ fn check_log(
         },
         None => false,
     };
-    let last = log
-        .entries
-        .last()
-        .map(|e| e.version.as_str())
-        .unwrap_or("-");
-    if last != version_id {
-        troubles.push(Trouble::Log(format!(
-            "the log's last entry is version {last}, not this copy's version {version_id}"
-        )));
+    if let Err(t) = transparency::check_version(&log, version_id) {
+        troubles.push(t.into());
     }
     let mut times = Vec::new();
     if !options.witnesses.is_empty() {
