@@ -521,14 +521,17 @@ fn check_log(
     if signed && let Some(pk) = key {
         times.extend(transparency::cosignatures(&log, std::slice::from_ref(pk)).0);
     }
-    let newest = times.iter().max().copied();
+    // A time more than ten minutes ahead of this clock is not taken: a
+    // signer's clock that far off cannot vouch for freshness.
+    let now = transparency::now();
+    let newest = times.iter().filter(|&&t| t <= now + 600).max().copied();
     report.signed_at = newest;
     let troubles = &mut report.troubles;
     if let Some(age) = options.max_age {
-        let now = transparency::now();
         match newest {
             None => troubles.push(Trouble::Stale(
-                "the checkpoint carries no signed time from the keys given".into(),
+                "the checkpoint carries no signed time (not in the future) from the keys given"
+                    .into(),
             )),
             Some(t) if now.saturating_sub(t) > age.as_secs() => {
                 troubles.push(Trouble::Stale(format!(

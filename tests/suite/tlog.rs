@@ -347,6 +347,27 @@ fn max_age_tells_a_frozen_copy_and_kura_checkpoint_refreshes_it() {
     assert_eq!(changed, ["log/checkpoint"], "only the checkpoint changes");
     let out = verify_with(&v2, &state, &["--key", pubkey, "--max-age", "1h"]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    // A time a day ahead does not count: a clock that far off vouches for
+    // nothing.
+    let tomorrow = (now.parse::<u64>().unwrap() + 86_400).to_string();
+    let out = kura_with(
+        tmp.path(),
+        &[
+            "checkpoint",
+            v2.to_str().unwrap(),
+            "--sign",
+            key.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", &tomorrow)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    let out = verify_with(&v2, &state, &["--key", pubkey, "--max-age", "1h"]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stdout(&out).contains("no signed time (not in the future)"),
+        "{}",
+        says(&out)
+    );
     // --max-age needs a signed time to read.
     let out = verify_with(&v2, &state, &["--max-age", "1h"]);
     assert_eq!(out.status.code(), Some(2), "{}", says(&out));
