@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::opendata::read::{self, FindingRow, FormRow};
-use crate::publish::{SUMS, manifest};
+use crate::publish::manifest;
+use crate::sums::SUMS;
 
 /// One version, as far as a diff needs it.
 pub struct Snapshot {
@@ -71,11 +72,11 @@ impl Snapshot {
         let (files, version) = match crate::fsx::read(&site.join(SUMS)) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
-                let (entries, _) = crate::verify::parse_sums(&text);
+                let (entries, _) = crate::sums::parse(&text);
                 let files = entries.into_iter().map(|(sha, path)| (path, sha)).collect();
                 (
                     Some(files),
-                    Some(crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes))),
+                    Some(crate::sums::version_id(&bytes)),
                 )
             }
             Err(_) => (None, None),
@@ -107,6 +108,16 @@ impl Snapshot {
             files,
         })
     }
+}
+
+/// What changed in version `seq` (1 is the first version published).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionChanges {
+    pub seq: usize,
+    pub published: String,
+    /// The version id this one follows.
+    pub previous: Option<String>,
+    pub changes: Changes,
 }
 
 /// A version's identity in a diff.

@@ -269,18 +269,10 @@ impl Copy {
                     }
                     Ok(_) => {}
                 }
-                let mut file =
-                    crate::fsx::open(&path).map_err(|e| Failure::Local(e.to_string()))?;
-                let mut buf = vec![0u8; 1 << 16];
-                loop {
-                    let n = file
-                        .read(&mut buf)
-                        .map_err(|e| Failure::Local(e.to_string()))?;
-                    if n == 0 {
-                        break true;
-                    }
-                    hasher.update(&buf[..n]);
-                }
+                let file = crate::fsx::open(&path).map_err(|e| Failure::Local(e.to_string()))?;
+                return crate::digest::sha256_reader(file)
+                    .map(Some)
+                    .map_err(|e| Failure::Local(e.to_string()));
             }
             Copy::Web(remote) => remote.stream(rel, MAX_FILE, &mut |chunk| {
                 match chunk {
@@ -290,7 +282,7 @@ impl Copy {
                 Ok(())
             })?,
         };
-        Ok(found.then(|| crate::hex(&hasher.finalize())))
+        Ok(found.then(|| crate::digest::hex(&hasher.finalize())))
     }
 
     /// Every file of a folder copy (relative paths); `None` for a web copy,

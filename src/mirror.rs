@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -122,7 +122,7 @@ fn listed(remote: &Remote, entries: &[(String, String)], rel: &str) -> Result<Op
         return Ok(None);
     };
     match remote.get(rel, MAX_JSON) {
-        Ok(Some(b)) if &crate::hex(&sha2::Sha256::digest(&b)) == sha => Ok(Some(b)),
+        Ok(Some(b)) if &crate::digest::sha256_hex(&b) == sha => Ok(Some(b)),
         Ok(Some(_)) => Err(refused(format!("{rel} differs from SHA256SUMS"))),
         Ok(None) => Err(refused(format!("{rel} is listed but missing"))),
         Err(Failure::Network(m)) => Err(Error::Unreachable(m)),
@@ -142,17 +142,7 @@ fn local_sha(root: &Path, rel: &str) -> Option<String> {
     if !real.starts_with(root) {
         return None;
     }
-    let mut file = crate::fsx::open(&path).ok()?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Some(crate::hex(&hasher.finalize()))
+    crate::digest::sha256_reader(crate::fsx::open(&path).ok()?).ok()
 }
 
 /// How one file came to be in the staging folder.
@@ -181,7 +171,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
         Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
     };
-    let version_id = crate::hex(&sha2::Sha256::digest(&sums));
+    let version_id = crate::sums::version_id(&sums);
     let parse = || -> Result<Vec<(String, String)>> {
         let (entries, bad) = verify::parse_sums(&String::from_utf8_lossy(&sums));
         match bad.first() {
@@ -222,7 +212,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     let old_sums = crate::fsx::read_limited(&dir.join(SUMS), MAX_SUMS).ok();
     let old_id = old_sums
         .as_ref()
-        .map(|b| crate::hex(&sha2::Sha256::digest(b)));
+        .map(|b| crate::digest::sha256_hex(b));
     if old_id.as_deref() == Some(version_id.as_str()) {
         let here =
             crate::fsx::read_limited(&dir.join("log/checkpoint"), transparency::MAX_CHECKPOINT);
@@ -249,7 +239,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     // and the version it holds one the new version follows.
     let kept = publish::check_destination_keeping(&dir, &o.keep)?;
     let old: Option<(String, HashMap<String, String>)> = old_sums.zip(old_id).map(|(bytes, id)| {
-        let (old_entries, _) = verify::parse_sums(&String::from_utf8_lossy(&bytes));
+        let (old_entries, _) = crate::sums::parse(&String::from_utf8_lossy(&bytes));
         (id, old_entries.into_iter().map(|(s, p)| (p, s)).collect())
     });
     if let Some((old_id, _)) = &old {
@@ -345,7 +335,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             let _ = fs::remove_file(&part);
             return Err((rel.clone(), Failure::Refused("listed but missing".into())));
         }
-        let actual = crate::hex(&hasher.finalize());
+        let actual = crate::digest::hex(&hasher.finalize());
         if &actual != sha {
             let _ = fs::remove_file(&part);
             return Err((

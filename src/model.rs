@@ -112,7 +112,7 @@ pub struct Scan {
     /// Lower-case extension: pdf, jpg, jpeg, png or webp.
     pub ext: String,
     /// The file's size, times and inode when hashed, for the hash cache.
-    pub stamp: crate::load::scans::Stamp,
+    pub stamp: crate::fsx::Stamp,
 }
 
 impl Scan {

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::check::Finding;
 use crate::model::Election;
-use crate::site::area_path;
+use crate::paths;
 use crate::tally::Tally;
 
 pub const AREAS: &[&str] = &["code", "name", "parent", "level", "registered", "url"];
@@ -59,7 +59,7 @@ pub fn areas<W: Write>(el: &Election, w: W) -> csv::Result<()> {
             parent,
             el.level_name(a),
             &opt(area.registered),
-            &area_path(el, a),
+            &paths::area(el, a),
         ])?;
     }
     out.flush()?;

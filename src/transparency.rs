@@ -327,7 +327,7 @@ impl State {
             })
             .take(80)
             .collect();
-        let hash = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(origin.as_bytes()));
+        let hash = crate::digest::sha256_hex(origin.as_bytes());
         let folder = match kind {
             Kind::Seen => "seen",
             Kind::Cosigned => "cosigned",
@@ -361,7 +361,7 @@ impl State {
     /// Keeps a checkpoint that contradicts what was seen before, with the
     /// record it contradicts: the evidence of a fork, to publish.
     pub fn keep_evidence(&self, seen: &Seen, log: &Log) -> Result<PathBuf> {
-        let id = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(log.note.as_bytes()));
+        let id = crate::digest::sha256_hex(log.note.as_bytes());
         let path = self.dir.join("evidence").join(format!("{}.txt", &id[..16]));
         let text = format!(
             "# kura: two checkpoints of {origin} that no honest log can both have signed\n\
@@ -517,10 +517,10 @@ pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Re
     let fail = |t: Fault| Error::Other(format!("{shown}: {t}"));
     let (log, _) = read(&Copy::Folder(site.to_path_buf())).map_err(fail)?;
     check_signature(&log, &key.public()).map_err(fail)?;
-    let sums = site.join(crate::publish::SUMS);
-    let sums = crate::fsx::read_limited(&sums, crate::publish::MAX_SUMS)
+    let sums = site.join(crate::sums::SUMS);
+    let sums = crate::fsx::read_limited(&sums, crate::sums::MAX_SUMS)
         .map_err(|e| Error::io(&sums, e))?;
-    let version = crate::publish::version_id(&String::from_utf8_lossy(&sums));
+    let version = crate::sums::version_id(&sums);
     check_version(&log, &version).map_err(fail)?;
     let own = note::name(&key.public());
     let mut texts: Vec<String> = Vec::new();

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rayon::prelude::*;
-use sha2::Digest;
 
 use crate::error::{Error, Result};
 pub use crate::fetch::Copy;
 use crate::fetch::{self, Failure};
-use crate::publish::{SUMS, SUMS_SIG, sign, tlog};
+use crate::publish::{sign, tlog};
+use crate::sums::{self, SUMS, SUMS_SIG};
 use crate::transparency;
 
-pub use crate::publish::MAX_SUMS;
+pub use crate::sums::MAX_SUMS;
 /// Most bytes of a signature file.
 pub const MAX_SIG: u64 = 64 << 10;
 /// Most bytes of `manifest.json` or `versions.json`.
@@ -110,6 +110,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// The first five troubles, and how many more there are.
+    pub fn first_troubles(&self) -> Vec<String> {
+        let mut troubles: Vec<String> =
+            self.troubles.iter().take(5).map(|t| t.to_string()).collect();
+        if self.troubles.len() > 5 {
+            troubles.push(format!("and {} more", self.troubles.len() - 5));
+        }
+        troubles
+    }
+
     pub fn intact(&self) -> bool {
         self.troubles.is_empty()
     }
@@ -197,65 +207,13 @@ fn cannot(site: &str, what: &str, f: Failure) -> Error {
     }
 }
 
-/// A path from SHA256SUMS that is safe to open under the copy's root.
-fn safe_path(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && !p.contains('\0')
-        && p.split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
-}
-
-/// Parses SHA256SUMS: `(sha256, path)` per line, and the lines it could not read.
+/// [`sums::parse`], with its bad lines as troubles.
 pub fn parse_sums(text: &str) -> (Vec<(String, String)>, Vec<Trouble>) {
-    let mut entries = Vec::new();
-    let mut troubles = Vec::new();
-    // Each path once, and no path also a folder of another: a copy could
-    // not hold both, and a mirror would trip over them.
-    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut folders: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut line_of = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let parsed = line.split_once(' ').and_then(|(sha, rest)| {
-            let path = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*'))?;
-            (sha.len() == 64 && sha.bytes().all(|c| c.is_ascii_hexdigit()))
-                .then(|| (sha.to_ascii_lowercase(), path))
-        });
-        match parsed {
-            Some((_, path)) if safe_path(path) && !seen.insert(path) => {
-                troubles.push(Trouble::BadLine(i + 1, format!("'{path}' is listed twice")))
-            }
-            Some((sha, path)) if safe_path(path) => {
-                for (j, _) in path.match_indices('/') {
-                    folders.insert(&path[..j]);
-                }
-                line_of.push(i + 1);
-                entries.push((sha, path.to_string()))
-            }
-            Some((_, path)) => {
-                troubles.push(Trouble::BadLine(i + 1, format!("unsafe path '{path}'")))
-            }
-            None => troubles.push(Trouble::BadLine(
-                i + 1,
-                "not of the form '<sha256>  <path>'".into(),
-            )),
-        }
-    }
-    if entries.iter().any(|(_, p)| folders.contains(p.as_str())) {
-        for ((_, p), &n) in entries.iter().zip(&line_of) {
-            if folders.contains(p.as_str()) {
-                troubles.push(Trouble::BadLine(
-                    n,
-                    format!("'{p}' is listed as a file and is also a folder of listed files"),
-                ));
-            }
-        }
-        entries.retain(|(_, p)| !folders.contains(p.as_str()));
-    }
+    let (entries, bad) = sums::parse(text);
+    let troubles = bad
+        .into_iter()
+        .map(|(n, why)| Trouble::BadLine(n, why))
+        .collect();
     (entries, troubles)
 }
 
@@ -270,7 +228,7 @@ fn listed_file(
         return Ok(None);
     };
     match copy.get(rel, MAX_JSON) {
-        Ok(Some(b)) if &crate::hex(&sha2::Sha256::digest(&b)) == sha => Ok(Some(b)),
+        Ok(Some(b)) if &crate::digest::sha256_hex(&b) == sha => Ok(Some(b)),
         Ok(Some(_)) => Err(Trouble::Altered(rel.to_string())),
         Ok(None) => Err(Trouble::Missing(rel.to_string())),
         Err(Failure::Network(m)) => Err(Trouble::Network(rel.to_string(), m)),
@@ -342,7 +300,7 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         }
         Err(e) => return Err(cannot(site, SUMS, e)),
     };
-    let version_id = crate::hex(&sha2::Sha256::digest(&sums));
+    let version_id = sums::version_id(&sums);
     let mut report = Report {
         version_id: version_id.clone(),
         listed: 0,

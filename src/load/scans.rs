@@ -8,56 +8,11 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::Problem;
+use crate::fsx::Stamp;
 use crate::model::{Election, Scan};
 
 /// File types a scan may have.
 pub const SCAN_TYPES: &[&str] = &["pdf", "jpg", "jpeg", "png", "webp"];
-
-/// A published file's hash as kura wrote it, valid while its size,
-/// modification time and change time hold (the change time because the
-/// modification time can be set back after an edit).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CachedHash {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
-    pub sha256: String,
-}
-
-/// What says a file is the one hashed before: its size, modification and
-/// change times, and inode. The modification time alone is not enough: it
-/// can be set back by anyone who can write the file (`touch -d`), so a
-/// file replaced by one of the same size with its old time restored would
-/// keep its old hash. The change time cannot be set by a user: any write,
-/// rename or `touch` moves it on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stamp {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
-    pub ino: u64,
-}
-
-impl Stamp {
-    pub fn of(meta: &std::fs::Metadata) -> Stamp {
-        #[cfg(unix)]
-        let (ctime_ns, ino) = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
-                meta.ino(),
-            )
-        };
-        #[cfg(not(unix))]
-        let (ctime_ns, ino) = (0, 0);
-        Stamp {
-            size: meta.len(),
-            mtime_ns: mtime_ns(meta),
-            ctime_ns,
-            ino,
-        }
-    }
-}
 
 /// A scan's hash as computed before, valid while its [`Stamp`] holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,15 +249,6 @@ fn hash_scan(
     })
 }
 
-/// Modification time in nanoseconds since the epoch (0 when unknown).
-pub fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i128)
-        .unwrap_or(0)
-}
-
 /// Whether `head`, a file's leading bytes, is how a file of type `ext`
 /// (as [`extension`] gives it) begins. A scan is published under its own
 /// extension and shown in the station page's origin: HTML or SVG named
@@ -343,7 +289,7 @@ pub fn sha256_scan(path: &Path, ext: &str) -> std::io::Result<String> {
         if !content_matches(ext, &bytes) {
             return Err(content_error(ext, &bytes));
         }
-        return Ok(crate::hex(&sha2::Sha256::digest(&bytes)));
+        return Ok(crate::digest::sha256_hex(&bytes));
     }
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -359,5 +305,5 @@ pub fn sha256_scan(path: &Path, ext: &str) -> std::io::Result<String> {
         first = false;
         hasher.update(&buf[..n]);
     }
-    Ok(crate::hex(&hasher.finalize()))
+    Ok(crate::digest::hex(&hasher.finalize()))
 }

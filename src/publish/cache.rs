@@ -12,7 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Record;
-use crate::load::scans::{CachedHash, HashCache, ScanHash, Stamp};
+use crate::fsx::{CachedHash, Stamp};
+use crate::load::scans::{HashCache, ScanHash};
 
 const HEADER: &str = "kura-cache 4";
 

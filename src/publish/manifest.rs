@@ -98,9 +98,9 @@ pub struct Previous {
 
 /// Reads a previously published site (for `--previous`).
 pub fn read_previous(site: &Path) -> Result<Previous> {
-    let sums_path = site.join(super::SUMS);
+    let sums_path = site.join(crate::sums::SUMS);
     let sums = crate::fsx::read(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
-    let id = crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&sums));
+    let id = crate::sums::version_id(&sums);
     let manifest_path = site.join("manifest.json");
     let manifest: Manifest = read_json(&manifest_path)?;
     let versions_path = site.join("versions.json");

@@ -3,7 +3,6 @@
 //! swapped in only when complete.
 
 pub mod cache;
-pub mod history;
 pub mod manifest;
 pub mod sign;
 pub mod tlog;
@@ -18,14 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::Digest;
 
 use crate::error::{Error, Result};
-use crate::load::scans::{CachedHash, Stamp, mtime_ns};
+use crate::fsx::{CachedHash, Stamp, mtime_ns};
 
-/// Name of the checksum file at the site root.
-pub const SUMS: &str = "SHA256SUMS";
-/// Name of the signature of [`SUMS`].
-pub const SUMS_SIG: &str = "SHA256SUMS.minisig";
-/// Most bytes of `SHA256SUMS` a reader takes (about five million files).
-pub const MAX_SUMS: u64 = 512 << 20;
+pub use crate::sums::{MAX_SUMS, SUMS, SUMS_SIG};
 
 /// What a folder of published files holds as kura left it: each file's
 /// size, modification time and hash, by site-relative path.
@@ -53,7 +47,7 @@ impl Reuse {
         // again before it is reused.
         let mut live = std::mem::take(&mut cache.live);
         let sums_ok = crate::fsx::read(&dest.join(SUMS))
-            .is_ok_and(|b| crate::hex(&sha2::Sha256::digest(&b)) == cache.live_sums);
+            .is_ok_and(|b| crate::digest::sha256_hex(&b) == cache.live_sums);
         if !sums_ok {
             live.clear();
         }
@@ -342,7 +336,7 @@ impl Output {
     /// already has exactly these bytes) and records its hash.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.root.join(rel);
-        let sha = crate::hex(&sha2::Sha256::digest(bytes));
+        let sha = crate::digest::sha256_hex(bytes);
         if self.place(rel, &sha, &path)?.is_none() {
             fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
             self.record(rel, &path, sha)?;
@@ -401,7 +395,7 @@ impl Output {
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
         drop(w.inner);
-        let sha = crate::hex(&w.hasher.finalize());
+        let sha = crate::digest::hex(&w.hasher.finalize());
         if self.place(&w.rel, &sha, &w.dest)?.is_some() {
             return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
         }
@@ -465,7 +459,7 @@ impl Output {
         for d in emptied.iter().rev() {
             let _ = fs::remove_dir(self.root.join(d));
         }
-        let sums = sums(&self.files());
+        let sums = crate::sums::text(&self.files());
         for (name, bytes) in [
             (SUMS, Some(sums.as_bytes().to_vec())),
             (SUMS_SIG, signature(&sums)),
@@ -551,7 +545,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(source, e))?;
         fs::write(dest, &bytes).map_err(|e| Error::io(dest, e))?;
-        return Ok(crate::hex(&sha2::Sha256::digest(&bytes)));
+        return Ok(crate::digest::sha256_hex(&bytes));
     }
     let mut output = BufWriter::with_capacity(
         1 << 20,
@@ -570,7 +564,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
             .map_err(|e| Error::io(dest, e))?;
     }
     output.flush().map_err(|e| Error::io(dest, e))?;
-    Ok(crate::hex(&hasher.finalize()))
+    Ok(crate::digest::hex(&hasher.finalize()))
 }
 
 /// Turns a CSV writer's error into ours.
@@ -607,23 +601,6 @@ impl Write for HashingWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// The text of `SHA256SUMS` for these files: GNU coreutils form, sorted by path.
-pub fn sums(files: &[(String, String)]) -> String {
-    let mut out = String::with_capacity(files.len() * 100);
-    for (path, sha) in files {
-        out.push_str(sha);
-        out.push_str("  ");
-        out.push_str(path);
-        out.push('\n');
-    }
-    out
-}
-
-/// The version id: the SHA-256 of the `SHA256SUMS` text.
-pub fn version_id(sums: &str) -> String {
-    crate::hex(&sha2::Sha256::digest(sums.as_bytes()))
 }
 
 fn parent_of(dest: &Path) -> PathBuf {

@@ -392,7 +392,7 @@ pub mod note {
         key.extend_from_slice(pk.key.as_bytes());
         format!(
             "{name}+{}+{}",
-            crate::hex(&key_hash(&name, pk)),
+            crate::digest::hex(&key_hash(&name, pk)),
             super::base64::encode(&key)
         )
     }

@@ -390,7 +390,7 @@ mod tests {
         assert_eq!(tree_hash(&leaves), node_hash(&left, &leaves[4]));
         // The empty tree's hash is SHA-256 of nothing.
         assert_eq!(
-            crate::hex(&tree_hash(&[])),
+            crate::digest::hex(&tree_hash(&[])),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }

@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 
 use sha2::Digest;
 
-use super::{Job, Site, area_path, findings_path, pages};
+use super::{Job, Site, pages};
+use crate::paths;
 use crate::model::{AreaIx, FormIx, RaceIx};
 
 /// A [`std::fmt::Write`] that hashes what is written to it.
@@ -34,7 +35,7 @@ impl Hasher {
     }
 
     fn hex(self) -> String {
-        crate::hex(&self.0.finalize()[..16])
+        crate::digest::hex(&self.0.finalize()[..16])
     }
 }
 
@@ -89,10 +90,10 @@ pub fn page(site: &Site<'_>, job: Job, global: &[u8]) -> Option<(String, String)
     let el = site.el;
     match job {
         Job::Area(a) if el.areas[a].is_station() => {
-            Some((site.page(&area_path(el, a)), station(site, a, global)))
+            Some((site.page(&paths::area(el, a)), station(site, a, global)))
         }
-        Job::Area(a) => Some((site.page(&area_path(el, a)), area(site, a, global))),
-        Job::Findings(a) => Some((site.page(&findings_path(el, a)), findings(site, a, global))),
+        Job::Area(a) => Some((site.page(&paths::area(el, a)), area(site, a, global))),
+        Job::Findings(a) => Some((site.page(&paths::findings(el, a)), findings(site, a, global))),
         _ => None,
     }
 }

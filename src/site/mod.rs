@@ -12,6 +12,7 @@ pub mod sitemap;
 use std::collections::BTreeMap;
 
 use crate::check::{CHECKS, Finding};
+use crate::paths;
 use crate::model::{AreaIx, Election, FormIx};
 use crate::tally::Tally;
 pub use locale::Strings;
@@ -62,7 +63,7 @@ pub struct Versions<'a> {
     /// Every earlier version, oldest first.
     pub chain: &'a [crate::publish::manifest::Version],
     /// What changed in each version that has a version before it (this one included).
-    pub history: &'a [crate::publish::history::VersionChanges],
+    pub history: &'a [crate::diff::VersionChanges],
     /// This version's number (1 for the first).
     pub seq: usize,
     pub published: &'a str,
@@ -256,13 +257,13 @@ impl<'a> Site<'a> {
 
     /// From the page at `path`, the way to this language's home.
     pub fn home(&self, path: &str) -> String {
-        format!("{}{}", root_of(path), self.prefix)
+        format!("{}{}", paths::root_of(path), self.prefix)
     }
 
     /// The page at `path` in every language: (href, name, code, is this one).
     pub fn switch(&self, path: &str) -> Vec<(String, String, String, bool)> {
         let base = path.strip_prefix(&self.prefix).unwrap_or(path);
-        let root = root_of(path);
+        let root = paths::root_of(path);
         self.languages
             .iter()
             .map(|(code, name, prefix)| {
@@ -353,25 +354,10 @@ impl<'a> Site<'a> {
     }
 }
 
-/// Where an area's page is, relative to the site root.
-pub fn area_path(el: &Election, a: AreaIx) -> String {
-    if el.areas[a].parent.is_none() {
-        "index.html".to_string()
-    } else {
-        format!("areas/{}.html", el.areas[a].code)
-    }
-}
-
-/// Where an area's findings page is, relative to the site root.
-pub fn findings_path(el: &Election, a: AreaIx) -> String {
-    format!("findings/{}.html", el.areas[a].code)
-}
-
 /// `prefix.<first 10 hex of sha256>.ext`: a name that changes with the content,
 /// so the file can be cached for ever.
 pub fn asset_name(prefix: &str, ext: &str, bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let hash = crate::hex(&sha2::Sha256::digest(bytes));
+    let hash = crate::digest::sha256_hex(bytes);
     format!("{prefix}.{}.{ext}", &hash[..10])
 }
 
@@ -405,9 +391,4 @@ pub fn minify_css(css: &str) -> String {
         min.push(c);
     }
     min
-}
-
-/// `../` once per folder in `path`: the way back to the site root.
-pub fn root_of(path: &str) -> String {
-    "../".repeat(path.matches('/').count())
 }

@@ -2,7 +2,8 @@
 
 use askama::Template;
 
-use super::{HistoryChange, Link, Site, Strings, area_path, chart, findings_path, root_of};
+use super::{HistoryChange, Link, Site, Strings, chart};
+use crate::paths::{self, root_of};
 use crate::check::{CHECKS, Severity, thousands};
 use crate::model::{AreaIx, FormIx, RaceIx, Status};
 use crate::tally::RaceTally;
@@ -40,15 +41,15 @@ fn layout<'a>(
 ) -> Layout<'a> {
     let el = site.el;
     let mut nav = vec![Link {
-        href: "index.html".into(),
+        href: paths::HOME.into(),
         text: site.t.home.clone(),
     }];
     nav.extend(el.pages.iter().map(|p| Link {
-        href: format!("pages/{}.html", p.slug),
+        href: paths::page(&p.slug),
         text: p.title.clone(),
     }));
     nav.push(Link {
-        href: "data/index.html".into(),
+        href: paths::DATA_INDEX.into(),
         text: site.t.about_data.clone(),
     });
     Layout {
@@ -79,7 +80,7 @@ fn crumbs(site: &Site<'_>, a: AreaIx) -> Vec<Link> {
         .ancestors(a)
         .skip(1)
         .map(|x| Link {
-            href: area_path(el, x),
+            href: paths::area(el, x),
             text: el.areas[x].name.clone(),
         })
         .collect();
@@ -229,7 +230,7 @@ fn child_row(site: &Site<'_>, from: &str, child: AreaIx, race: RaceIx) -> ChildR
     };
     ChildRow {
         name: el.areas[child].name.clone(),
-        href: format!("{}{}", site.home(from), area_path(el, child)),
+        href: format!("{}{}", site.home(from), paths::area(el, child)),
         leader,
         margin,
         reporting: format!(
@@ -502,7 +503,7 @@ fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str
 
 pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = site.page(&area_path(el, a));
+    let path = site.page(&paths::area(el, a));
     let area = &el.areas[a];
     let tallies = site.tally.all(el, a);
     let races = tallies
@@ -513,7 +514,7 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
         area.children
             .iter()
             .map(|&c| Link {
-                href: format!("{}{}", site.home(&path), area_path(el, c)),
+                href: format!("{}{}", site.home(&path), paths::area(el, c)),
                 text: el.areas[c].name.clone(),
             })
             .collect()
@@ -533,7 +534,7 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
         name: &area.name,
         level: el.level_name(a),
         finding_counts: finding_counts(site, a),
-        findings_href: findings_path(el, a),
+        findings_href: paths::findings(el, a),
         races,
         children,
     };
@@ -598,7 +599,7 @@ pub fn neighbours(el: &crate::model::Election, a: AreaIx) -> (Option<AreaIx>, Op
 pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
     let t = &site.t;
-    let path = site.page(&area_path(el, a));
+    let path = site.page(&paths::area(el, a));
     let root = root_of(&path);
     let home = site.home(&path);
     let area = &el.areas[a];
@@ -655,20 +656,20 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
         Some(p) => {
             let link = |s: AreaIx| {
                 (
-                    format!("{home}{}", area_path(el, s)),
+                    format!("{home}{}", paths::area(el, s)),
                     el.areas[s].name.clone(),
                 )
             };
             let (prev, next) = neighbours(el, a);
             (
-                format!("{home}{}", area_path(el, p)),
+                format!("{home}{}", paths::area(el, p)),
                 el.areas[p].name.clone(),
                 prev.map(link),
                 next.map(link),
             )
         }
         None => (
-            "index.html".to_string(),
+            paths::HOME.to_string(),
             el.areas[a].name.clone(),
             None,
             None,
@@ -736,7 +737,7 @@ struct FindingsPage<'a> {
 
 pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = site.page(&findings_path(el, a));
+    let path = site.page(&paths::findings(el, a));
     let home = site.home(&path);
     let counts = &site.subtree_counts[a];
     let mut groups = Vec::new();
@@ -757,7 +758,7 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
                     format!("#form-{form}")
                 };
                 FindingItem {
-                    href: format!("{home}{}{anchor}", area_path(el, f.area)),
+                    href: format!("{home}{}{anchor}", paths::area(el, f.area)),
                     place: el.areas[f.area].name.clone(),
                     race: el.races[f.race].name.clone(),
                     form,
@@ -782,14 +783,14 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
     let area = &el.areas[a];
     let mut crumbs = crumbs(site, a);
     crumbs.push(Link {
-        href: area_path(el, a),
+        href: paths::area(el, a),
         text: area.name.clone(),
     });
     let title = format!("{}: {}", site.t.findings, area.name);
     let page = FindingsPage {
         l: layout(site, &path, title.clone(), title, crumbs),
         name: &area.name,
-        area_href: format!("{home}{}", area_path(el, a)),
+        area_href: format!("{home}{}", paths::area(el, a)),
         groups,
     };
     Ok((path, page.render()?.into_bytes()))
@@ -804,7 +805,7 @@ struct MarkdownPage<'a> {
 
 pub fn markdown(site: &Site<'_>, p: usize) -> Result<(String, Vec<u8>), askama::Error> {
     let page = &site.el.pages[p];
-    let path = site.page(&format!("pages/{}.html", page.slug));
+    let path = site.page(&paths::page(&page.slug));
     let out = MarkdownPage {
         l: layout(
             site,
@@ -825,7 +826,7 @@ struct DataPage<'a> {
 }
 
 pub fn data_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
-    let path = site.page("data/index.html");
+    let path = site.page(paths::DATA_INDEX);
     let title = site.t.about_data.clone();
     let page = DataPage {
         l: layout(site, &path, title.clone(), title, Vec::new()),
@@ -840,7 +841,7 @@ struct NotFoundPage<'a> {
 }
 
 pub fn not_found(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
-    let path = "404.html".to_string();
+    let path = paths::NOT_FOUND.to_string();
     let title = site.t.not_found.clone();
     let mut l = layout(site, &path, title.clone(), title, Vec::new());
     // The 404 page exists once, in the first language.
@@ -892,7 +893,7 @@ fn area_link(site: &Site<'_>, home: &str, code: &str, form: Option<&str>) -> Str
     match site.el.area_by_code.get(code) {
         Some(&a) => {
             let anchor = form.map(|f| format!("#form-{f}")).unwrap_or_default();
-            format!("{home}{}{anchor}", area_path(site.el, a))
+            format!("{home}{}{anchor}", paths::area(site.el, a))
         }
         None => String::new(),
     }
@@ -943,7 +944,7 @@ fn section<T>(
 pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::Error> {
     let doc = &site.versions.history[v];
     let t = &site.t;
-    let path = site.page(&format!("changes/{}.html", doc.seq));
+    let path = site.page(&paths::changes_page(doc.seq));
     let root = root_of(&path);
     let home = site.home(&path);
     let c = &doc.changes;
@@ -998,7 +999,7 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
     .collect();
     let title = format!("{}: {} {}", t.changes, t.version, doc.seq);
     let crumbs = vec![Link {
-        href: "changes/index.html".into(),
+        href: paths::CHANGES_INDEX.into(),
         text: t.changes.clone(),
     }];
     let page = ChangesPage {
@@ -1007,7 +1008,7 @@ pub fn changes(site: &Site<'_>, v: usize) -> Result<(String, Vec<u8>), askama::E
         id: version_id_of(site, doc.seq),
         published: &doc.published,
         previous: doc.previous.clone().unwrap_or_default(),
-        json: format!("{root}{}", crate::publish::history::changes_path(doc.seq)),
+        json: format!("{root}{}", paths::changes_data(doc.seq)),
         sections,
     };
     Ok((path, page.render()?.into_bytes()))
@@ -1102,7 +1103,7 @@ fn version_lines(site: &Site<'_>, home: &str) -> Vec<VersionLine> {
                 Some(d) => {
                     let c = &d.changes;
                     (
-                        format!("{home}changes/{seq}.html"),
+                        format!("{home}{}", paths::changes_page(seq)),
                         format!(
                             "{}: {}, {}: {}, {}: {}, {}: {}",
                             t.forms_added,
@@ -1116,7 +1117,7 @@ fn version_lines(site: &Site<'_>, home: &str) -> Vec<VersionLine> {
                         ),
                     )
                 }
-                None => (format!("{home}index.html"), t.first_version.clone()),
+                None => (format!("{home}{}", paths::HOME), t.first_version.clone()),
             };
             VersionLine {
                 seq,
@@ -1139,7 +1140,7 @@ struct ChangesIndexPage<'a> {
 }
 
 pub fn changes_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
-    let path = site.page("changes/index.html");
+    let path = site.page(paths::CHANGES_INDEX);
     let title = site.t.versions.clone();
     let page = ChangesIndexPage {
         versions: version_lines(site, &site.home(&path)),
@@ -1162,7 +1163,7 @@ struct Feed<'a> {
 pub fn feed(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
     use sha2::Digest;
     let el = site.el;
-    let key = crate::hex(&sha2::Sha256::digest(
+    let key = crate::digest::hex(&sha2::Sha256::digest(
         format!("{}\n{}", el.meta.title, el.meta.date).as_bytes(),
     ));
     let base = el
@@ -1221,7 +1222,7 @@ fn station_history(site: &Site<'_>, code: &str, root: &str, home: &str) -> Vec<H
             HistoryLine {
                 seq: doc.seq,
                 published: doc.published.clone(),
-                href: format!("{home}changes/{}.html", doc.seq),
+                href: format!("{home}{}", paths::changes_page(doc.seq)),
                 form: item.form.clone(),
                 fields,
             }
@@ -1245,16 +1246,11 @@ struct AzPage<'a> {
     groups: Vec<LetterGroup>,
 }
 
-/// Where the A–Z list of a top-level area is.
-pub fn az_path(el: &crate::model::Election, a: AreaIx) -> String {
-    format!("az/{}.html", el.areas[a].code)
-}
-
 /// Every polling station under a top-level area, A to Z: the way to a
 /// station without JavaScript.
 pub fn az(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = site.page(&az_path(el, a));
+    let path = site.page(&paths::az(el, a));
     let home = site.home(&path);
     let mut stations: Vec<(String, AreaIx)> = el
         .stations_under(a)
@@ -1291,7 +1287,7 @@ pub fn az(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error
             .collect();
         if let Some(g) = groups.last_mut() {
             g.items.push((
-                format!("{home}{}", area_path(el, s)),
+                format!("{home}{}", paths::area(el, s)),
                 el.areas[s].name.clone(),
                 context.join(", "),
             ));
@@ -1318,16 +1314,16 @@ struct AzIndexPage<'a> {
 
 pub fn az_index(site: &Site<'_>) -> Result<(String, Vec<u8>), askama::Error> {
     let el = site.el;
-    let path = site.page("az/index.html");
+    let path = site.page(paths::AZ_INDEX);
     let home = site.home(&path);
     let areas = el.areas[el.root()]
         .children
         .iter()
         .map(|&c| {
             let target = if el.areas[c].is_station() {
-                area_path(el, c)
+                paths::area(el, c)
             } else {
-                az_path(el, c)
+                paths::az(el, c)
             };
             (format!("{home}{target}"), el.areas[c].name.clone())
         })

@@ -107,7 +107,7 @@ pub fn index(el: &Election) -> Vec<(String, Vec<u8>)> {
             .collect();
         serde_json::json!([
             area.name,
-            super::area_path(el, a),
+            crate::paths::area(el, a),
             context.join(", "),
             area.code
         ])

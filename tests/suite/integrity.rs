@@ -230,7 +230,7 @@ fn verify_accepts_an_intact_copy_and_names_every_damage() {
     copy_tree(&site, &copy);
     let forged = b"<p>forged</p>";
     std::fs::write(copy.join("areas/S1.html"), forged).unwrap();
-    let sha = kura::hex(&<sha2::Sha256 as sha2::Digest>::digest(forged));
+    let sha = kura::digest::sha256_hex(forged);
     let sums: String = read(&copy.join("SHA256SUMS"))
         .lines()
         .map(|l| {

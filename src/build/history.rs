@@ -5,26 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use super::Output;
-use crate::diff::Changes;
+use crate::diff::VersionChanges;
 use crate::error::{Error, Result};
-
-/// What changed in version `seq` (1 is the first version published).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VersionChanges {
-    pub seq: usize,
-    pub published: String,
-    /// The version id this one follows.
-    pub previous: Option<String>,
-    pub changes: Changes,
-}
-
-/// Where version `seq`'s changes are kept in a site.
-pub fn changes_path(seq: usize) -> String {
-    format!("data/changes/{seq}.json")
-}
 
 /// Copies the previous site's `data/changes/*.json` into the new one and
 /// returns them, oldest first.
@@ -53,7 +36,7 @@ pub fn carry_changes(previous: &Path, out: &Output) -> Result<Vec<VersionChanges
                 doc.seq
             )));
         }
-        out.write(&changes_path(doc.seq), &bytes)?;
+        out.write(&crate::paths::changes_data(doc.seq), &bytes)?;
         docs.push(doc);
     }
     docs.sort_by_key(|d| d.seq);

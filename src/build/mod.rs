@@ -1,0 +1,573 @@
+//! `kura build`: the pipeline's stages in order, each a method of
+//! [`Build`] timed by one helper. Data flows one way, from the input
+//! folder (load → hash → tally → check) to the output (open data →
+//! changes → render → scans → seal → log → swap), each stage taking what
+//! the ones before it produced.
+
+mod history;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::error::{self, Error, Result};
+use crate::publish::{self, Output, cache::Cache, manifest, sign::SecretKey, tlog};
+use crate::{check, diff, fetch, fsx, load, model, opendata, paths, site, sums, tally};
+use crate::{transparency, verify};
+
+/// What `kura build` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    /// A previously published site this version follows.
+    pub previous: Option<PathBuf>,
+    /// Fail on findings of severity error.
+    pub strict: bool,
+    /// Sign SHA256SUMS with this minisign secret key.
+    pub sign: Option<PathBuf>,
+    /// `SOURCE_DATE_EPOCH`, when set.
+    pub source_date_epoch: Option<String>,
+    /// A progress bar to drive (on a terminal); none means silence.
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The SHA-256 of `SHA256SUMS`.
+    pub version_id: String,
+    /// Files listed in `SHA256SUMS`, with `SHA256SUMS` itself (and its
+    /// signature, when signed); the log is not counted.
+    pub files: usize,
+    pub findings: Vec<(String, usize)>,
+    pub timings: Vec<(&'static str, Duration)>,
+    /// Pages rendered, and pages whose fingerprint was unchanged (not rendered).
+    pub pages: (usize, usize),
+    /// Files written, and files already in place or hard-linked (not written).
+    pub written: (usize, usize),
+    /// What the user should know although the build succeeded.
+    pub warnings: Vec<String>,
+}
+
+/// A loaded, checked and tallied election: everything but the output.
+pub struct Checked {
+    pub election: model::Election,
+    pub tally: tally::Tally,
+    pub findings: Vec<check::Finding>,
+}
+
+/// The first stages: load, hash the scans, tally, check. Pure apart from
+/// reading the input.
+pub fn prepare(
+    input: &Path,
+    options: &load::Options<'_>,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<Checked> {
+    let stages = Stages {
+        timings: RefCell::new(std::mem::take(timings)),
+    };
+    let election = stages.time("load", || load::read(input).map_err(Error::Input))?;
+    let checked = stages.checked(input, election, options);
+    *timings = stages.timings.into_inner();
+    checked
+}
+
+/// `kura build`: load → check → tally → render → publish.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let mut opts = opts.clone();
+    opts.output = publish::resolve_destination(&opts.output)?;
+    publish::check_destination(&opts.output)?;
+    // Old sites moved aside by earlier builds are deleted meanwhile.
+    let cleaner = publish::clear_aside(&opts.output);
+    let result = Build::new(&opts).and_then(Build::run);
+    let _ = cleaner.join();
+    result
+}
+
+/// How long each stage took, in the order they ran.
+#[derive(Default)]
+struct Stages {
+    timings: RefCell<Vec<(&'static str, Duration)>>,
+}
+
+impl Stages {
+    /// Runs one stage and records its time under `name`.
+    fn time<T>(&self, name: &'static str, stage: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = stage();
+        self.timings.borrow_mut().push((name, t.elapsed()));
+        out
+    }
+
+    /// Hash the scans (with what the cache remembers), tally, check.
+    fn checked(
+        &self,
+        input: &Path,
+        mut election: model::Election,
+        options: &load::Options<'_>,
+    ) -> Result<Checked> {
+        self.time("hash", || load::hash_scans(input, &mut election, options))
+            .map_err(Error::Input)?;
+        let tally = self
+            .time("tally", || tally::tally(&election, &input.join("forms.csv")))
+            .map_err(|p| Error::Input(vec![p]))?;
+        let findings = self.time("check", || check::findings(&election, &tally));
+        Ok(Checked {
+            election,
+            tally,
+            findings,
+        })
+    }
+}
+
+/// The version this one follows, verified: its id, chain and log.
+struct Previous {
+    dir: PathBuf,
+    manifest: manifest::Previous,
+    log: tlog::Log,
+}
+
+/// One build: its options, the publication time and key, and what it has
+/// learnt so far that the report carries.
+struct Build<'a> {
+    opts: &'a BuildOptions,
+    /// Seconds since the epoch, and the same as RFC 3339.
+    published: (i64, String),
+    key: Option<SecretKey>,
+    stages: Stages,
+    warnings: Vec<String>,
+    bar: indicatif::ProgressBar,
+}
+
+impl<'a> Build<'a> {
+    fn new(opts: &'a BuildOptions) -> Result<Build<'a>> {
+        let stages = Stages::default();
+        let secs = manifest::publication_time(opts.source_date_epoch.as_deref())?;
+        let key = stages.time("read key", || {
+            opts.sign
+                .as_deref()
+                .map(publish::sign::read_secret)
+                .transpose()
+        })?;
+        Ok(Build {
+            opts,
+            published: (secs, manifest::rfc3339(secs)),
+            key,
+            stages,
+            warnings: Vec::new(),
+            bar: opts
+                .progress
+                .clone()
+                .unwrap_or_else(indicatif::ProgressBar::hidden),
+        })
+    }
+
+    /// The stages, in order.
+    fn run(mut self) -> Result<BuildReport> {
+        let previous = self.previous()?;
+        let (checked, mut cache) = self.load()?;
+        let errors = checked
+            .findings
+            .iter()
+            .filter(|f| f.severity == check::Severity::Error)
+            .count();
+        if self.opts.strict && errors > 0 {
+            return Err(Error::Strict(errors));
+        }
+        let dest = &self.opts.output;
+        let (target, mut out) = self.stages.time("prepare output", || {
+            let mut target = publish::target(dest, &mut cache)?;
+            let reuse = publish::Reuse::new(dest, &mut cache, &mut target);
+            let out = Output::new(&target, reuse);
+            Ok::<_, Error>((target, out))
+        })?;
+        self.stages
+            .time("open data", || open_data(&out, &checked))?;
+        let chain = previous
+            .as_ref()
+            .map(|p| p.manifest.chain.clone())
+            .unwrap_or_default();
+        let history = match &previous {
+            Some(p) => self.stages.time("diff", || self.changes(p, &out))?,
+            None => Vec::new(),
+        };
+        let versions = site::Versions {
+            chain: &chain.versions,
+            history: &history,
+            seq: chain.versions.len() + 1,
+            published: &self.published.1,
+        };
+        self.stages
+            .time("render", || render(&out, &checked, versions, &self.bar))?;
+        let scans = self.stages.time("write scans", || self.scans(&out, &checked))?;
+        let manifest = self.manifest(&checked, previous.as_ref(), scans);
+        out.write("manifest.json", &manifest::to_json(&manifest))?;
+        out.write("versions.json", &manifest::to_json(&chain))?;
+        let version_id = self.stages.time("seal", || self.seal(&out))?;
+        let files = out.take_entries();
+        self.stages.time("log", || {
+            let meta = &checked.election.meta;
+            self.log(&out, previous.map(|p| p.log), &version_id, &manifest, meta)
+        })?;
+        let replaced = out.take_live();
+        let kept_spare = self
+            .stages
+            .time("swap", || publish::publish(target, &self.opts.output))?;
+        // The cache only speeds up the next build; failing to write it is no failure.
+        self.stages.time("write cache", || {
+            let spare = if kept_spare {
+                (replaced, std::mem::take(&mut cache.live_dirs))
+            } else {
+                Default::default()
+            };
+            write_cache(&self.opts.output, &checked, &files, &version_id, &out, spare)
+        });
+        let (pages, written) = out.counts();
+        let report = BuildReport {
+            version_id,
+            // SHA256SUMS itself (and its signature) are not among the entries.
+            files: files.len() + 1 + usize::from(self.key.is_some()),
+            findings: check::counts(&checked.findings)
+                .into_iter()
+                .map(|(c, n)| (c.id.to_string(), n))
+                .collect(),
+            timings: self.stages.timings.into_inner(),
+            pages,
+            written,
+            warnings: self.warnings,
+        };
+        // Freeing hundreds of thousands of small allocations takes a while and
+        // nothing waits for it.
+        std::thread::spawn(move || drop((checked, out, cache, files)));
+        Ok(report)
+    }
+
+    /// Checks `--previous` and reads what this version carries on from
+    /// it: its id and chain of versions, and its log, which must list the
+    /// versions its versions.json lists.
+    fn previous(&mut self) -> Result<Option<Previous>> {
+        let Some(dir) = &self.opts.previous else {
+            return Ok(None);
+        };
+        let key = self.key.as_ref();
+        let (warning, manifest, log) = self.stages.time("check previous", || {
+            let warning = verify_previous(dir, key)?;
+            let manifest = manifest::read_previous(dir)?;
+            let shown = error::shown(dir);
+            let log = transparency::read_folder(dir)
+                .map_err(|t| Error::Other(format!("--previous {shown}: {t}")))?;
+            let logged = log.entries.iter().map(|e| e.version.as_str());
+            if !logged.eq(manifest.chain.versions.iter().map(|v| v.id.as_str())) {
+                return Err(Error::Other(format!(
+                    "--previous {shown}: its log and its versions.json list different versions"
+                )));
+            }
+            Ok((warning, manifest, log))
+        })?;
+        self.warnings.extend(warning);
+        Ok(Some(Previous {
+            dir: dir.clone(),
+            manifest,
+            log,
+        }))
+    }
+
+    /// Reads the input (and, meanwhile, the cache of the last build into
+    /// this destination), then hashes, tallies and checks it.
+    fn load(&mut self) -> Result<(Checked, Cache)> {
+        let dest = self.opts.output.clone();
+        let cache_reader = std::thread::spawn(move || publish::cache::read(&dest));
+        let input = &self.opts.input;
+        let loaded = self
+            .stages
+            .time("load", || load::read(input).map_err(Error::Input));
+        let cache = self
+            .stages
+            .time("read cache", || cache_reader.join().unwrap_or_default());
+        let options = load::Options {
+            hash_cache: Some(&cache.scans),
+        };
+        let checked = self.stages.checked(input, loaded?, &options)?;
+        Ok((checked, cache))
+    }
+
+    /// Carries the earlier versions' changes and adds this version's: what
+    /// changed between the previous site and the open data just written.
+    fn changes(&self, previous: &Previous, out: &Output) -> Result<Vec<diff::VersionChanges>> {
+        let mut history = history::carry_changes(&previous.dir, out)?;
+        let old = diff::Snapshot::read(&previous.dir).map_err(Error::Other)?;
+        let mut new = diff::Snapshot::read(out.root()).map_err(Error::Other)?;
+        new.published = Some(self.published.1.clone());
+        let seq = previous.manifest.chain.versions.len() + 1;
+        let doc = diff::VersionChanges {
+            seq,
+            published: self.published.1.clone(),
+            previous: Some(previous.manifest.id.clone()),
+            changes: diff::diff(&old, &new),
+        };
+        out.write(&paths::changes_data(seq), &manifest::to_json(&doc))?;
+        history.push(doc);
+        Ok(history)
+    }
+
+    /// Copies each scan once (by content), and every scan of the previous
+    /// version that this one no longer shows. Returns how many this
+    /// version shows.
+    fn scans(&self, out: &Output, checked: &Checked) -> Result<usize> {
+        let el = &checked.election;
+        let mut scans: Vec<&model::Scan> =
+            el.forms.iter().filter_map(|f| f.scan.as_ref()).collect();
+        scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        scans.dedup_by(|a, b| a.sha256 == b.sha256);
+        self.bar.set_message("scans");
+        self.bar.set_position(0);
+        self.bar.set_length(scans.len() as u64);
+        let bar = &self.bar;
+        scans.par_iter().try_for_each(|s| {
+            bar.inc(1);
+            out.copy_scan(&s.site_path(), &s.source, &s.sha256)
+        })?;
+        self.bar.finish_and_clear();
+        if let Some(dir) = &self.opts.previous {
+            let have = scans.iter().map(|s| s.site_path()).collect();
+            history::carry_scans(dir, out, &have)?;
+        }
+        Ok(scans.len())
+    }
+
+    /// What `manifest.json` says of this version.
+    fn manifest(
+        &self,
+        checked: &Checked,
+        previous: Option<&Previous>,
+        scans: usize,
+    ) -> manifest::Manifest {
+        let el = &checked.election;
+        manifest::Manifest {
+            generator: manifest::Generator {
+                name: "kura".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            title: el.meta.title.clone(),
+            election_date: el.meta.date.clone(),
+            published: self.published.1.clone(),
+            previous: previous.map(|p| p.manifest.id.clone()),
+            counts: manifest::Counts {
+                areas: el.areas.len() as u64,
+                stations: el.areas.iter().filter(|a| a.is_station()).count() as u64,
+                races: el.races.len() as u64,
+                candidates: el.candidates.len() as u64,
+                forms: el.forms.len() as u64,
+                scans: scans as u64,
+                findings: checked.findings.len() as u64,
+                pages: el.pages.len() as u64,
+            },
+        }
+    }
+
+    /// Writes `SHA256SUMS` (signed when a key is given); returns the version id.
+    fn seal(&self, out: &Output) -> Result<String> {
+        let published = &self.published.1;
+        let sums = out.seal(|sums| {
+            self.key.as_ref().map(|key| {
+                let comment = format!(
+                    "kura version {} published {published}",
+                    sums::version_id(sums)
+                );
+                publish::sign::sign(key, sums.as_bytes(), &comment).into_bytes()
+            })
+        })?;
+        Ok(sums::version_id(&sums))
+    }
+
+    /// The log: the previous version's entries and one for this version,
+    /// under the previous log's origin (so it only ever grows).
+    fn log(
+        &self,
+        out: &Output,
+        previous: Option<tlog::Log>,
+        version_id: &str,
+        manifest: &manifest::Manifest,
+        meta: &model::Meta,
+    ) -> Result<()> {
+        let (origin, mut entries) = match previous {
+            Some(log) => (log.checkpoint.origin, log.entries),
+            None => (tlog::origin_for(meta), Vec::new()),
+        };
+        entries.push(tlog::Entry {
+            origin: origin.clone(),
+            seq: entries.len() as u64 + 1,
+            version: version_id.to_string(),
+            published: manifest.published.clone(),
+            previous: manifest.previous.clone(),
+        });
+        out.write_log(&transparency::log_files(
+            &origin,
+            &entries,
+            self.key.as_ref(),
+            u64::try_from(self.published.0).unwrap_or(0),
+        ))
+    }
+}
+
+/// Writes the open data: one CSV per table, from the election as loaded.
+fn open_data(out: &Output, checked: &Checked) -> Result<()> {
+    let Checked {
+        election: el,
+        tally,
+        findings,
+    } = checked;
+    let order = opendata::form_order(el);
+    out.stream("data/areas.csv", |w| opendata::areas(el, w))?;
+    out.stream("data/forms.csv", |w| opendata::forms(el, &order, w))?;
+    out.stream("data/results.csv", |w| opendata::results(el, &order, w))?;
+    out.stream("data/races.csv", |w| opendata::races(el, w))?;
+    out.stream("data/candidates.csv", |w| opendata::candidates(el, w))?;
+    out.stream("data/findings.csv", |w| opendata::findings(el, findings, w))?;
+    // totals.csv and summary.csv come from one walk of the tree.
+    let mut totals = out.create("data/totals.csv")?;
+    let mut summary = out.create("data/summary.csv")?;
+    opendata::totals_and_summary(el, tally, &mut totals, &mut summary)
+        .map_err(|e| publish::csv_error(totals.path(), e))?;
+    out.finish(totals)?;
+    out.finish(summary)
+}
+
+/// Renders every page in every language (a page whose fingerprint is
+/// unchanged is not rendered again), the assets, the search index and the
+/// sitemap.
+fn render(
+    out: &Output,
+    checked: &Checked,
+    versions: site::Versions<'_>,
+    bar: &indicatif::ProgressBar,
+) -> Result<()> {
+    let el = &checked.election;
+    for (i, lang) in el.meta.languages.iter().enumerate() {
+        let site = site::Site::new(el, &checked.tally, &checked.findings, lang, versions)
+            .map_err(Error::Other)?;
+        if i == 0 {
+            for asset in site.assets() {
+                out.write(&asset.path, &asset.bytes)?;
+            }
+        }
+        let jobs = site.jobs();
+        bar.set_message(format!("pages {lang}"));
+        bar.set_position(0);
+        bar.set_length(jobs.len() as u64);
+        let global = site::fingerprint::global(&site);
+        jobs.par_iter().try_for_each(|&job| -> Result<()> {
+            let render = || {
+                site.render(job)
+                    .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))
+            };
+            bar.inc(1);
+            match site::fingerprint::page(&site, job, &global) {
+                Some((path, fingerprint)) => {
+                    out.page(&path, fingerprint, || render().map(|(_, b)| b))
+                }
+                None => {
+                    let (path, bytes) = render()?;
+                    out.write(&path, &bytes)
+                }
+            }
+        })?;
+    }
+    for (path, bytes) in site::search::index(el) {
+        out.write(&path, &bytes)?;
+    }
+    let pages: Vec<String> = out
+        .files()
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.ends_with(".html") && p != paths::NOT_FOUND)
+        .collect();
+    for (path, bytes) in site::sitemap::files(&el.meta, &pages) {
+        out.write(&path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes what the next build into this destination may reuse: scan
+/// hashes, the live files and the spare copy kept beside them.
+fn write_cache(
+    dest: &Path,
+    checked: &Checked,
+    files: &[(String, fsx::CachedHash)],
+    version_id: &str,
+    out: &Output,
+    (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
+) {
+    let scans = checked.election.forms.iter().filter_map(|f| f.scan.as_ref());
+    let live_dirs = publish::folder_times(dest, files.iter().map(|(p, _)| p.as_str()));
+    let _ = publish::cache::write(
+        dest,
+        publish::cache::Contents {
+            scans: &mut scans.map(|s| (s.source.as_path(), s.stamp, s.sha256.as_str())),
+            live: files,
+            live_sums: version_id,
+            live_dirs: &live_dirs,
+            spare: &spare,
+            spare_dirs: &spare_dirs,
+            fingerprints: &out.fingerprints(),
+        },
+    );
+}
+
+/// Checks the site given as `--previous` before anything is read from it:
+/// every file against its own `SHA256SUMS`, nothing unlisted in it, and
+/// its signature when it claims the signing key. A tampered copy of an
+/// earlier version would otherwise make this version's signed changelog
+/// state changes that never happened, or carry planted scans into it.
+/// Returns a warning when a key is given and the previous version is not
+/// signed by it (so only its consistency with itself was checked).
+fn verify_previous(dir: &Path, key: Option<&publish::sign::SecretKey>) -> Result<Option<String>> {
+    let shown = error::shown(dir);
+    if fetch::is_url(&dir.to_string_lossy()) {
+        return Err(Error::Other(format!(
+            "--previous {shown}: give the previous version's folder (make one with `kura mirror URL DIR --key PUB`)"
+        )));
+    }
+    if !dir.join(sums::SUMS).is_file() {
+        return Err(Error::Other(format!(
+            "--previous {shown}: no SHA256SUMS: not a published kura site"
+        )));
+    }
+    let public = key.map(publish::sign::SecretKey::public);
+    let same_key = public.as_ref().filter(|pk| {
+        fsx::read_limited(&dir.join(sums::SUMS_SIG), verify::MAX_SIG)
+            .is_ok_and(|sig| publish::sign::claims_key(&String::from_utf8_lossy(&sig), pk))
+    });
+    // The folder by its absolute path: `http:/host/` names a folder here,
+    // and must not be checked as a URL and then read as a folder.
+    let real = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let report = verify::verify(
+        &real.to_string_lossy(),
+        &verify::Options {
+            public: same_key,
+            ..Default::default()
+        },
+    )?;
+    if report.intact() {
+        return Ok((public.is_some() && same_key.is_none()).then(|| {
+            format!(
+                "--previous {shown} is not signed by this key: it was checked against its own \
+                 SHA256SUMS only, which anyone can rewrite; fetch it with `kura mirror --key`"
+            )
+        }));
+    }
+    let troubles = report.first_troubles();
+    Err(Error::Other(format!(
+        "--previous {shown} does not verify against its own SHA256SUMS{}: {}; \
+         give an intact copy of the previous version",
+        if same_key.is_some() {
+            " and signature"
+        } else {
+            ""
+        },
+        troubles.join("; ")
+    )))
+}
