@@ -74,10 +74,7 @@ impl Snapshot {
                 let text = String::from_utf8_lossy(&bytes);
                 let (entries, _) = crate::sums::parse(&text);
                 let files = entries.into_iter().map(|(sha, path)| (path, sha)).collect();
-                (
-                    Some(files),
-                    Some(crate::sums::version_id(&bytes)),
-                )
+                (Some(files), Some(crate::sums::version_id(&bytes)))
             }
             Err(_) => (None, None),
         };

@@ -120,6 +120,10 @@ enum Command {
         /// A file of co-signatures written by kura witness; repeatable.
         #[arg(long, value_name = "FILE")]
         cosignature: Vec<PathBuf>,
+        /// The public key of a witness whose co-signatures are added;
+        /// repeatable. Each co-signature is checked against its key.
+        #[arg(long, value_name = "PUBKEY")]
+        witness: Vec<PathBuf>,
     },
     /// Make or update a verified copy of a published site.
     Mirror {
@@ -290,10 +294,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             if max_age.is_some() && key.is_none() && witness.is_empty() {
                 return usage("--max-age needs --key or --witness: only a signed time counts");
             }
-            let witnesses = witness
-                .iter()
-                .map(|p| kura::publish::sign::read_public(p))
-                .collect::<Result<Vec<_>, _>>()?;
+            let public = key
+                .as_deref()
+                .map(kura::publish::sign::read_public)
+                .transpose()?;
+            let witnesses = match read_witnesses(&witness, public.as_ref())? {
+                Ok(w) => w,
+                Err(why) => return usage(&why),
+            };
             let options = kura::verify::Options {
                 key: key.as_deref(),
                 public: None,
@@ -521,7 +529,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             site,
             sign,
             cosignature,
+            witness,
         } => {
+            if !cosignature.is_empty() && witness.is_empty() {
+                return usage(
+                    "--cosignature needs --witness PUBKEY for each witness: a co-signature is \
+                     checked against its key before it is published",
+                );
+            }
+            let witnesses = match read_witnesses(&witness, None)? {
+                Ok(w) => w,
+                Err(why) => return usage(&why),
+            };
             let sk = kura::publish::sign::read_secret(&sign)?;
             let time = kura::publish::manifest::publication_time(
                 std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
@@ -530,6 +549,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 &site,
                 &sk,
                 &cosignature,
+                &witnesses,
                 u64::try_from(time).unwrap_or(0),
             )?;
             let _ = writeln!(
@@ -553,6 +573,34 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The `--witness` keys: each a different key, and none the publisher's
+/// (`publisher`), so that no witness counts twice toward a quorum. The
+/// inner error is a usage error.
+fn read_witnesses(
+    files: &[PathBuf],
+    publisher: Option<&kura::publish::sign::PublicKey>,
+) -> Result<Result<Vec<kura::publish::sign::PublicKey>, String>, Error> {
+    let mut keys: Vec<kura::publish::sign::PublicKey> = Vec::new();
+    for f in files {
+        let pk = kura::publish::sign::read_public(f)?;
+        if publisher.is_some_and(|p| p.same_key(&pk)) {
+            return Ok(Err(format!(
+                "--witness {}: the publisher's own key (--key) is no witness",
+                shown(f)
+            )));
+        }
+        if let Some(j) = keys.iter().position(|k| k.same_key(&pk)) {
+            return Ok(Err(format!(
+                "--witness {}: the same key as --witness {}; each witness counts once",
+                shown(f),
+                shown(&files[j])
+            )));
+        }
+        keys.push(pk);
+    }
+    Ok(Ok(keys))
 }
 
 /// A usage error: the message and exit 2, as clap does.

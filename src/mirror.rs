@@ -210,20 +210,16 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     // 2. What DIR holds. The same version: nothing to do but take a newer
     //    checkpoint (a fresh time, witnesses' co-signatures), if any.
     let old_sums = crate::fsx::read_limited(&dir.join(SUMS), MAX_SUMS).ok();
-    let old_id = old_sums
-        .as_ref()
-        .map(|b| crate::digest::sha256_hex(b));
+    let old_id = old_sums.as_ref().map(crate::sums::version_id);
     if old_id.as_deref() == Some(version_id.as_str()) {
         let here =
             crate::fsx::read_limited(&dir.join("log/checkpoint"), transparency::MAX_CHECKPOINT);
+        // The whole log, switched in at once: the new checkpoint with the
+        // tiles of the entries it was checked against.
         if here.ok().as_deref() != Some(log.note.as_bytes()) {
-            if transparency::read_folder(&dir).is_ok() {
-                transparency::write_atomically(&dir.join("log/checkpoint"), log.note.as_bytes())?;
-            } else {
-                write_log(&dir, &log)?;
-            }
+            write_log(&dir, &log)?;
         }
-        remember(&log, key.is_some(), o.state.as_deref())?;
+        remember(&log, key.as_ref(), o.state.as_deref())?;
         let (requests, bytes) = remote.counts();
         return Ok(Report {
             version_id,
@@ -462,7 +458,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         }
     }
     publish::switch_in(&staging, &dir)?;
-    remember(&log, key.is_some(), o.state.as_deref())?;
+    remember(&log, key.as_ref(), o.state.as_deref())?;
     let (requests, bytes) = remote.counts();
     Ok(Report {
         version_id,
@@ -512,17 +508,18 @@ fn check_log(
         transparency::check_signature(&log, pk).map_err(failed)?;
     }
     transparency::check_version(&log, version_id).map_err(failed)?;
-    if let Some(h) = &here
-        && h.checkpoint.origin == log.checkpoint.origin
-    {
+    // The log DIR holds was checked when it was fetched: the new one must
+    // extend it, under the same origin.
+    if let Some(h) = &here {
         let held = format!("held in {}", crate::error::shown(dir));
-        transparency::compare(&transparency::Seen::of(h), &log, &held).map_err(failed)?;
+        transparency::compare(&transparency::Seen::of(h, ""), &log, &held).map_err(failed)?;
     }
-    if key.is_some()
+    if let Some(pk) = key
         && let Some(state) = state
     {
         let state = transparency::State::new(state.to_path_buf());
-        if let Some(seen) = state.load(transparency::Kind::Seen, &log.checkpoint.origin)? {
+        let signer = sign::note::verifier_key(pk);
+        if let Some(seen) = state.load(transparency::Kind::Seen, &signer)? {
             transparency::compare(&seen, &log, &state.recorded()).map_err(failed)?;
         }
     }
@@ -543,12 +540,14 @@ fn write_log(root: &Path, log: &tlog::Log) -> Result<()> {
     publish::write_log(root, &files)
 }
 
-/// Remembers a log whose signature was checked, as `kura verify` does.
-fn remember(log: &tlog::Log, signed: bool, state: Option<&Path>) -> Result<()> {
-    match state {
-        Some(dir) if signed => {
-            transparency::State::new(dir.to_path_buf()).save(transparency::Kind::Seen, log)
-        }
+/// Remembers a log whose signature by `key` was checked, as `kura verify` does.
+fn remember(log: &tlog::Log, key: Option<&sign::PublicKey>, state: Option<&Path>) -> Result<()> {
+    match (state, key) {
+        (Some(dir), Some(pk)) => transparency::State::new(dir.to_path_buf()).save(
+            transparency::Kind::Seen,
+            &sign::note::verifier_key(pk),
+            log,
+        ),
         _ => Ok(()),
     }
 }

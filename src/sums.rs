@@ -37,9 +37,12 @@ pub fn safe_path(p: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
+/// A line of `SHA256SUMS` that could not be read: its number and why.
+pub type BadLine = (usize, String);
+
 /// Parses `SHA256SUMS`: `(sha256, path)` per line, and the lines it could
-/// not read (line number, why).
-pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<(usize, String)>) {
+/// not read.
+pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
     let mut entries = Vec::new();
     let mut troubles = Vec::new();
     // Each path once, and no path also a folder of another: a copy could
@@ -67,18 +70,15 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<(usize, String)>) {
                 line_of.push(i + 1);
                 entries.push((sha, path.to_string()))
             }
-            Some((_, path)) => {
-                troubles.push((i + 1, format!("unsafe path '{path}'")))
-            }
-            None => troubles.push((i + 1,
-                "not of the form '<sha256>  <path>'".into(),
-            )),
+            Some((_, path)) => troubles.push((i + 1, format!("unsafe path '{path}'"))),
+            None => troubles.push((i + 1, "not of the form '<sha256>  <path>'".into())),
         }
     }
     if entries.iter().any(|(_, p)| folders.contains(p.as_str())) {
         for ((_, p), &n) in entries.iter().zip(&line_of) {
             if folders.contains(p.as_str()) {
-                troubles.push((n,
+                troubles.push((
+                    n,
                     format!("'{p}' is listed as a file and is also a folder of listed files"),
                 ));
             }
@@ -87,7 +87,6 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<(usize, String)>) {
     }
     (entries, troubles)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -244,17 +244,25 @@ pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
         })
 }
 
-/// What this machine remembers of the logs it has checked: for each origin
-/// the last checkpoint seen (`seen/`, by `kura verify` and `kura mirror`)
-/// or co-signed (`cosigned/`, by `kura witness`), and the checkpoints
-/// that contradicted it (`evidence/`).
+/// What this machine remembers of the logs it has checked: for each
+/// publisher's key the last checkpoint seen (`seen/`, by `kura verify` and
+/// `kura mirror`) or co-signed (`cosigned/`, by `kura witness`), and the
+/// checkpoints that contradicted it (`evidence/`). Records are kept by key,
+/// not by origin: the origin is a line the publisher writes, so a log
+/// under a new origin is a second log by the same key, which a reader
+/// must see as a fork (else an old version could be shown again under a
+/// new name as a "first sight").
 pub struct State {
     dir: PathBuf,
 }
 
-/// The record of one origin.
+/// The record of one publisher's log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Seen {
+    /// Who signed it: the note verifier key (or, for a witness not given
+    /// the publisher's key, the name and key hash of the first signature).
+    #[serde(default)]
+    pub signer: String,
     pub origin: String,
     pub size: u64,
     /// The root hash, base64 as in the checkpoint.
@@ -266,8 +274,9 @@ pub struct Seen {
 }
 
 impl Seen {
-    pub fn of(log: &Log) -> Seen {
+    pub fn of(log: &Log, signer: &str) -> Seen {
         Seen {
+            signer: signer.to_string(),
             origin: log.checkpoint.origin.clone(),
             size: log.checkpoint.size,
             root: sign::base64_encode(&log.checkpoint.root),
@@ -313,10 +322,10 @@ impl State {
         format!("recorded in {}", crate::error::shown(&self.dir))
     }
 
-    /// The file of `origin`: its readable characters, and a hash so that
-    /// origins that read the same stay apart.
-    fn path(&self, kind: Kind, origin: &str) -> PathBuf {
-        let readable: String = origin
+    /// The file of `signer`: its readable characters, and a hash so that
+    /// signers that read the same stay apart.
+    fn path(&self, kind: Kind, signer: &str) -> PathBuf {
+        let readable: String = signer
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -327,7 +336,7 @@ impl State {
             })
             .take(80)
             .collect();
-        let hash = crate::digest::sha256_hex(origin.as_bytes());
+        let hash = crate::digest::sha256_hex(signer.as_bytes());
         let folder = match kind {
             Kind::Seen => "seen",
             Kind::Cosigned => "cosigned",
@@ -337,25 +346,35 @@ impl State {
             .join(format!("{readable}-{}.json", &hash[..16]))
     }
 
-    /// The record of `origin`, if any.
-    pub fn load(&self, kind: Kind, origin: &str) -> Result<Option<Seen>> {
-        let path = self.path(kind, origin);
+    /// The record of `signer`'s log, if any.
+    pub fn load(&self, kind: Kind, signer: &str) -> Result<Option<Seen>> {
+        let path = self.path(kind, signer);
+        let damaged = |why: String| {
+            Error::Other(format!(
+                "{}: not a kura state file ({why}); move it away to start afresh",
+                crate::error::shown(&path)
+            ))
+        };
         match crate::fsx::read_limited(&path, 1 << 20) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Error::Other(format!(
-                    "{}: not a kura state file ({e}); move it away to start afresh",
-                    crate::error::shown(&path)
-                ))
-            }),
+            Ok(bytes) => {
+                let seen: Seen =
+                    serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+                let root = sign::base64_decode(&seen.root).filter(|r| r.len() == 32);
+                if seen.size == 0 || root.is_none() || seen.signer != signer {
+                    return Err(damaged("not the record it is named for".into()));
+                }
+                Ok(Some(seen))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }
     }
 
-    /// Remembers `log` for its origin (written whole, then renamed).
-    pub fn save(&self, kind: Kind, log: &Log) -> Result<()> {
-        let path = self.path(kind, &log.checkpoint.origin);
-        write_atomically(&path, &crate::publish::manifest::to_json(&Seen::of(log)))
+    /// Remembers `log` as `signer`'s (written whole, then renamed).
+    pub fn save(&self, kind: Kind, signer: &str, log: &Log) -> Result<()> {
+        let path = self.path(kind, signer);
+        let seen = Seen::of(log, signer);
+        write_atomically(&path, &crate::publish::manifest::to_json(&seen))
     }
 
     /// Keeps a checkpoint that contradicts what was seen before, with the
@@ -364,13 +383,15 @@ impl State {
         let id = crate::digest::sha256_hex(log.note.as_bytes());
         let path = self.dir.join("evidence").join(format!("{}.txt", &id[..16]));
         let text = format!(
-            "# kura: two checkpoints of {origin} that no honest log can both have signed\n\
-             # seen before ({} versions):\n{}\n# then ({} versions):\n{}",
+            "# kura: two checkpoints signed by {signer} that no honest log can both have signed\n\
+             # seen before ({} versions of {origin}):\n{}\n# then ({} versions of {}):\n{}",
             seen.size,
             seen.checkpoint,
             log.checkpoint.size,
+            log.checkpoint.origin,
             log.note,
             origin = seen.origin,
+            signer = seen.signer,
         );
         write_atomically(&path, text.as_bytes())?;
         Ok(path)
@@ -378,8 +399,16 @@ impl State {
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a
-/// reader sees the old file or the new one, never a part.
+/// reader sees the old file or the new one, never a part. The new file
+/// takes the old one's permissions, or is readable by all (a web server
+/// running as another user must be able to serve a checkpoint). Where
+/// `path` is not a regular file (`/dev/stdout`, a FIFO, a symbolic link)
+/// it is written through, never replaced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let old = std::fs::symlink_metadata(path).ok();
+    if old.as_ref().is_some_and(|m| !m.is_file()) {
+        return std::fs::write(path, bytes).map_err(|e| Error::io(path, e));
+    }
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let mut tmp = tempfile::Builder::new()
@@ -387,6 +416,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(parent)
         .map_err(|e| Error::io(parent, e))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(path, e))?;
+    #[cfg(unix)]
+    let permissions = old
+        .map(|m| m.permissions())
+        .or_else(|| Some(std::os::unix::fs::PermissionsExt::from_mode(0o644)));
+    #[cfg(not(unix))]
+    let permissions = old.map(|m| m.permissions());
+    if let Some(p) = permissions {
+        tmp.as_file()
+            .set_permissions(p)
+            .map_err(|e| Error::io(path, e))?;
+    }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
@@ -397,12 +437,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Fault> {
     let root: Option<tlog::Hash> = sign::base64_decode(&seen.root).and_then(|r| r.try_into().ok());
     let n = log.checkpoint.size;
-    let Some(root) = root else {
+    let Some(root) = root.filter(|_| seen.size > 0) else {
         return Err(Fault::Log(format!(
             "the record of {} ({at}) is damaged",
             seen.origin
         )));
     };
+    if seen.origin != log.checkpoint.origin {
+        return Err(Fault::Fork(format!(
+            "this checkpoint is of a log named '{}', but the same key signed the log '{}' \
+             ({} versions, {at}): a second log under one key, which can show an old version \
+             again as new; if this is another election, keep its records apart with another \
+             --state",
+            crate::term::clean(&log.checkpoint.origin),
+            crate::term::clean(&seen.origin),
+            seen.size
+        )));
+    }
     if n >= seen.size && log.contains_tree(seen.size, &root) {
         return Ok(());
     }
@@ -433,6 +484,16 @@ pub fn compare(seen: &Seen, log: &Log, at: &str) -> std::result::Result<(), Faul
             seen.origin, seen.size
         )
     }))
+}
+
+/// Who signed a checkpoint, as far as can be told without the key: the
+/// name and key hash of its first signature (which `kura witness` without
+/// `--log-key` trusts on first sight).
+fn first_signer(log: &Log) -> std::result::Result<String, Fault> {
+    note::split(&log.note)
+        .and_then(|(_, lines)| lines.into_iter().next())
+        .map(|l| format!("{}+{}", l.name, crate::digest::hex(&l.key_hash)))
+        .ok_or_else(|| Fault::Signature("log/checkpoint is not signed".into()))
 }
 
 /// What `kura witness` did.
@@ -466,10 +527,14 @@ pub fn witness(
         other => Error::Other(format!("refusing to co-sign: {other}")),
     };
     let (log, _) = read(&copy).map_err(refused)?;
-    if let Some(pk) = log_key {
-        check_signature(&log, pk).map_err(refused)?;
-    }
-    let before = state.load(Kind::Cosigned, &log.checkpoint.origin)?;
+    let signer = match log_key {
+        Some(pk) => {
+            check_signature(&log, pk).map_err(refused)?;
+            note::verifier_key(pk)
+        }
+        None => first_signer(&log).map_err(refused)?,
+    };
+    let before = state.load(Kind::Cosigned, &signer)?;
     if let Some(seen) = &before
         && let Err(t) = compare(seen, &log, &state.recorded())
     {
@@ -484,7 +549,7 @@ pub fn witness(
         return Err(Error::Other(message));
     }
     let line = note::cosign(key, log.body(), now());
-    state.save(Kind::Cosigned, &log)?;
+    state.save(Kind::Cosigned, &signer, &log)?;
     Ok(Cosigned {
         origin: log.checkpoint.origin.clone(),
         size: log.checkpoint.size,
@@ -497,6 +562,9 @@ pub fn witness(
         before: before.map(|s| s.size),
     })
 }
+
+/// Most witnesses' co-signatures one checkpoint carries.
+pub const MAX_COSIGNATURES: usize = 64;
 
 /// What `kura checkpoint` did.
 pub struct Refreshed {
@@ -512,14 +580,20 @@ pub struct Refreshed {
 /// the co-signatures in `files` to those it carries. The site must be one
 /// this key signed, and its log intact and ending with its version; only
 /// `log/checkpoint` changes, replaced in one step.
-pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Result<Refreshed> {
+pub fn refresh(
+    site: &Path,
+    key: &SecretKey,
+    files: &[PathBuf],
+    witnesses: &[PublicKey],
+    time: u64,
+) -> Result<Refreshed> {
     let shown = crate::error::shown(site);
     let fail = |t: Fault| Error::Other(format!("{shown}: {t}"));
     let (log, _) = read(&Copy::Folder(site.to_path_buf())).map_err(fail)?;
     check_signature(&log, &key.public()).map_err(fail)?;
     let sums = site.join(crate::sums::SUMS);
-    let sums = crate::fsx::read_limited(&sums, crate::sums::MAX_SUMS)
-        .map_err(|e| Error::io(&sums, e))?;
+    let sums =
+        crate::fsx::read_limited(&sums, crate::sums::MAX_SUMS).map_err(|e| Error::io(&sums, e))?;
     let version = crate::sums::version_id(&sums);
     check_version(&log, &version).map_err(fail)?;
     let own = note::name(&key.public());
@@ -528,6 +602,7 @@ pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Re
         let text = crate::fsx::read_limited(f, MAX_CHECKPOINT).map_err(|e| Error::io(f, e))?;
         let text = String::from_utf8(text)
             .ok()
+            .map(|t| format!("{}\n", t.trim_end_matches('\n')))
             .filter(|t| note::lines(t).is_some())
             .ok_or_else(|| {
                 Error::Other(format!(
@@ -537,22 +612,51 @@ pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Re
             })?;
         texts.push(text);
     }
+    let body = log.body();
     let old = note::split(&log.note).map(|(_, l)| l).unwrap_or_default();
     let mut lines: Vec<note::Line<'_>> = old.into_iter().filter(|l| l.name != own).collect();
-    for t in &texts {
+    for (t, f) in texts.iter().zip(files) {
+        let shown = crate::error::shown(f);
         for l in note::lines(t).unwrap_or_default() {
+            let name = crate::term::clean(l.name).into_owned();
             if l.name == own {
                 return Err(Error::Other(format!(
-                    "a co-signature by {own}, the publisher's own key: a witness must use a key of its own"
+                    "{shown}: a co-signature by {own}, the publisher's own key: a witness must use a key of its own"
                 )));
             }
-            // A newer co-signature by the same witness replaces the older.
-            lines.retain(|o| !(o.name == l.name && o.key_hash == l.key_hash));
-            lines.push(l);
+            let Some(pk) = witnesses.iter().find(|pk| note::is_cosignature_by(&l, pk)) else {
+                return Err(Error::Other(format!(
+                    "{shown}: a co-signature by {name}, whose key is not among the --witness keys given"
+                )));
+            };
+            let at = |l: &note::Line<'_>| {
+                note::cosigned_at(pk, body, std::slice::from_ref(l))
+                    .ok()
+                    .flatten()
+            };
+            let Some(new) = at(&l) else {
+                return Err(Error::Other(format!(
+                    "{shown}: the co-signature by {name} is not of this checkpoint ({} \
+                     versions): one made for another checkpoint, or forged",
+                    log.checkpoint.size
+                )));
+            };
+            // One co-signature per witness: the newest.
+            match lines.iter().position(|o| note::is_cosignature_by(o, pk)) {
+                Some(i) if at(&lines[i]).is_some_and(|old| old >= new) => {}
+                Some(i) => lines[i] = l,
+                None => lines.push(l),
+            }
         }
     }
+    if lines.len() > MAX_COSIGNATURES {
+        return Err(Error::Other(format!(
+            "{} co-signatures: a checkpoint carries at most {MAX_COSIGNATURES}",
+            lines.len()
+        )));
+    }
     let cosignatures = lines.len();
-    let text = tlog::checkpoint_text(log.body(), Some(key), time, &lines);
+    let text = tlog::checkpoint_text(body, Some(key), time, &lines);
     write_atomically(&site.join("log/checkpoint"), text.as_bytes())?;
     Ok(Refreshed {
         origin: log.checkpoint.origin.clone(),
@@ -560,4 +664,74 @@ pub fn refresh(site: &Path, key: &SecretKey, files: &[PathBuf], time: u64) -> Re
         cosignatures,
         time,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A log of `versions` (each a hex digit, repeated) under `origin`,
+    /// read back as a reader would.
+    fn log_of(origin: &str, versions: &[&str]) -> std::result::Result<Log, Fault> {
+        let mut entries: Vec<tlog::Entry> = Vec::new();
+        for (i, v) in versions.iter().enumerate() {
+            entries.push(tlog::Entry {
+                origin: origin.into(),
+                seq: i as u64 + 1,
+                version: v.repeat(64),
+                published: "2023-11-14T22:13:20Z".into(),
+                previous: entries.last().map(|e| e.version.clone()),
+            });
+        }
+        let files: std::collections::HashMap<String, Vec<u8>> =
+            log_files(origin, &entries, None, 0)
+                .into_iter()
+                .map(|(p, b)| (format!("log/{p}"), b))
+                .collect();
+        read_with(&|rel, _| Ok(files.get(rel).cloned())).map(|(log, _)| log)
+    }
+
+    #[test]
+    fn a_record_is_extended_not_renamed_shrunk_or_rewritten() {
+        let seen = Seen::of(&log_of("a.example/x", &["1", "2"]).unwrap(), "k");
+        assert!(
+            compare(
+                &seen,
+                &log_of("a.example/x", &["1", "2", "3"]).unwrap(),
+                "here"
+            )
+            .is_ok()
+        );
+        let verdict = |log: Log| compare(&seen, &log, "here").unwrap_err();
+        assert!(matches!(
+            verdict(log_of("a.example/x", &["1"]).unwrap()),
+            Fault::Rollback(_)
+        ));
+        assert!(matches!(
+            verdict(log_of("a.example/x", &["1", "4"]).unwrap()),
+            Fault::Fork(_)
+        ));
+        let renamed = verdict(log_of("b.example/x", &["1", "2", "3"]).unwrap());
+        assert!(
+            renamed.to_string().contains("a second log under one key"),
+            "{renamed}"
+        );
+        let damaged = Seen {
+            size: 0,
+            ..seen.clone()
+        };
+        let log = log_of("a.example/x", &["1"]).unwrap();
+        assert!(matches!(
+            compare(&damaged, &log, "here"),
+            Err(Fault::Log(_))
+        ));
+    }
+
+    #[test]
+    fn a_version_logged_twice_is_refused() {
+        let Err(Fault::Log(why)) = log_of("a.example/x", &["1", "1"]) else {
+            panic!("a log naming one version twice was read");
+        };
+        assert!(why.contains("a second time"), "{why}");
+    }
 }

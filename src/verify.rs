@@ -112,8 +112,12 @@ pub struct Report {
 impl Report {
     /// The first five troubles, and how many more there are.
     pub fn first_troubles(&self) -> Vec<String> {
-        let mut troubles: Vec<String> =
-            self.troubles.iter().take(5).map(|t| t.to_string()).collect();
+        let mut troubles: Vec<String> = self
+            .troubles
+            .iter()
+            .take(5)
+            .map(|t| t.to_string())
+            .collect();
         if self.troubles.len() > 5 {
             troubles.push(format!("and {} more", self.troubles.len() - 5));
         }
@@ -416,10 +420,11 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
     if let Some(log) = log {
         report.log = Some((log.checkpoint.origin.clone(), log.checkpoint.size));
         if report.intact()
-            && key.is_some()
+            && let Some(pk) = &key
             && let Some(dir) = &options.state
         {
-            transparency::State::new(dir.clone()).save(transparency::Kind::Seen, &log)?;
+            let signer = sign::note::verifier_key(pk);
+            transparency::State::new(dir.clone()).save(transparency::Kind::Seen, &signer, &log)?;
         }
     }
     Ok(report)
@@ -501,9 +506,12 @@ fn check_log(
             Some(_) => {}
         }
     }
-    if signed && let Some(dir) = &options.state {
+    if signed
+        && let Some(pk) = key
+        && let Some(dir) = &options.state
+    {
         let state = transparency::State::new(dir.clone());
-        match state.load(transparency::Kind::Seen, &log.checkpoint.origin) {
+        match state.load(transparency::Kind::Seen, &sign::note::verifier_key(pk)) {
             Ok(Some(seen)) => {
                 if let Err(t) = transparency::compare(&seen, &log, &state.recorded()) {
                     troubles.push(t.into());

@@ -112,7 +112,9 @@ impl Stages {
         self.time("hash", || load::hash_scans(input, &mut election, options))
             .map_err(Error::Input)?;
         let tally = self
-            .time("tally", || tally::tally(&election, &input.join("forms.csv")))
+            .time("tally", || {
+                tally::tally(&election, &input.join("forms.csv"))
+            })
             .map_err(|p| Error::Input(vec![p]))?;
         let findings = self.time("check", || check::findings(&election, &tally));
         Ok(Checked {
@@ -202,7 +204,9 @@ impl<'a> Build<'a> {
         };
         self.stages
             .time("render", || render(&out, &checked, versions, &self.bar))?;
-        let scans = self.stages.time("write scans", || self.scans(&out, &checked))?;
+        let scans = self
+            .stages
+            .time("write scans", || self.scans(&out, &checked))?;
         let manifest = self.manifest(&checked, previous.as_ref(), scans);
         out.write("manifest.json", &manifest::to_json(&manifest))?;
         out.write("versions.json", &manifest::to_json(&chain))?;
@@ -223,7 +227,14 @@ impl<'a> Build<'a> {
             } else {
                 Default::default()
             };
-            write_cache(&self.opts.output, &checked, &files, &version_id, &out, spare)
+            write_cache(
+                &self.opts.output,
+                &checked,
+                &files,
+                &version_id,
+                &out,
+                spare,
+            )
         });
         let (pages, written) = out.counts();
         let report = BuildReport {
@@ -501,7 +512,11 @@ fn write_cache(
     out: &Output,
     (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
 ) {
-    let scans = checked.election.forms.iter().filter_map(|f| f.scan.as_ref());
+    let scans = checked
+        .election
+        .forms
+        .iter()
+        .filter_map(|f| f.scan.as_ref());
     let live_dirs = publish::folder_times(dest, files.iter().map(|(p, _)| p.as_str()));
     let _ = publish::cache::write(
         dest,

@@ -647,14 +647,27 @@ pub fn is_log_path(rel: &str) -> bool {
     rel == "log/checkpoint" || rel.starts_with("log/tile/")
 }
 
-/// Replaces `root/log/` whole by `files` (paths under it).
+/// Replaces `root/log/` whole by `files` (paths under it): written in a
+/// folder beside it, then switched in with one rename, so a reader of a
+/// live copy sees the old log or the new one.
 pub fn write_log(root: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let dir = root.join(LOG);
-    match fs::remove_dir_all(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&dir, e)),
-    }
+    let dest = root.join(LOG);
+    let ready = tempfile::Builder::new()
+        .prefix(".kura-log-")
+        .tempdir_in(root)
+        .map_err(|e| Error::io(root, e))?;
+    write_files(ready.path(), files)?;
+    #[cfg(unix)]
+    fs::set_permissions(
+        ready.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .map_err(|e| Error::io(ready.path(), e))?;
+    switch_in(&ready.keep(), &dest)
+}
+
+/// Writes `files` (paths under `dir`), making folders as needed.
+fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {

@@ -56,6 +56,11 @@ impl PublicKey {
     pub fn id(&self) -> String {
         key_id(&self.keynum)
     }
+
+    /// Whether both are the same Ed25519 key, whatever their key ids.
+    pub fn same_key(&self, other: &PublicKey) -> bool {
+        self.key == other.key
+    }
 }
 
 fn key_id(keynum: &[u8; 8]) -> String {

@@ -338,6 +338,7 @@ pub fn check(note: String, checkpoint: Checkpoint, raw: Vec<Vec<u8>>) -> Result<
         return Err("the checkpoint's root hash is not that of the log's entries".into());
     }
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
+    let mut versions = std::collections::HashSet::new();
     for (i, bytes) in raw.iter().enumerate() {
         let n = i + 1;
         let e = Entry::parse(bytes).ok_or(format!("entry {n} is not a kura version entry"))?;
@@ -349,6 +350,12 @@ pub fn check(note: String, checkpoint: Checkpoint, raw: Vec<Vec<u8>>) -> Result<
             return Err(format!(
                 "entry {n} is numbered {} or names no version id",
                 e.seq
+            ));
+        }
+        if !versions.insert(e.version.clone()) {
+            return Err(format!(
+                "entry {n} names version {} a second time",
+                e.version
             ));
         }
         let before = entries.last().map(|p| p.version.as_str());

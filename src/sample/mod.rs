@@ -479,9 +479,7 @@ pub fn write(dir: &Path, stations: usize, seed: u64, scans: bool) -> Result<Stri
             };
             let path = dir.join("scans").join(scan);
             std::fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
-            Ok(Some(crate::digest::sha256_hex(
-                &bytes,
-            )))
+            Ok(Some(crate::digest::sha256_hex(&bytes)))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut forms_file = std::io::BufWriter::new(

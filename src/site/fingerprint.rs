@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use sha2::Digest;
 
 use super::{Job, Site, pages};
-use crate::paths;
 use crate::model::{AreaIx, FormIx, RaceIx};
+use crate::paths;
 
 /// A [`std::fmt::Write`] that hashes what is written to it.
 struct Hasher(sha2::Sha256);
@@ -93,7 +93,10 @@ pub fn page(site: &Site<'_>, job: Job, global: &[u8]) -> Option<(String, String)
             Some((site.page(&paths::area(el, a)), station(site, a, global)))
         }
         Job::Area(a) => Some((site.page(&paths::area(el, a)), area(site, a, global))),
-        Job::Findings(a) => Some((site.page(&paths::findings(el, a)), findings(site, a, global))),
+        Job::Findings(a) => Some((
+            site.page(&paths::findings(el, a)),
+            findings(site, a, global),
+        )),
         _ => None,
     }
 }

@@ -12,8 +12,8 @@ pub mod sitemap;
 use std::collections::BTreeMap;
 
 use crate::check::{CHECKS, Finding};
-use crate::paths;
 use crate::model::{AreaIx, Election, FormIx};
+use crate::paths;
 use crate::tally::Tally;
 pub use locale::Strings;
 

@@ -3,9 +3,9 @@
 use askama::Template;
 
 use super::{HistoryChange, Link, Site, Strings, chart};
-use crate::paths::{self, root_of};
 use crate::check::{CHECKS, Severity, thousands};
 use crate::model::{AreaIx, FormIx, RaceIx, Status};
+use crate::paths::{self, root_of};
 use crate::tally::RaceTally;
 
 /// What the base template needs.

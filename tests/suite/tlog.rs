@@ -247,6 +247,8 @@ fn witnesses_co_sign_refuse_a_fork_and_make_a_quorum() {
         key.to_str().unwrap(),
         "--cosignature",
         cosig.to_str().unwrap(),
+        "--witness",
+        w1_pub.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
     assert!(
@@ -298,6 +300,191 @@ fn witnesses_co_sign_refuse_a_fork_and_make_a_quorum() {
     );
     let out = verify_with(&v3, &state, &["--quorum", "3", "--witness", w1p]);
     assert_eq!(out.status.code(), Some(2), "{}", says(&out));
+}
+
+#[test]
+fn a_second_log_under_one_key_and_hostile_co_signatures_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, [_, v2, v3], key, public) = three_versions(tmp.path());
+    let pubkey = public.to_str().unwrap();
+    let (w1, w1_pub) = keygen_named(tmp.path(), "w1");
+    let (_, w2_pub) = keygen_named(tmp.path(), "w2");
+    let state = tmp.path().join("state");
+    let w_state = tmp.path().join("w-state");
+    let witness = |site: &Path, out: &Path| {
+        kura(&[
+            "witness",
+            site.to_str().unwrap(),
+            "--key",
+            w1.to_str().unwrap(),
+            "--log-key",
+            pubkey,
+            "--state",
+            w_state.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = verify_with(&v3, &state, &["--key", pubkey]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    // The witness writes through a symbolic link, never replacing it.
+    let target = tmp.path().join("w1-v2.txt");
+    let link = tmp.path().join("w1-v2.link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert_eq!(witness(&v2, &link).status.code(), Some(0));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(read(&target).starts_with("\u{2014} kura-"));
+    let w1_v3 = tmp.path().join("w1-v3.txt");
+    assert_eq!(witness(&v3, &w1_v3).status.code(), Some(0));
+
+    // Version 2's input rebuilt from nothing under another name, signed by
+    // the same key: a new log, whose first sight would show version 2 as
+    // current again. Verifier and witness both refuse it.
+    let toml =
+        read(&input.join("election.toml")).replace("results.example.org", "rerun.example.org");
+    std::fs::write(input.join("election.toml"), toml).unwrap();
+    let renamed = tmp.path().join("renamed");
+    let o = kura_with(
+        tmp.path(),
+        &[
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            renamed.to_str().unwrap(),
+            "--sign",
+            key.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700009000")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        verify_with(&renamed, &tmp.path().join("fresh"), &["--key", pubkey])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = verify_with(&renamed, &state, &["--key", pubkey]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stdout(&out).contains("a second log under one key"),
+        "{}",
+        says(&out)
+    );
+    let out = witness(&renamed, &tmp.path().join("x"));
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("a second log under one key"),
+        "{}",
+        says(&out)
+    );
+
+    // kura checkpoint takes co-signatures only with the witnesses' keys,
+    // and only those of this very checkpoint.
+    let checkpoint = |extra: &[&str]| {
+        let mut args = vec![
+            "checkpoint",
+            v3.to_str().unwrap(),
+            "--sign",
+            key.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        kura(&args)
+    };
+    let stale = target.to_str().unwrap();
+    let out = checkpoint(&["--cosignature", stale]);
+    assert_eq!(out.status.code(), Some(2), "{}", says(&out));
+    let before = read(&v3.join("log/checkpoint"));
+    let out = checkpoint(&[
+        "--cosignature",
+        stale,
+        "--witness",
+        w1_pub.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("is not of this checkpoint"),
+        "{}",
+        says(&out)
+    );
+    let out = checkpoint(&[
+        "--cosignature",
+        w1_v3.to_str().unwrap(),
+        "--witness",
+        w2_pub.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("not among the --witness keys"),
+        "{}",
+        says(&out)
+    );
+    assert_eq!(
+        read(&v3.join("log/checkpoint")),
+        before,
+        "refused: nothing written"
+    );
+    let out = checkpoint(&[
+        "--cosignature",
+        w1_v3.to_str().unwrap(),
+        "--witness",
+        w1_pub.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    // Readable by a web server running as someone else.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(v3.join("log/checkpoint"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o044, 0o044, "{mode:o}");
+
+    // One witness counts once, and the publisher is no witness.
+    let copy = tmp.path().join("w1-copy.pub");
+    std::fs::copy(&w1_pub, &copy).unwrap();
+    let w1p = w1_pub.to_str().unwrap();
+    for extra in [
+        &[
+            "--witness",
+            w1p,
+            "--witness",
+            copy.to_str().unwrap(),
+            "--quorum",
+            "2",
+        ][..],
+        &["--witness", pubkey],
+    ] {
+        let mut args = vec!["--key", pubkey];
+        args.extend(extra);
+        let out = verify_with(&v3, &state, &args);
+        assert_eq!(out.status.code(), Some(2), "{}", says(&out));
+    }
+
+    // A damaged record is an error, not a crash.
+    let seen = std::fs::read_dir(state.join("seen"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = read(&seen);
+    let size = text
+        .lines()
+        .find(|l| l.contains("\"size\""))
+        .unwrap()
+        .to_string();
+    std::fs::write(&seen, text.replace(&size, "  \"size\": 0,")).unwrap();
+    let out = verify_with(&v3, &state, &["--key", pubkey]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        says(&out).contains("not a kura state file"),
+        "{}",
+        says(&out)
+    );
 }
 
 fn keygen_named(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
