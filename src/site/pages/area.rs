@@ -1,0 +1,82 @@
+//! The page of an area above the stations: each race's tally, its children
+//! and its finding counts.
+
+use askama::Template;
+
+use super::race::{RaceView, race_view};
+use super::station::shows_scan;
+use super::{Layout, crumbs, layout};
+use crate::check::{CHECKS, thousands};
+use crate::model::AreaIx;
+use crate::paths::{self};
+use crate::site::{Link, Site};
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    level: &'a str,
+    finding_counts: Vec<(&'static str, &'static str, String)>,
+    findings_href: String,
+    races: Vec<RaceView>,
+    children: Vec<Link>,
+}
+
+fn finding_counts(
+    site: &Site<'_>,
+    a: AreaIx,
+) -> Vec<(&'static str, &'static str, String)> {
+    site.subtree_counts[a]
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| {
+            (
+                CHECKS[i].id,
+                CHECKS[i].severity.as_str(),
+                thousands(u64::from(*n)),
+            )
+        })
+        .collect()
+}
+
+pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let path = site.page(&paths::area(el, a));
+    let area = &el.areas[a];
+    let tallies = site.tally.all(el, a);
+    let races = tallies
+        .iter()
+        .map(|t| race_view(site, a, &path, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let children = if races.is_empty() {
+        area.children
+            .iter()
+            .map(|&c| Link {
+                href: format!("{}{}", site.home(&path), paths::area(el, c)),
+                text: el.areas[c].name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let description = format!("{} — {}: {}", el.meta.title, el.level_name(a), area.name);
+    let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
+    if races
+        .iter()
+        .any(|r| r.declared.as_deref().is_some_and(shows_scan))
+    {
+        l.scan_js = Some(site.scan_js.clone());
+    }
+    let page = AreaPage {
+        l,
+        name: &area.name,
+        level: el.level_name(a),
+        finding_counts: finding_counts(site, a),
+        findings_href: paths::findings(el, a),
+        races,
+        children,
+    };
+    Ok((path, page.render()?.into_bytes()))
+}

@@ -1,0 +1,290 @@
+//! One race at one area: its candidate rows, totals and chart, and the
+//! declared form beside the tally (shared by area and station pages).
+
+use askama::Template;
+
+use super::station::{badges, form_findings, scan_html};
+use super::{pct, status_text};
+use crate::check::thousands;
+use crate::model::{AreaIx, FormIx, RaceIx};
+use crate::paths::{self, root_of};
+use crate::site::{Site, Strings, chart};
+use crate::tally::RaceTally;
+
+pub struct CandRow {
+    pub name: String,
+    pub party: String,
+    pub votes: String,
+    pub share: String,
+    pub color: String,
+}
+
+pub struct RaceView {
+    pub id: String,
+    pub name: String,
+    pub reporting: String,
+    pub stations: String,
+    pub reporting_pct: String,
+    pub reporting_n: u64,
+    pub stations_n: u64,
+    pub registered: String,
+    pub valid: String,
+    pub rejected: String,
+    pub turnout: String,
+    pub rows: Vec<CandRow>,
+    pub chart: String,
+    pub declared: Option<String>,
+    pub children_level: String,
+    pub children: Vec<ChildRow>,
+}
+
+/// Candidate rows of a race, most votes first.
+pub(super) fn candidate_rows(
+    site: &Site<'_>,
+    race: RaceIx,
+    votes: &[u64],
+    valid: u64,
+) -> Vec<(usize, CandRow)> {
+    let el = site.el;
+    let r = &el.races[race];
+    let mut order: Vec<usize> = (0..votes.len()).collect();
+    order.sort_by(|&a, &b| votes[b].cmp(&votes[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .map(|p| {
+            let c = r.candidates[p];
+            (
+                p,
+                CandRow {
+                    name: el.candidates[c].name.clone(),
+                    party: el.candidates[c].party.clone(),
+                    votes: thousands(votes[p]),
+                    share: pct(votes[p], valid),
+                    color: site.colors[c].clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn registered_text(t: &Strings, tally: &RaceTally) -> String {
+    if tally.registered_unknown == tally.stations {
+        t.unknown.clone()
+    } else if tally.registered_unknown > 0 {
+        format!(
+            "{} ({} {} {})",
+            thousands(tally.registered),
+            thousands(tally.registered_unknown),
+            t.stations_reporting.split(' ').next().unwrap_or(""),
+            t.unknown
+        )
+    } else {
+        thousands(tally.registered)
+    }
+}
+
+fn rejected_text(t: &Strings, tally: &RaceTally) -> String {
+    if tally.reporting > 0 && tally.rejected_unknown == tally.reporting {
+        t.unknown.clone()
+    } else {
+        thousands(tally.rejected)
+    }
+}
+
+fn turnout_text(t: &Strings, tally: &RaceTally) -> String {
+    match tally.turnout() {
+        Some(x) => format!("{:.1}%", x * 100.0),
+        None => t.unknown.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "declared.html")]
+struct DeclaredPart<'a> {
+    t: &'a Strings,
+    form: &'a str,
+    status: &'static str,
+    status_text: String,
+    badges: Vec<(&'static str, &'static str)>,
+    rows: Vec<(String, String, String, String)>,
+    scan: String,
+    findings: Vec<(&'static str, &'static str, String)>,
+}
+
+fn declared_html(
+    site: &Site<'_>,
+    form: FormIx,
+    sum: &RaceTally,
+    root: &str,
+) -> Result<String, askama::Error> {
+    let el = site.el;
+    let f = &el.forms[form];
+    let race = &el.races[f.race];
+    let diff = |a: u64, b: u64| {
+        let d = a as i128 - b as i128;
+        if d > 0 {
+            format!("+{}", thousands(d as u64))
+        } else if d < 0 {
+            format!("−{}", thousands(d.unsigned_abs() as u64))
+        } else {
+            "0".to_string()
+        }
+    };
+    let mut rows: Vec<(String, String, String, String)> = race
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(p, &c)| {
+            let declared = f.votes[p].unwrap_or(0);
+            (
+                el.candidates[c].name.clone(),
+                thousands(declared),
+                thousands(sum.votes[p]),
+                diff(declared, sum.votes[p]),
+            )
+        })
+        .collect();
+    let declared_valid = f.valid().unwrap_or(0);
+    rows.push((
+        site.t.valid.clone(),
+        thousands(declared_valid),
+        thousands(sum.valid),
+        diff(declared_valid, sum.valid),
+    ));
+    if let Some(r) = f.rejected {
+        rows.push((
+            site.t.rejected.clone(),
+            thousands(r),
+            thousands(sum.rejected),
+            diff(r, sum.rejected),
+        ));
+    }
+    DeclaredPart {
+        t: &site.t,
+        form: &f.id,
+        status: f.status.as_str(),
+        status_text: status_text(&site.t, f.status),
+        badges: badges(site, form),
+        rows,
+        scan: scan_html(site, form, root)?,
+        findings: form_findings(site, form),
+    }
+    .render()
+}
+
+/// The bar chart of one race at one area, its title and description
+/// carrying the same numbers as the table beside it.
+pub(super) fn race_chart(
+    site: &Site<'_>,
+    a: AreaIx,
+    race: RaceIx,
+    rows: &[(usize, CandRow)],
+    votes: &[u64],
+) -> String {
+    let r = &site.el.races[race];
+    let bars: Vec<chart::Bar<'_>> = rows
+        .iter()
+        .map(|(p, c)| chart::Bar {
+            label: &c.name,
+            value: votes[*p],
+            share: &c.share,
+            color: &c.color,
+        })
+        .collect();
+    let desc = rows
+        .iter()
+        .map(|(_, c)| format!("{}: {} ({})", c.name, c.votes, c.share))
+        .collect::<Vec<_>>()
+        .join("; ");
+    chart::bars(
+        &r.id,
+        &format!(
+            "{}: {} — {}",
+            site.t.chart_title, r.name, site.el.areas[a].name
+        ),
+        &desc,
+        &bars,
+    )
+}
+
+pub(super) fn race_view(
+    site: &Site<'_>,
+    a: AreaIx,
+    path: &str,
+    tally: &RaceTally,
+) -> Result<RaceView, askama::Error> {
+    let el = site.el;
+    let t = &site.t;
+    let race = tally.race;
+    let r = &el.races[race];
+    let root = root_of(path);
+    let rows = candidate_rows(site, race, &tally.votes, tally.valid);
+    let svg = race_chart(site, a, race, &rows, &tally.votes);
+    let declared = match el.form_by_area_race.get(&(a, race)) {
+        Some(&f) => Some(declared_html(site, f, tally, &root)?),
+        None => None,
+    };
+    let area = &el.areas[a];
+    let children: Vec<ChildRow> = area
+        .children
+        .iter()
+        .map(|&c| child_row(site, path, c, race))
+        .collect();
+    let children_level = area
+        .children
+        .first()
+        .map(|&c| el.level_name(c).to_string())
+        .unwrap_or_default();
+    Ok(RaceView {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        reporting: thousands(tally.reporting),
+        stations: thousands(tally.stations),
+        reporting_pct: pct(tally.reporting, tally.stations),
+        reporting_n: tally.reporting,
+        stations_n: tally.stations,
+        registered: registered_text(t, tally),
+        valid: thousands(tally.valid),
+        rejected: rejected_text(t, tally),
+        turnout: turnout_text(t, tally),
+        rows: rows.into_iter().map(|(_, c)| c).collect(),
+        chart: svg,
+        declared,
+        children_level,
+        children,
+    })
+}
+
+pub struct ChildRow {
+    pub name: String,
+    pub href: String,
+    pub leader: String,
+    pub margin: String,
+    pub reporting: String,
+}
+
+fn child_row(site: &Site<'_>, from: &str, child: AreaIx, race: RaceIx) -> ChildRow {
+    let el = site.el;
+    let tally = site.tally.get(el, child, race).unwrap_or_default();
+    let ranking = tally.ranking();
+    let (leader, margin) = match (ranking.first(), tally.reporting > 0 && tally.valid > 0) {
+        (Some(&first), true) => {
+            let second = ranking.get(1).map_or(0, |&s| tally.votes[s]);
+            let m = tally.votes[first] - second;
+            let name = el.candidates[el.races[race].candidates[first]].name.clone();
+            (name, format!("{} ({})", thousands(m), pct(m, tally.valid)))
+        }
+        _ => ("—".to_string(), "—".to_string()),
+    };
+    ChildRow {
+        name: el.areas[child].name.clone(),
+        href: format!("{}{}", site.home(from), paths::area(el, child)),
+        leader,
+        margin,
+        reporting: format!(
+            "{}/{}",
+            thousands(tally.reporting),
+            thousands(tally.stations)
+        ),
+    }
+}

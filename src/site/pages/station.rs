@@ -1,0 +1,325 @@
+//! The page of a polling station: each race's form, as read from its scan,
+//! with the scan beside it, the form's findings and its history.
+
+use askama::Template;
+
+use super::changes::{FieldView, field_view};
+use super::race::{CandRow, candidate_rows, race_chart};
+use super::{Layout, crumbs, layout, pct, severity_str, status_text};
+use crate::check::thousands;
+use crate::model::{AreaIx, FormIx};
+use crate::paths::{self, root_of};
+use crate::site::{HistoryChange, Site, Strings};
+
+pub(super) fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = site
+        .by_form
+        .get(&form)
+        .map(|v| {
+            v.iter()
+                .map(|&i| {
+                    (
+                        site.findings[i].check,
+                        severity_str(site.findings[i].severity),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.dedup();
+    out
+}
+
+pub(super) fn form_findings(
+    site: &Site<'_>,
+    form: FormIx,
+) -> Vec<(&'static str, &'static str, String)> {
+    site.by_form
+        .get(&form)
+        .map(|v| {
+            v.iter()
+                .map(|&i| {
+                    let f = &site.findings[i];
+                    (f.check, severity_str(f.severity), site.t.finding(&f.parts))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub enum ScanView {
+    None,
+    Missing(String),
+    File(ScanFile),
+}
+
+pub struct ScanFile {
+    pub href: String,
+    pub pdf: bool,
+    pub form: String,
+    pub sha256: String,
+    pub declared: Option<String>,
+    pub specimen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanPart<'a> {
+    scan: ScanView,
+    t: &'a Strings,
+    root: &'a str,
+}
+
+/// Whether a rendered scan part shows a scan file (which the
+/// scan-checking script then checks).
+pub(super) fn shows_scan(html: &str) -> bool {
+    html.contains("<figure class=\"scan\">")
+}
+
+/// Scans stored under `scans/specimens/` are labelled as specimens.
+pub const SPECIMEN_FOLDER: &str = "specimens/";
+
+pub(super) fn scan_html(
+    site: &Site<'_>,
+    form: FormIx,
+    root: &str,
+) -> Result<String, askama::Error> {
+    let f = &site.el.forms[form];
+    let scan = match &f.scan {
+        Some(s) => ScanView::File(ScanFile {
+            href: s.site_path(),
+            pdf: s.is_pdf(),
+            form: f.id.clone(),
+            sha256: s.sha256.clone(),
+            declared: f.declared_sha256.clone(),
+            specimen: f.scan_path.starts_with(SPECIMEN_FOLDER)
+                || f.scan_path.starts_with("scans/specimens/"),
+        }),
+        None if f.scan_path.is_empty() => ScanView::None,
+        None => ScanView::Missing(f.scan_path.clone()),
+    };
+    ScanPart {
+        scan,
+        t: &site.t,
+        root,
+    }
+    .render()
+}
+
+pub struct FormView {
+    pub id: String,
+    pub status: &'static str,
+    pub status_text: String,
+    pub badges: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<CandRow>,
+    pub chart: String,
+    pub valid: String,
+    pub total_valid: String,
+    pub rejected: String,
+    pub turnout: String,
+    pub findings: Vec<(&'static str, &'static str, String)>,
+    pub device: String,
+    pub captured_at: String,
+    pub scan: String,
+}
+
+pub struct StationRace {
+    pub id: String,
+    pub name: String,
+    pub form: Option<FormView>,
+}
+
+#[derive(Template)]
+#[template(path = "station.html")]
+struct StationPage<'a> {
+    l: Layout<'a>,
+    name: &'a str,
+    level: &'a str,
+    code: &'a str,
+    registered: String,
+    up_href: String,
+    up_name: String,
+    prev: Option<(String, String)>,
+    next: Option<(String, String)>,
+    races: Vec<StationRace>,
+    history: Vec<HistoryLine>,
+}
+
+/// The areas before and after `a` among its parent's children.
+pub fn neighbours(el: &crate::model::Election, a: AreaIx) -> (Option<AreaIx>, Option<AreaIx>) {
+    let Some(p) = el.areas[a].parent else {
+        return (None, None);
+    };
+    let siblings = &el.areas[p].children;
+    let code = el.areas[a].code.as_str();
+    let pos = siblings
+        .binary_search_by(|&s| el.areas[s].code.as_str().cmp(code))
+        .unwrap_or(0);
+    (
+        pos.checked_sub(1).map(|i| siblings[i]),
+        siblings.get(pos + 1).copied(),
+    )
+}
+
+pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+    let el = site.el;
+    let t = &site.t;
+    let path = site.page(&paths::area(el, a));
+    let root = root_of(&path);
+    let home = site.home(&path);
+    let area = &el.areas[a];
+    let mut races = Vec::new();
+    let mut charted = false;
+    for &race in site.tally.scope(a) {
+        let r = &el.races[race];
+        let form = match el.form_by_area_race.get(&(a, race)) {
+            None => None,
+            Some(&f) => {
+                let form = &el.forms[f];
+                let votes: Vec<u64> = form.votes.iter().map(|v| v.unwrap_or(0)).collect();
+                let valid = form.valid().unwrap_or(0);
+                let cast = valid.saturating_add(form.rejected.unwrap_or(0));
+                let rows = candidate_rows(site, race, &votes, valid);
+                // One chart per station page, for its first form: the rest
+                // are tables, which keeps a six-race page light on a phone.
+                let chart = if charted {
+                    String::new()
+                } else {
+                    charted = true;
+                    race_chart(site, a, race, &rows, &votes)
+                };
+                Some(FormView {
+                    id: form.id.clone(),
+                    status: form.status.as_str(),
+                    status_text: status_text(t, form.status),
+                    badges: badges(site, f),
+                    rows: rows.into_iter().map(|(_, c)| c).collect(),
+                    chart,
+                    valid: thousands(valid),
+                    total_valid: form
+                        .total_valid
+                        .map_or_else(|| t.unknown.clone(), thousands),
+                    rejected: form.rejected.map_or_else(|| t.unknown.clone(), thousands),
+                    turnout: match area.registered {
+                        Some(reg) if reg > 0 => pct(cast, reg),
+                        _ => t.unknown.clone(),
+                    },
+                    findings: form_findings(site, f),
+                    device: form.device.clone(),
+                    captured_at: form.captured_at.clone(),
+                    scan: scan_html(site, f, &root)?,
+                })
+            }
+        };
+        races.push(StationRace {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            form,
+        });
+    }
+    let (up_href, up_name, prev, next) = match area.parent {
+        Some(p) => {
+            let link = |s: AreaIx| {
+                (
+                    format!("{home}{}", paths::area(el, s)),
+                    el.areas[s].name.clone(),
+                )
+            };
+            let (prev, next) = neighbours(el, a);
+            (
+                format!("{home}{}", paths::area(el, p)),
+                el.areas[p].name.clone(),
+                prev.map(link),
+                next.map(link),
+            )
+        }
+        None => (
+            paths::HOME.to_string(),
+            el.areas[a].name.clone(),
+            None,
+            None,
+        ),
+    };
+    let description = format!(
+        "{} — {}: {} ({})",
+        el.meta.title,
+        el.level_name(a),
+        area.name,
+        area.code
+    );
+    let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
+    if races
+        .iter()
+        .any(|r| r.form.as_ref().is_some_and(|f| shows_scan(&f.scan)))
+    {
+        l.scan_js = Some(site.scan_js.clone());
+    }
+    let page = StationPage {
+        l,
+        name: &area.name,
+        level: el.level_name(a),
+        code: &area.code,
+        registered: area.registered.map_or_else(|| t.unknown.clone(), thousands),
+        up_href,
+        up_name,
+        prev,
+        next,
+        races,
+        history: station_history(site, &area.code, &root, &home),
+    };
+    Ok((path, page.render()?.into_bytes()))
+}
+
+pub struct HistoryLine {
+    pub seq: usize,
+    pub published: String,
+    pub href: String,
+    pub form: String,
+    pub fields: Vec<FieldView>,
+}
+
+/// A station's history: every version in which one of its forms changed.
+fn station_history(
+    site: &Site<'_>,
+    code: &str,
+    root: &str,
+    home: &str,
+) -> Vec<HistoryLine> {
+    let Some(items) = site.history_by_area.get(code) else {
+        return Vec::new();
+    };
+    let mut out: Vec<HistoryLine> = items
+        .iter()
+        .map(|item| {
+            let doc = &site.versions.history[item.version];
+            let fields = match item.change {
+                HistoryChange::Form(i) => doc.changes.forms.changed[i]
+                    .changes
+                    .iter()
+                    .map(|f| field_view(root, f))
+                    .collect(),
+                HistoryChange::Area(i) => doc.changes.areas.changed[i]
+                    .changes
+                    .iter()
+                    .map(|f| field_view(root, f))
+                    .collect(),
+                HistoryChange::FormAdded => vec![FieldView {
+                    field: site.t.form_added.clone(),
+                    before: "—".into(),
+                    before_href: None,
+                    after: item.form.clone(),
+                    after_href: None,
+                }],
+            };
+            HistoryLine {
+                seq: doc.seq,
+                published: doc.published.clone(),
+                href: format!("{home}{}", paths::changes_page(doc.seq)),
+                form: item.form.clone(),
+                fields,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.seq.cmp(&a.seq).then(a.form.cmp(&b.form)));
+    out
+}
