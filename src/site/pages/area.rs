@@ -23,10 +23,7 @@ struct AreaPage<'a> {
     children: Vec<Link>,
 }
 
-fn finding_counts(
-    site: &Site<'_>,
-    a: AreaIx,
-) -> Vec<(&'static str, &'static str, String)> {
+fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str, String)> {
     site.subtree_counts[a]
         .iter()
         .enumerate()

@@ -212,11 +212,7 @@ fn record_section(
     })
 }
 
-fn finding_line(
-    site: &Site<'_>,
-    home: &str,
-    f: &crate::opendata::read::FindingRow,
-) -> ChangeLine {
+fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingRow) -> ChangeLine {
     let form = (!f.form.is_empty()).then_some(f.form.as_str());
     ChangeLine {
         href: area_link(site, home, &f.area, form),

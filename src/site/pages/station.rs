@@ -279,12 +279,7 @@ pub struct HistoryLine {
 }
 
 /// A station's history: every version in which one of its forms changed.
-fn station_history(
-    site: &Site<'_>,
-    code: &str,
-    root: &str,
-    home: &str,
-) -> Vec<HistoryLine> {
+fn station_history(site: &Site<'_>, code: &str, root: &str, home: &str) -> Vec<HistoryLine> {
     let Some(items) = site.history_by_area.get(code) else {
         return Vec::new();
     };
