@@ -507,7 +507,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 std::time::Duration::from_secs(timeout.max(1)),
             )?;
             match &output {
-                Some(path) => kura::transparency::write_atomically(path, done.line.as_bytes())?,
+                Some(path) => kura::transparency::write_output(path, done.line.as_bytes())?,
                 None => {
                     let _ = std::io::stdout().write_all(done.line.as_bytes());
                 }
@@ -552,6 +552,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 &witnesses,
                 u64::try_from(time).unwrap_or(0),
             )?;
+            for why in &done.skipped {
+                let _ = writeln!(std::io::stderr(), "warning: not taken: {}", clean(why));
+            }
             let _ = writeln!(
                 std::io::stderr(),
                 "signed the checkpoint of {} ({} version(s)) at {}; {} witness co-signature(s)",

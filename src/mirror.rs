@@ -218,6 +218,8 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         // tiles of the entries it was checked against.
         if here.ok().as_deref() != Some(log.note.as_bytes()) {
             write_log(&dir, &log)?;
+        } else {
+            publish::clear_leftovers(&dir);
         }
         remember(&log, key.as_ref(), o.state.as_deref())?;
         let (requests, bytes) = remote.counts();

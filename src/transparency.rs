@@ -308,6 +308,32 @@ pub enum Kind {
     Cosigned,
 }
 
+impl Kind {
+    fn folder(self) -> &'static str {
+        match self {
+            Kind::Seen => "seen",
+            Kind::Cosigned => "cosigned",
+        }
+    }
+}
+
+/// A record read from `path`, checked to be whole.
+fn record(path: &Path, bytes: &[u8]) -> Result<Seen> {
+    let seen: Seen = serde_json::from_slice(bytes).map_err(|e| damaged(path, &e.to_string()))?;
+    let root = sign::base64_decode(&seen.root).filter(|r| r.len() == 32);
+    if seen.size == 0 || root.is_none() || seen.signer.is_empty() {
+        return Err(damaged(path, "not a whole record"));
+    }
+    Ok(seen)
+}
+
+fn damaged(path: &Path, why: &str) -> Error {
+    Error::Other(format!(
+        "{}: not a kura state file ({why}); move it away to start afresh",
+        crate::error::shown(path)
+    ))
+}
+
 impl State {
     pub fn new(dir: PathBuf) -> State {
         State { dir }
@@ -337,37 +363,51 @@ impl State {
             .take(80)
             .collect();
         let hash = crate::digest::sha256_hex(signer.as_bytes());
-        let folder = match kind {
-            Kind::Seen => "seen",
-            Kind::Cosigned => "cosigned",
-        };
         self.dir
-            .join(folder)
+            .join(kind.folder())
             .join(format!("{readable}-{}.json", &hash[..16]))
     }
 
     /// The record of `signer`'s log, if any.
     pub fn load(&self, kind: Kind, signer: &str) -> Result<Option<Seen>> {
         let path = self.path(kind, signer);
-        let damaged = |why: String| {
-            Error::Other(format!(
-                "{}: not a kura state file ({why}); move it away to start afresh",
-                crate::error::shown(&path)
-            ))
-        };
         match crate::fsx::read_limited(&path, 1 << 20) {
             Ok(bytes) => {
-                let seen: Seen =
-                    serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-                let root = sign::base64_decode(&seen.root).filter(|r| r.len() == 32);
-                if seen.size == 0 || root.is_none() || seen.signer != signer {
-                    return Err(damaged("not the record it is named for".into()));
+                let seen = record(&path, &bytes)?;
+                if seen.signer != signer {
+                    return Err(damaged(&path, "not the record it is named for"));
                 }
                 Ok(Some(seen))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }
+    }
+
+    /// Every record of `kind`, in the order of their file names.
+    pub fn all(&self, kind: Kind) -> Result<Vec<Seen>> {
+        let folder = self.dir.join(kind.folder());
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&folder, e)),
+        };
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for e in entries {
+            let e = e.map_err(|e| Error::io(&folder, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") && !name.starts_with('.') {
+                paths.push(e.path());
+            }
+        }
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| {
+                let bytes = crate::fsx::read_limited(p, 1 << 20).map_err(|e| Error::io(p, e))?;
+                record(p, &bytes)
+            })
+            .collect()
     }
 
     /// Remembers `log` as `signer`'s (written whole, then renamed).
@@ -398,17 +438,24 @@ impl State {
     }
 }
 
+/// Writes `bytes` to a file a user named (`-o FILE`): where it is not a
+/// regular file (`/dev/stdout`, a FIFO, a symbolic link the user made) it
+/// is written through, else replaced as by [`write_atomically`].
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, bytes).map_err(|e| Error::io(path, e));
+    }
+    write_atomically(path, bytes)
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it, so a
 /// reader sees the old file or the new one, never a part. The new file
 /// takes the old one's permissions, or is readable by all (a web server
-/// running as another user must be able to serve a checkpoint). Where
-/// `path` is not a regular file (`/dev/stdout`, a FIFO, a symbolic link)
-/// it is written through, never replaced.
+/// running as another user must be able to serve a checkpoint). A
+/// symbolic link at `path` is replaced, never followed: what kura keeps
+/// (its state, a site's checkpoint) is written where kura put it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let old = std::fs::symlink_metadata(path).ok();
-    if old.as_ref().is_some_and(|m| !m.is_file()) {
-        return std::fs::write(path, bytes).map_err(|e| Error::io(path, e));
-    }
+    let old = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let mut tmp = tempfile::Builder::new()
@@ -496,6 +543,23 @@ fn first_signer(log: &Log) -> std::result::Result<String, Fault> {
         .ok_or_else(|| Fault::Signature("log/checkpoint is not signed".into()))
 }
 
+/// Whether the checkpoint of `log` carries a signature line claiming to be
+/// by the signer a record names (a note verifier key, or the name and key
+/// hash [`first_signer`] gives), whether it verifies or not: enough to
+/// choose the records a log must extend, since claiming another's key only
+/// makes more records apply.
+fn claims(log: &Log, signer: &str) -> bool {
+    let mut parts = signer.splitn(3, '+');
+    let (Some(name), Some(hash)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    note::split(&log.note).is_some_and(|(_, lines)| {
+        lines
+            .iter()
+            .any(|l| l.name == name && crate::digest::hex(&l.key_hash) == hash)
+    })
+}
+
 /// What `kura witness` did.
 pub struct Cosigned {
     pub origin: String,
@@ -534,20 +598,31 @@ pub fn witness(
         }
         None => first_signer(&log).map_err(refused)?,
     };
-    let before = state.load(Kind::Cosigned, &signer)?;
-    if let Some(seen) = &before
-        && let Err(t) = compare(seen, &log, &state.recorded())
-    {
-        let mut message = format!("refusing to co-sign: {t}");
-        if matches!(t, Fault::Fork(_)) {
-            let kept = state.keep_evidence(seen, &log)?;
-            message.push_str(&format!(
-                ". THIS IS A FORK: both checkpoints are kept in {}; publish them",
-                crate::error::shown(&kept)
-            ));
+    // Every record this log must extend: its signer's, and any other of
+    // the same origin or of a key whose signature the checkpoint carries
+    // (so neither reordering the signatures nor a new name for the log
+    // escapes what was co-signed before).
+    let records = state.all(Kind::Cosigned)?;
+    let relevant: Vec<&Seen> = records
+        .iter()
+        .filter(|r| {
+            r.signer == signer || r.origin == log.checkpoint.origin || claims(&log, &r.signer)
+        })
+        .collect();
+    for seen in &relevant {
+        if let Err(t) = compare(seen, &log, &state.recorded()) {
+            let mut message = format!("refusing to co-sign: {t}");
+            if matches!(t, Fault::Fork(_)) {
+                let kept = state.keep_evidence(seen, &log)?;
+                message.push_str(&format!(
+                    ". THIS IS A FORK: both checkpoints are kept in {}; publish them",
+                    crate::error::shown(&kept)
+                ));
+            }
+            return Err(Error::Other(message));
         }
-        return Err(Error::Other(message));
     }
+    let before = relevant.iter().map(|r| r.size).max();
     let line = note::cosign(key, log.body(), now());
     state.save(Kind::Cosigned, &signer, &log)?;
     Ok(Cosigned {
@@ -559,7 +634,7 @@ pub fn witness(
             .map(|e| e.version.clone())
             .unwrap_or_default(),
         line,
-        before: before.map(|s| s.size),
+        before,
     })
 }
 
@@ -573,6 +648,8 @@ pub struct Refreshed {
     /// Witnesses' co-signatures the checkpoint now carries.
     pub cosignatures: usize,
     pub time: u64,
+    /// Co-signatures not taken, and why (one line each).
+    pub skipped: Vec<String>,
 }
 
 /// `kura checkpoint SITE --sign KEY`: signs the checkpoint of a published
@@ -597,37 +674,42 @@ pub fn refresh(
     let version = crate::sums::version_id(&sums);
     check_version(&log, &version).map_err(fail)?;
     let own = note::name(&key.public());
-    let mut texts: Vec<String> = Vec::new();
+    // A file or line that cannot be taken is passed over with a warning,
+    // not allowed to stop the refresh: a stale file in the publisher's
+    // inbox, or junk sent by anyone, must not freeze the checkpoint.
+    let mut skipped: Vec<String> = Vec::new();
+    let mut texts: Vec<(String, String)> = Vec::new();
     for f in files {
+        let shown = crate::error::shown(f);
         let text = crate::fsx::read_limited(f, MAX_CHECKPOINT).map_err(|e| Error::io(f, e))?;
-        let text = String::from_utf8(text)
+        match String::from_utf8(text)
             .ok()
             .map(|t| format!("{}\n", t.trim_end_matches('\n')))
             .filter(|t| note::lines(t).is_some())
-            .ok_or_else(|| {
-                Error::Other(format!(
-                    "{}: not co-signature lines (`— NAME BASE64`, as kura witness writes them)",
-                    crate::error::shown(f)
-                ))
-            })?;
-        texts.push(text);
+        {
+            Some(t) => texts.push((shown, t)),
+            None => skipped.push(format!(
+                "{shown}: not co-signature lines (`— NAME BASE64`, as kura witness writes them)"
+            )),
+        }
     }
     let body = log.body();
     let old = note::split(&log.note).map(|(_, l)| l).unwrap_or_default();
     let mut lines: Vec<note::Line<'_>> = old.into_iter().filter(|l| l.name != own).collect();
-    for (t, f) in texts.iter().zip(files) {
-        let shown = crate::error::shown(f);
+    for (shown, t) in &texts {
         for l in note::lines(t).unwrap_or_default() {
             let name = crate::term::clean(l.name).into_owned();
             if l.name == own {
-                return Err(Error::Other(format!(
+                skipped.push(format!(
                     "{shown}: a co-signature by {own}, the publisher's own key: a witness must use a key of its own"
-                )));
+                ));
+                continue;
             }
             let Some(pk) = witnesses.iter().find(|pk| note::is_cosignature_by(&l, pk)) else {
-                return Err(Error::Other(format!(
+                skipped.push(format!(
                     "{shown}: a co-signature by {name}, whose key is not among the --witness keys given"
-                )));
+                ));
+                continue;
             };
             let at = |l: &note::Line<'_>| {
                 note::cosigned_at(pk, body, std::slice::from_ref(l))
@@ -635,11 +717,12 @@ pub fn refresh(
                     .flatten()
             };
             let Some(new) = at(&l) else {
-                return Err(Error::Other(format!(
+                skipped.push(format!(
                     "{shown}: the co-signature by {name} is not of this checkpoint ({} \
                      versions): one made for another checkpoint, or forged",
                     log.checkpoint.size
-                )));
+                ));
+                continue;
             };
             // One co-signature per witness: the newest.
             match lines.iter().position(|o| note::is_cosignature_by(o, pk)) {
@@ -657,12 +740,14 @@ pub fn refresh(
     }
     let cosignatures = lines.len();
     let text = tlog::checkpoint_text(body, Some(key), time, &lines);
+    crate::publish::clear_leftovers(site);
     write_atomically(&site.join("log/checkpoint"), text.as_bytes())?;
     Ok(Refreshed {
         origin: log.checkpoint.origin.clone(),
         size: log.checkpoint.size,
         cosignatures,
         time,
+        skipped,
     })
 }
 

@@ -74,6 +74,11 @@ impl std::fmt::Display for Trouble {
         match self {
             Trouble::Missing(p) => write!(f, "missing: {p}"),
             Trouble::Altered(p) => write!(f, "altered: {p}"),
+            Trouble::Unexpected(p) if crate::publish::is_leftover(p) => write!(
+                f,
+                "unexpected: {p} (left by an interrupted kura run; the next kura mirror or \
+                 kura checkpoint removes it)"
+            ),
             Trouble::Unexpected(p) => write!(f, "unexpected: {p} (not listed in SHA256SUMS)"),
             Trouble::BadLine(n, why) => write!(f, "SHA256SUMS:{n}: {why}"),
             Trouble::Unreadable(p, why) => write!(f, "unreadable: {p}: {why}"),
@@ -498,7 +503,7 @@ fn check_log(
             )),
             Some(t) if now.saturating_sub(t) > age.as_secs() => {
                 troubles.push(Trouble::Stale(format!(
-                    "the newest signed time on the checkpoint is {}, {} ago, more than --max-age                      allows: a copy frozen in the past, or a publisher that stopped signing",
+                    "the newest signed time on the checkpoint is {}, {} ago, more than --max-age allows: a copy frozen in the past, or a publisher that stopped signing",
                     crate::publish::manifest::rfc3339(t as i64),
                     transparency::age_text(now - t)
                 )));

@@ -55,12 +55,19 @@ pub struct Versions {
 
 /// The publication time: `SOURCE_DATE_EPOCH` when set, else now.
 pub fn publication_time(source_date_epoch: Option<&str>) -> Result<i64> {
-    match source_date_epoch {
-        Some(s) => s.trim().parse::<i64>().map_err(|_| {
-            Error::Other(format!(
-                "SOURCE_DATE_EPOCH '{s}' is not a whole number of seconds"
-            ))
-        }),
+    // Empty is unset, as most tools of reproducible builds take it.
+    match source_date_epoch.filter(|s| !s.trim().is_empty()) {
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|&t| t >= 0)
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "SOURCE_DATE_EPOCH '{}' is not a whole number of seconds since 1970",
+                    crate::term::clean(s)
+                ))
+            }),
         None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

@@ -647,11 +647,58 @@ pub fn is_log_path(rel: &str) -> bool {
     rel == "log/checkpoint" || rel.starts_with("log/tile/")
 }
 
+/// Whether `rel` is what an interrupted kura run leaves in a site: a new
+/// log being assembled (`.kura-log-*`) or a checkpoint being written
+/// (`log/.kura-*`). [`clear_leftovers`] removes them.
+pub fn is_leftover(rel: &str) -> bool {
+    rel.starts_with(".kura-log-") || rel.starts_with("log/.kura-")
+}
+
+/// Removes what interrupted kura runs left in the site `root` (see
+/// [`is_leftover`]), unless it is younger than a minute (the work of a run
+/// still going).
+pub fn clear_leftovers(root: &Path) {
+    let stale = |p: &Path| {
+        fs::symlink_metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() >= 60)
+    };
+    for (dir, prefix) in [
+        (root.to_path_buf(), ".kura-log-"),
+        (root.join(LOG), ".kura-"),
+    ] {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.filter_map(|e| e.ok()) {
+            if e.file_name().to_string_lossy().starts_with(prefix) && stale(&e.path()) {
+                remove_any(&e.path());
+            }
+        }
+    }
+}
+
+/// Removes `path`, a folder (with what it holds) or anything else.
+fn remove_any(path: &Path) {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let _ = fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = fs::remove_file(path);
+        }
+        Err(_) => {}
+    }
+}
+
 /// Replaces `root/log/` whole by `files` (paths under it): written in a
 /// folder beside it, then switched in with one rename, so a reader of a
 /// live copy sees the old log or the new one.
 pub fn write_log(root: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let dest = root.join(LOG);
+    clear_leftovers(root);
     let ready = tempfile::Builder::new()
         .prefix(".kura-log-")
         .tempdir_in(root)
@@ -742,7 +789,12 @@ pub fn check_destination_keeping(dest: &Path, keep: &[String]) -> Result<Vec<Str
         }
         let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
         let rel = rel.to_string_lossy();
-        if rel == SUMS || rel == SUMS_SIG || is_log_path(&rel) || listed.contains(rel.as_bytes()) {
+        if rel == SUMS
+            || rel == SUMS_SIG
+            || is_log_path(&rel)
+            || is_leftover(&rel)
+            || listed.contains(rel.as_bytes())
+        {
             continue;
         }
         if entry.file_type().is_file() && is_kept(&rel, keep) {
@@ -822,12 +874,13 @@ pub fn switch_in(ready: &Path, dest: &Path) -> Result<()> {
         return fs::rename(ready, dest).map_err(|e| Error::io(dest, e));
     }
     if exchange(ready, dest).is_ok() {
-        // `ready` now holds the replaced copy.
-        let _ = fs::remove_dir_all(ready);
+        // `ready` now holds the replaced copy (a folder, or whatever was
+        // in the way).
+        remove_any(ready);
         return Ok(());
     }
     let aside = replace_by_renames(ready, dest)?;
-    let _ = fs::remove_dir_all(&aside);
+    remove_any(&aside);
     Ok(())
 }
 

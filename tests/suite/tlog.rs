@@ -384,7 +384,9 @@ fn a_second_log_under_one_key_and_hostile_co_signatures_are_refused() {
     );
 
     // kura checkpoint takes co-signatures only with the witnesses' keys,
-    // and only those of this very checkpoint.
+    // and only those of this very checkpoint; others (a stale file in the
+    // inbox, a key not given) are passed over with a warning, and the
+    // checkpoint is still signed afresh.
     let checkpoint = |extra: &[&str]| {
         let mut args = vec![
             "checkpoint",
@@ -398,43 +400,58 @@ fn a_second_log_under_one_key_and_hostile_co_signatures_are_refused() {
     let stale = target.to_str().unwrap();
     let out = checkpoint(&["--cosignature", stale]);
     assert_eq!(out.status.code(), Some(2), "{}", says(&out));
-    let before = read(&v3.join("log/checkpoint"));
+    let junk = tmp.path().join("junk.txt");
+    std::fs::write(&junk, "not a signature\n").unwrap();
+    let w1_name = read(&w1_v3).split(' ').nth(1).unwrap().to_string();
+    let cosigned_by_w1 = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", says(out));
+        read(&v3.join("log/checkpoint")).contains(&format!("\u{2014} {w1_name} "))
+    };
     let out = checkpoint(&[
         "--cosignature",
         stale,
+        "--cosignature",
+        junk.to_str().unwrap(),
         "--witness",
         w1_pub.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
-    assert!(
-        stderr(&out).contains("is not of this checkpoint"),
-        "{}",
-        says(&out)
-    );
+    assert!(!cosigned_by_w1(&out), "a stale co-signature was taken");
+    for why in [
+        "is not of this checkpoint",
+        "not co-signature lines",
+        "0 witness co-signature(s)",
+    ] {
+        assert!(stderr(&out).contains(why), "{why}: {}", says(&out));
+    }
     let out = checkpoint(&[
         "--cosignature",
         w1_v3.to_str().unwrap(),
         "--witness",
         w2_pub.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        !cosigned_by_w1(&out),
+        "a co-signature by a key not given was taken"
+    );
     assert!(
         stderr(&out).contains("not among the --witness keys"),
         "{}",
         says(&out)
     );
-    assert_eq!(
-        read(&v3.join("log/checkpoint")),
-        before,
-        "refused: nothing written"
-    );
     let out = checkpoint(&[
+        "--cosignature",
+        stale,
         "--cosignature",
         w1_v3.to_str().unwrap(),
         "--witness",
         w1_pub.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert!(cosigned_by_w1(&out), "{}", says(&out));
+    assert!(
+        stderr(&out).contains("1 witness co-signature(s)"),
+        "{}",
+        says(&out)
+    );
     // Readable by a web server running as someone else.
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(v3.join("log/checkpoint"))
@@ -630,5 +647,103 @@ fn a_tampered_log_is_named() {
     );
     std::fs::write(v2.join("log/checkpoint"), &checkpoint).unwrap();
     let out = verify_with(&v2, &state, &["--key", pubkey]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+}
+
+#[test]
+fn a_witness_without_the_publishers_key_is_not_fooled_by_reordered_signatures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, [_, v2, v3], key, public) = three_versions(tmp.path());
+    let (w1, _) = keygen_named(tmp.path(), "w1");
+    let (w2, _) = keygen_named(tmp.path(), "w2");
+    let w1_state = tmp.path().join("w1-state");
+    let witness = |site: &Path, w: &Path, state: &Path, log_key: bool| {
+        let out = tmp.path().join("line.txt");
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec![
+            "witness",
+            site.to_str().unwrap(),
+            "--key",
+            w.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if log_key {
+            args.extend(["--log-key", public.to_str().unwrap()]);
+        }
+        let o = kura(&args);
+        (o, std::fs::read_to_string(&out).unwrap_or_default())
+    };
+    // Witness 1, not given the publisher's key, co-signs versions 2 and 3.
+    for v in [&v2, &v3] {
+        let (out, _) = witness(v, &w1, &w1_state, false);
+        assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    }
+
+    // A different version 3, whose checkpoint carries a co-signature first
+    // (so its first signature is not the publisher's), then none of the
+    // publisher's at all: each is the same log, and refused as a fork.
+    let results = read(&input.join("results.csv")).replace("31,F-S4-pres,a", "77,F-S4-pres,a");
+    std::fs::write(input.join("results.csv"), results).unwrap();
+    let fork = tmp.path().join("fork");
+    build_from(&input, &fork, &v2, &key, "1700009000");
+    let (out, w2_line) = witness(&fork, &w2, &tmp.path().join("w2-state"), false);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    let signed = read(&fork.join("log/checkpoint"));
+    let (body, publisher) = signed.split_once("\n\n").unwrap();
+    for checkpoint in [
+        format!("{body}\n\n{w2_line}{publisher}"),
+        format!("{body}\n\n{w2_line}"),
+    ] {
+        std::fs::write(fork.join("log/checkpoint"), &checkpoint).unwrap();
+        let (out, line) = witness(&fork, &w1, &w1_state, false);
+        assert_eq!(out.status.code(), Some(1), "{checkpoint}\n{}", says(&out));
+        assert!(stderr(&out).contains("THIS IS A FORK"), "{}", says(&out));
+        assert!(line.is_empty());
+    }
+    // What it co-signed without the key binds it with the key too.
+    std::fs::write(fork.join("log/checkpoint"), &signed).unwrap();
+    let (out, _) = witness(&fork, &w1, &w1_state, true);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(stderr(&out).contains("THIS IS A FORK"), "{}", says(&out));
+}
+
+#[test]
+fn what_an_interrupted_run_leaves_in_a_site_is_named_and_cleared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, [_, _, v3], key, _) = three_versions(tmp.path());
+    let assembling = v3.join(".kura-log-x1y2z3/tile/0");
+    std::fs::create_dir_all(&assembling).unwrap();
+    std::fs::write(assembling.join("000"), b"").unwrap();
+    std::fs::write(v3.join(".kura-log-x1y2z3/checkpoint"), b"half").unwrap();
+    std::fs::write(v3.join("log/.kura-abc123"), b"half a checkpoint").unwrap();
+    // Older than a minute: no run is still writing them.
+    for p in [v3.join(".kura-log-x1y2z3"), v3.join("log/.kura-abc123")] {
+        let ok = std::process::Command::new("touch")
+            .args(["-h", "-d", "2 hours ago"])
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let out = kura(&["verify", v3.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", says(&out));
+    assert!(
+        stdout(&out).contains("left by an interrupted kura run"),
+        "{}",
+        says(&out)
+    );
+    let out = kura(&[
+        "checkpoint",
+        v3.to_str().unwrap(),
+        "--sign",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert!(!v3.join(".kura-log-x1y2z3").exists());
+    assert!(!v3.join("log/.kura-abc123").exists());
+    let out = kura(&["verify", v3.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", says(&out));
 }
