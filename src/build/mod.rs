@@ -471,18 +471,17 @@ fn render(
         bar.set_length(jobs.len() as u64);
         let global = site::fingerprint::global(&site);
         jobs.par_iter().try_for_each(|&job| -> Result<()> {
-            let render = || {
-                site.render(job)
-                    .map_err(|e| Error::Other(format!("rendering {job:?}: {e}")))
-            };
+            let failed = |e: askama::Error| Error::Other(format!("rendering {job:?}: {e}"));
             bar.inc(1);
-            match site::fingerprint::page(&site, job, &global) {
-                Some((path, fingerprint)) => {
-                    out.page(&path, fingerprint, || render().map(|(_, b)| b))
+            let page = site.prepare(job, &global).map_err(failed)?;
+            match page.fingerprint.clone() {
+                Some(fingerprint) => {
+                    let path = page.path.clone();
+                    out.page(&path, fingerprint, || page.render().map_err(failed))
                 }
                 None => {
-                    let (path, bytes) = render()?;
-                    out.write(&path, &bytes)
+                    let path = page.path.clone();
+                    out.write(&path, &page.render().map_err(failed)?)
                 }
             }
         })?;

@@ -3,19 +3,39 @@
 
 use plotters::prelude::*;
 
+/// A horizontal bar chart as a page's view holds it: what it shows. It is
+/// drawn (its `Display`) only when the page is rendered, so a page whose
+/// view is unchanged is not drawn again.
+#[derive(Debug, Hash)]
+pub struct Chart {
+    /// Makes the title/desc ids unique on the page.
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    /// Top to bottom.
+    pub bars: Vec<Bar>,
+}
+
 /// One bar.
-pub struct Bar<'a> {
-    pub label: &'a str,
+#[derive(Debug, Hash)]
+pub struct Bar {
+    pub label: String,
     pub value: u64,
-    pub share: &'a str,
-    pub color: &'a str,
+    pub share: String,
+    pub color: String,
+}
+
+impl std::fmt::Display for Chart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&bars(&self.id, &self.title, &self.desc, &self.bars))
+    }
 }
 
 const WIDTH: u32 = 420;
 const ROW: u32 = 44;
 
 /// Draws a horizontal bar chart. `id` makes the title/desc ids unique on the page.
-pub fn bars(id: &str, title: &str, desc: &str, bars: &[Bar<'_>]) -> String {
+fn bars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
     let height = ROW * bars.len().max(1) as u32 + 8;
     let mut svg = String::new();
     {
@@ -34,7 +54,7 @@ pub fn bars(id: &str, title: &str, desc: &str, bars: &[Bar<'_>]) -> String {
             // Drawing into a String cannot fail; ignore the Result rather than panic.
             let _ = root.draw(&Text::new(label, (2, y + 2), font.clone().color(&BLACK)));
             let w = ((b.value as f64 / max as f64) * bar_width).round() as i32;
-            let color = parse_hex(b.color);
+            let color = parse_hex(&b.color);
             let _ = root.draw(&Rectangle::new(
                 [(2, y + 20), (2 + w.max(1), y + 38)],
                 color.filled(),
@@ -118,10 +138,10 @@ mod tests {
             "Votes <b>",
             "A & B",
             &[Bar {
-                label: "<script>",
+                label: "<script>".into(),
                 value: 10,
-                share: "100.0%",
-                color: "#ff0000",
+                share: "100.0%".into(),
+                color: "#ff0000".into(),
             }],
         );
         assert!(svg.starts_with("<svg"));

@@ -96,6 +96,7 @@ pub struct Asset {
 }
 
 /// A link in the navigation or breadcrumb.
+#[derive(Debug, Hash)]
 pub struct Link {
     pub href: String,
     pub text: String,
@@ -336,20 +337,75 @@ impl<'a> Site<'a> {
         jobs
     }
 
+    /// One page, ready to render: its view made and fingerprinted (given
+    /// the [`fingerprint::global`] one) for the pages that have one.
+    pub fn prepare(&self, job: Job, global: &[u8]) -> Result<Page<'_>, askama::Error> {
+        let ready = |(path, bytes)| Ok(Page::ready(path, bytes));
+        match job {
+            Job::Area(a) if self.el.areas[a].is_station() => Ok(pages::station(self, a, global)),
+            Job::Area(a) => Ok(pages::area(self, a, global)),
+            Job::Findings(a) => Ok(pages::findings(self, a, global)),
+            Job::Markdown(p) => ready(pages::markdown(self, p)?),
+            Job::Changes(v) => ready(pages::changes(self, v)?),
+            Job::ChangesIndex => ready(pages::changes_index(self)?),
+            Job::Az(a) => ready(pages::az(self, a)?),
+            Job::AzIndex => ready(pages::az_index(self)?),
+            Job::Feed => ready(pages::feed(self)?),
+            Job::DataIndex => ready(pages::data_index(self)?),
+            Job::NotFound => ready(pages::not_found(self)?),
+        }
+    }
+
     /// Renders one page: its path relative to the site root, and its bytes.
     pub fn render(&self, job: Job) -> Result<(String, Vec<u8>), askama::Error> {
-        match job {
-            Job::Area(a) if self.el.areas[a].is_station() => pages::station(self, a),
-            Job::Area(a) => pages::area(self, a),
-            Job::Findings(a) => pages::findings(self, a),
-            Job::Markdown(p) => pages::markdown(self, p),
-            Job::Changes(v) => pages::changes(self, v),
-            Job::ChangesIndex => pages::changes_index(self),
-            Job::Az(a) => pages::az(self, a),
-            Job::AzIndex => pages::az_index(self),
-            Job::Feed => pages::feed(self),
-            Job::DataIndex => pages::data_index(self),
-            Job::NotFound => pages::not_found(self),
+        let page = self.prepare(job, &fingerprint::global(self))?;
+        let path = page.path.clone();
+        Ok((path, page.render()?))
+    }
+}
+
+/// One page of the site: its path relative to the site root, the
+/// fingerprint of its view (station, area and findings pages), and its
+/// bytes or the view to render them from.
+pub struct Page<'a> {
+    pub path: String,
+    pub fingerprint: Option<String>,
+    body: Body<'a>,
+}
+
+enum Body<'a> {
+    Ready(Vec<u8>),
+    Later(Box<dyn FnOnce() -> Result<String, askama::Error> + 'a>),
+}
+
+impl<'a> Page<'a> {
+    /// A page already rendered (one that is always rendered).
+    pub fn ready(path: String, bytes: Vec<u8>) -> Page<'a> {
+        Page {
+            path,
+            fingerprint: None,
+            body: Body::Ready(bytes),
+        }
+    }
+
+    /// A page to render from `view`, fingerprinted by it: whatever the
+    /// template receives is in the fingerprint.
+    pub fn of_view<V>(path: String, view: V, global: &[u8]) -> Page<'a>
+    where
+        V: askama::Template + std::hash::Hash + 'a,
+    {
+        Page {
+            path,
+            fingerprint: Some(fingerprint::of(global, &view)),
+            body: Body::Later(Box::new(move || view.render())),
+        }
+    }
+
+    /// The page's bytes.
+    pub fn render(self) -> Result<Vec<u8>, askama::Error> {
+        match self.body {
+            Body::Ready(bytes) => Ok(bytes),
+            Body::Later(render) => render().map(String::into_bytes),
         }
     }
 }

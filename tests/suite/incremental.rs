@@ -429,3 +429,84 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     assert!(!site.join("areas/extra.html").exists());
     assert!(!read(&site.join("areas/S1.html")).contains("<!-- altered -->"));
 }
+
+/// A page's fingerprint is a hash of the very view its template renders,
+/// so whatever a page shows moves it, with nothing listed by hand: for
+/// every station, area and findings page of the awkward fixture and each
+/// change below, a page whose bytes change gets a new fingerprint.
+#[test]
+fn a_page_whose_bytes_change_gets_a_new_fingerprint() {
+    use kura::model::Election;
+    use kura::site::{Site, Versions, fingerprint};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/awkward");
+    let el = kura::load::load(&dir, &kura::load::Options::default()).unwrap();
+    let tally = kura::tally::tally(&el, &dir.join("forms.csv")).unwrap();
+    let findings = kura::check::findings(&el, &tally);
+    let versions = Versions {
+        chain: &[],
+        history: &[],
+        seq: 1,
+        published: "2024-01-01T00:00:00Z",
+    };
+    // Every fingerprinted page: path → (fingerprint, bytes).
+    let pages = |el: &Election| {
+        let site = Site::new(el, &tally, &findings, &el.meta.languages[0], versions).unwrap();
+        let global = fingerprint::global(&site);
+        let mut out = std::collections::BTreeMap::new();
+        for job in site.jobs() {
+            let page = site.prepare(job, &global).unwrap();
+            if let Some(fp) = page.fingerprint.clone() {
+                let path = page.path.clone();
+                out.insert(path, (fp, page.render().unwrap()));
+            }
+        }
+        out
+    };
+    let before = pages(&el);
+    assert!(before.len() > 10, "{}", before.len());
+    let station = el.forms[0].area;
+    type Change = Box<dyn Fn(&mut Election)>;
+    let changes: Vec<(&str, Change)> = vec![
+        (
+            "device",
+            Box::new(|e| e.forms[0].device = "a new device".into()),
+        ),
+        (
+            "capture time",
+            Box::new(|e| e.forms[0].captured_at = "2030-01-01T00:00:00Z".into()),
+        ),
+        (
+            "a station's name",
+            Box::new(move |e| e.areas[station].name = "Renamed".into()),
+        ),
+        (
+            "registered voters",
+            Box::new(move |e| e.areas[station].registered = Some(123_457)),
+        ),
+        (
+            "a candidate's party",
+            Box::new(|e| e.candidates[0].party = "New Party".into()),
+        ),
+        (
+            "a declared scan hash",
+            Box::new(|e| e.forms[0].declared_sha256 = Some("0".repeat(64))),
+        ),
+    ];
+    for (what, change) in changes {
+        let mut changed = el.clone();
+        change(&mut changed);
+        let after = pages(&changed);
+        let mut moved = 0;
+        for (path, (fp, bytes)) in &after {
+            let (old_fp, old_bytes) = &before[path];
+            if bytes != old_bytes {
+                assert_ne!(
+                    fp, old_fp,
+                    "{what}: {path} changed, its fingerprint did not"
+                );
+                moved += 1;
+            }
+        }
+        assert!(moved > 0, "{what}: no page changed");
+    }
+}

@@ -4,14 +4,13 @@
 use askama::Template;
 
 use super::race::{RaceView, race_view};
-use super::station::shows_scan;
-use super::{Layout, crumbs, layout};
+use super::{Layout, Page, crumbs, layout};
 use crate::check::{CHECKS, thousands};
 use crate::model::AreaIx;
 use crate::paths::{self};
 use crate::site::{Link, Site};
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "area.html")]
 struct AreaPage<'a> {
     l: Layout<'a>,
@@ -19,7 +18,7 @@ struct AreaPage<'a> {
     level: &'a str,
     finding_counts: Vec<(&'static str, &'static str, String)>,
     findings_href: String,
-    races: Vec<RaceView>,
+    races: Vec<RaceView<'a>>,
     children: Vec<Link>,
 }
 
@@ -38,15 +37,15 @@ fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str
         .collect()
 }
 
-pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+pub fn area<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
     let el = site.el;
     let path = site.page(&paths::area(el, a));
     let area = &el.areas[a];
     let tallies = site.tally.all(el, a);
-    let races = tallies
+    let races: Vec<RaceView<'a>> = tallies
         .iter()
         .map(|t| race_view(site, a, &path, t))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let children = if races.is_empty() {
         area.children
             .iter()
@@ -62,7 +61,7 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
     let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
     if races
         .iter()
-        .any(|r| r.declared.as_deref().is_some_and(shows_scan))
+        .any(|r| r.declared.as_ref().is_some_and(|d| d.shows_scan()))
     {
         l.scan_js = Some(site.scan_js.clone());
     }
@@ -75,5 +74,5 @@ pub fn area(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Err
         races,
         children,
     };
-    Ok((path, page.render()?.into_bytes()))
+    Page::of_view(path, page, global)
 }

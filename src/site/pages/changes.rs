@@ -17,6 +17,7 @@ pub struct ChangeLine {
     pub fields: Vec<FieldView>,
 }
 
+#[derive(Hash)]
 pub struct FieldView {
     pub field: String,
     pub before: String,

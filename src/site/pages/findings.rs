@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use super::{Layout, crumbs, layout};
+use super::{Layout, Page, crumbs, layout};
 use crate::check::{CHECKS, thousands};
 use crate::model::AreaIx;
 use crate::paths::{self};
@@ -11,6 +11,7 @@ use crate::site::{Link, Site};
 /// Most findings listed per check on one findings page; the rest are in findings.csv.
 pub const FINDINGS_PER_CHECK: usize = 500;
 
+#[derive(Hash)]
 pub struct FindingItem {
     pub href: String,
     pub place: String,
@@ -19,6 +20,7 @@ pub struct FindingItem {
     pub detail: String,
 }
 
+#[derive(Hash)]
 pub struct FindingGroup {
     pub id: &'static str,
     pub severity: &'static str,
@@ -29,7 +31,7 @@ pub struct FindingGroup {
     pub more: String,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "findings.html")]
 struct FindingsPage<'a> {
     l: Layout<'a>,
@@ -38,7 +40,7 @@ struct FindingsPage<'a> {
     groups: Vec<FindingGroup>,
 }
 
-pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+pub fn findings<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
     let el = site.el;
     let path = site.page(&paths::findings(el, a));
     let home = site.home(&path);
@@ -96,5 +98,5 @@ pub fn findings(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama:
         area_href: format!("{home}{}", paths::area(el, a)),
         groups,
     };
-    Ok((path, page.render()?.into_bytes()))
+    Page::of_view(path, page, global)
 }

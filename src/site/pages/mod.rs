@@ -9,7 +9,8 @@ mod plain;
 mod race;
 mod station;
 
-use super::{Link, Site, Strings};
+use super::fingerprint::Shared;
+use super::{Link, Page, Site, Strings};
 use crate::check::Severity;
 use crate::model::{AreaIx, Status};
 use crate::paths::{self, root_of};
@@ -19,9 +20,10 @@ pub use az::{az, az_index};
 pub use changes::{changes, changes_index, feed};
 pub use findings::{FINDINGS_PER_CHECK, findings};
 pub use plain::{data_index, markdown, not_found};
-pub use station::{neighbours, station};
+pub use station::station;
 
 /// What the base template needs.
+#[derive(Hash)]
 pub struct Layout<'a> {
     pub lang: &'a str,
     pub title: String,
@@ -39,7 +41,7 @@ pub struct Layout<'a> {
     /// The scan-checking script, on pages that show a scan.
     pub scan_js: Option<String>,
     pub sha256_js: &'a str,
-    pub t: &'a Strings,
+    pub t: Shared<'a, Strings>,
     pub nav: Vec<Link>,
     pub crumbs: Vec<Link>,
     pub date: &'a str,
@@ -79,7 +81,7 @@ pub(super) fn layout<'a>(
         js: Some(site.js.clone()),
         scan_js: None,
         sha256_js: &site.sha256_js,
-        t: &site.t,
+        t: Shared(&site.t),
         nav,
         crumbs,
         date: &el.meta.date,

@@ -3,14 +3,17 @@
 
 use askama::Template;
 
-use super::station::{badges, form_findings, scan_html};
+use super::station::{ScanPart, badges, form_findings, scan_part};
 use super::{pct, status_text};
 use crate::check::thousands;
 use crate::model::{AreaIx, FormIx, RaceIx};
 use crate::paths::{self, root_of};
-use crate::site::{Site, Strings, chart};
+use crate::site::chart::{self, Chart};
+use crate::site::fingerprint::Shared;
+use crate::site::{Site, Strings};
 use crate::tally::RaceTally;
 
+#[derive(Hash)]
 pub struct CandRow {
     pub name: String,
     pub party: String,
@@ -19,7 +22,8 @@ pub struct CandRow {
     pub color: String,
 }
 
-pub struct RaceView {
+#[derive(Hash)]
+pub struct RaceView<'a> {
     pub id: String,
     pub name: String,
     pub reporting: String,
@@ -32,8 +36,8 @@ pub struct RaceView {
     pub rejected: String,
     pub turnout: String,
     pub rows: Vec<CandRow>,
-    pub chart: String,
-    pub declared: Option<String>,
+    pub chart: Chart,
+    pub declared: Option<DeclaredPart<'a>>,
     pub children_level: String,
     pub children: Vec<ChildRow>,
 }
@@ -98,25 +102,33 @@ fn turnout_text(t: &Strings, tally: &RaceTally) -> String {
     }
 }
 
-#[derive(Template)]
+/// An area's own declared form beside the tally of its children: a part
+/// of area pages, rendered with them.
+#[derive(Template, Hash)]
 #[template(path = "declared.html")]
-struct DeclaredPart<'a> {
-    t: &'a Strings,
+pub struct DeclaredPart<'a> {
+    t: Shared<'a, Strings>,
     form: &'a str,
     status: &'static str,
     status_text: String,
     badges: Vec<(&'static str, &'static str)>,
     rows: Vec<(String, String, String, String)>,
-    scan: String,
+    scan: ScanPart<'a>,
     findings: Vec<(&'static str, &'static str, String)>,
 }
 
-fn declared_html(
-    site: &Site<'_>,
+impl DeclaredPart<'_> {
+    pub(super) fn shows_scan(&self) -> bool {
+        self.scan.shows_file()
+    }
+}
+
+fn declared_part<'a>(
+    site: &'a Site<'_>,
     form: FormIx,
     sum: &RaceTally,
     root: &str,
-) -> Result<String, askama::Error> {
+) -> DeclaredPart<'a> {
     let el = site.el;
     let f = &el.forms[form];
     let race = &el.races[f.race];
@@ -160,16 +172,15 @@ fn declared_html(
         ));
     }
     DeclaredPart {
-        t: &site.t,
+        t: Shared(&site.t),
         form: &f.id,
         status: f.status.as_str(),
         status_text: status_text(&site.t, f.status),
         badges: badges(site, form),
         rows,
-        scan: scan_html(site, form, root)?,
+        scan: scan_part(site, form, root),
         findings: form_findings(site, form),
     }
-    .render()
 }
 
 /// The bar chart of one race at one area, its title and description
@@ -180,15 +191,15 @@ pub(super) fn race_chart(
     race: RaceIx,
     rows: &[(usize, CandRow)],
     votes: &[u64],
-) -> String {
+) -> Chart {
     let r = &site.el.races[race];
-    let bars: Vec<chart::Bar<'_>> = rows
+    let bars: Vec<chart::Bar> = rows
         .iter()
         .map(|(p, c)| chart::Bar {
-            label: &c.name,
+            label: c.name.clone(),
             value: votes[*p],
-            share: &c.share,
-            color: &c.color,
+            share: c.share.clone(),
+            color: c.color.clone(),
         })
         .collect();
     let desc = rows
@@ -196,23 +207,23 @@ pub(super) fn race_chart(
         .map(|(_, c)| format!("{}: {} ({})", c.name, c.votes, c.share))
         .collect::<Vec<_>>()
         .join("; ");
-    chart::bars(
-        &r.id,
-        &format!(
+    Chart {
+        id: r.id.clone(),
+        title: format!(
             "{}: {} — {}",
             site.t.chart_title, r.name, site.el.areas[a].name
         ),
-        &desc,
-        &bars,
-    )
+        desc,
+        bars,
+    }
 }
 
-pub(super) fn race_view(
-    site: &Site<'_>,
+pub(super) fn race_view<'a>(
+    site: &'a Site<'_>,
     a: AreaIx,
     path: &str,
     tally: &RaceTally,
-) -> Result<RaceView, askama::Error> {
+) -> RaceView<'a> {
     let el = site.el;
     let t = &site.t;
     let race = tally.race;
@@ -220,10 +231,10 @@ pub(super) fn race_view(
     let root = root_of(path);
     let rows = candidate_rows(site, race, &tally.votes, tally.valid);
     let svg = race_chart(site, a, race, &rows, &tally.votes);
-    let declared = match el.form_by_area_race.get(&(a, race)) {
-        Some(&f) => Some(declared_html(site, f, tally, &root)?),
-        None => None,
-    };
+    let declared = el
+        .form_by_area_race
+        .get(&(a, race))
+        .map(|&f| declared_part(site, f, tally, &root));
     let area = &el.areas[a];
     let children: Vec<ChildRow> = area
         .children
@@ -235,7 +246,7 @@ pub(super) fn race_view(
         .first()
         .map(|&c| el.level_name(c).to_string())
         .unwrap_or_default();
-    Ok(RaceView {
+    RaceView {
         id: r.id.clone(),
         name: r.name.clone(),
         reporting: thousands(tally.reporting),
@@ -252,9 +263,10 @@ pub(super) fn race_view(
         declared,
         children_level,
         children,
-    })
+    }
 }
 
+#[derive(Hash)]
 pub struct ChildRow {
     pub name: String,
     pub href: String,

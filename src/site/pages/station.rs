@@ -5,10 +5,12 @@ use askama::Template;
 
 use super::changes::{FieldView, field_view};
 use super::race::{CandRow, candidate_rows, race_chart};
-use super::{Layout, crumbs, layout, pct, severity_str, status_text};
+use super::{Layout, Page, crumbs, layout, pct, severity_str, status_text};
 use crate::check::thousands;
 use crate::model::{AreaIx, FormIx};
 use crate::paths::{self, root_of};
+use crate::site::chart::Chart;
+use crate::site::fingerprint::Shared;
 use crate::site::{HistoryChange, Site, Strings};
 
 pub(super) fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str)> {
@@ -47,12 +49,14 @@ pub(super) fn form_findings(
         .unwrap_or_default()
 }
 
+#[derive(Hash)]
 pub enum ScanView {
     None,
     Missing(String),
     File(ScanFile),
 }
 
+#[derive(Hash)]
 pub struct ScanFile {
     pub href: String,
     pub pdf: bool,
@@ -62,28 +66,28 @@ pub struct ScanFile {
     pub specimen: bool,
 }
 
-#[derive(Template)]
+/// The scan of a form, or why there is none: a part of station and area
+/// pages, rendered with them.
+#[derive(Template, Hash)]
 #[template(path = "scan.html")]
-struct ScanPart<'a> {
+pub struct ScanPart<'a> {
     scan: ScanView,
-    t: &'a Strings,
-    root: &'a str,
+    t: Shared<'a, Strings>,
+    root: String,
 }
 
-/// Whether a rendered scan part shows a scan file (which the
-/// scan-checking script then checks).
-pub(super) fn shows_scan(html: &str) -> bool {
-    html.contains("<figure class=\"scan\">")
+impl ScanPart<'_> {
+    /// Whether it shows a scan file (which the scan-checking script then
+    /// checks).
+    pub(super) fn shows_file(&self) -> bool {
+        matches!(self.scan, ScanView::File(_))
+    }
 }
 
 /// Scans stored under `scans/specimens/` are labelled as specimens.
 pub const SPECIMEN_FOLDER: &str = "specimens/";
 
-pub(super) fn scan_html(
-    site: &Site<'_>,
-    form: FormIx,
-    root: &str,
-) -> Result<String, askama::Error> {
+pub(super) fn scan_part<'a>(site: &'a Site<'_>, form: FormIx, root: &str) -> ScanPart<'a> {
     let f = &site.el.forms[form];
     let scan = match &f.scan {
         Some(s) => ScanView::File(ScanFile {
@@ -100,19 +104,19 @@ pub(super) fn scan_html(
     };
     ScanPart {
         scan,
-        t: &site.t,
-        root,
+        t: Shared(&site.t),
+        root: root.to_string(),
     }
-    .render()
 }
 
-pub struct FormView {
+#[derive(Hash)]
+pub struct FormView<'a> {
     pub id: String,
     pub status: &'static str,
     pub status_text: String,
     pub badges: Vec<(&'static str, &'static str)>,
     pub rows: Vec<CandRow>,
-    pub chart: String,
+    pub chart: Option<Chart>,
     pub valid: String,
     pub total_valid: String,
     pub rejected: String,
@@ -120,16 +124,17 @@ pub struct FormView {
     pub findings: Vec<(&'static str, &'static str, String)>,
     pub device: String,
     pub captured_at: String,
-    pub scan: String,
+    pub scan: ScanPart<'a>,
 }
 
-pub struct StationRace {
+#[derive(Hash)]
+pub struct StationRace<'a> {
     pub id: String,
     pub name: String,
-    pub form: Option<FormView>,
+    pub form: Option<FormView<'a>>,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "station.html")]
 struct StationPage<'a> {
     l: Layout<'a>,
@@ -141,7 +146,7 @@ struct StationPage<'a> {
     up_name: String,
     prev: Option<(String, String)>,
     next: Option<(String, String)>,
-    races: Vec<StationRace>,
+    races: Vec<StationRace<'a>>,
     history: Vec<HistoryLine>,
 }
 
@@ -161,7 +166,7 @@ pub fn neighbours(el: &crate::model::Election, a: AreaIx) -> (Option<AreaIx>, Op
     )
 }
 
-pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::Error> {
+pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
     let el = site.el;
     let t = &site.t;
     let path = site.page(&paths::area(el, a));
@@ -183,10 +188,10 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
                 // One chart per station page, for its first form: the rest
                 // are tables, which keeps a six-race page light on a phone.
                 let chart = if charted {
-                    String::new()
+                    None
                 } else {
                     charted = true;
-                    race_chart(site, a, race, &rows, &votes)
+                    Some(race_chart(site, a, race, &rows, &votes))
                 };
                 Some(FormView {
                     id: form.id.clone(),
@@ -207,7 +212,7 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
                     findings: form_findings(site, f),
                     device: form.device.clone(),
                     captured_at: form.captured_at.clone(),
-                    scan: scan_html(site, f, &root)?,
+                    scan: scan_part(site, f, &root),
                 })
             }
         };
@@ -250,7 +255,7 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
     let mut l = layout(site, &path, area.name.clone(), description, crumbs(site, a));
     if races
         .iter()
-        .any(|r| r.form.as_ref().is_some_and(|f| shows_scan(&f.scan)))
+        .any(|r| r.form.as_ref().is_some_and(|f| f.scan.shows_file()))
     {
         l.scan_js = Some(site.scan_js.clone());
     }
@@ -267,9 +272,10 @@ pub fn station(site: &Site<'_>, a: AreaIx) -> Result<(String, Vec<u8>), askama::
         races,
         history: station_history(site, &area.code, &root, &home),
     };
-    Ok((path, page.render()?.into_bytes()))
+    Page::of_view(path, page, global)
 }
 
+#[derive(Hash)]
 pub struct HistoryLine {
     pub seq: usize,
     pub published: String,
