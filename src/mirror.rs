@@ -165,44 +165,8 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     let remote = Remote::new(url, o.idle);
 
     // 1. SHA256SUMS and its signature, before anything else.
-    let sums = match remote.get(SUMS, MAX_SUMS) {
-        Ok(Some(b)) => b,
-        Ok(None) => return Err(refused(format!("no {SUMS} at {}", remote.base()))),
-        Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
-        Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
-    };
-    let version_id = crate::sums::version_id(&sums);
-    let parse = || -> Result<Vec<(String, String)>> {
-        let (entries, bad) = verify::parse_sums(&String::from_utf8_lossy(&sums));
-        match bad.first() {
-            Some(t) => Err(refused(crate::term::clean(&t.to_string()).into_owned())),
-            None => Ok(entries),
-        }
-    };
-    // A list that is not one is refused before any other request.
-    let entries = parse()?;
-    let signature = match remote.get(SUMS_SIG, MAX_SIG) {
-        Ok(s) => s,
-        Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
-        Err(e) => return Err(refused(format!("{SUMS_SIG}: {e}"))),
-    };
-    if let Some(pk) = &key {
-        let Some(sig) = &signature else {
-            return Err(refused(format!(
-                "version {version_id} is not signed ({SUMS_SIG} is missing)"
-            )));
-        };
-        match sign::verify(pk, &sums, &String::from_utf8_lossy(sig)) {
-            Ok(comment) if comment.contains(&version_id) => {}
-            Ok(comment) => {
-                return Err(refused(format!(
-                    "the signature's trusted comment ({}) does not name version {version_id}",
-                    crate::term::clean(&comment)
-                )));
-            }
-            Err(why) => return Err(refused(format!("bad signature: {why}"))),
-        }
-    }
+    let signed = Signed::fetch(&remote, key.as_ref())?;
+    let version_id = signed.version_id.clone();
     // 1b. The log: signed by the key, ending with this version, and
     //     extending both the log DIR holds and the last one seen here.
     let log = check_log(&remote, &dir, &version_id, key.as_ref(), o.state.as_deref())?;
@@ -241,30 +205,11 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         (id, old_entries.into_iter().map(|(s, p)| (p, s)).collect())
     });
     if let Some((old_id, _)) = &old {
-        let chain: manifest::Versions = match listed(&remote, &entries, "versions.json")? {
-            Some(b) => serde_json::from_slice(&b)
-                .map_err(|e| refused(format!("versions.json is not valid: {e}")))?,
-            None => manifest::Versions::default(),
-        };
-        if !chain.versions.iter().any(|v| &v.id == old_id) {
-            return Err(refused(format!(
-                "rollback or fork: {} holds version {old_id}, and version {version_id} at {} \
-                 does not follow it (its versions.json does not list it); the copy is left as it was",
-                crate::error::shown(&dir),
-                crate::term::clean(remote.base())
-            )));
-        }
+        check_follows(&remote, &signed, &dir, old_id)?;
     }
 
     // 3. Assemble the new version beside DIR, reusing what is there.
     let staging = prepare_staging(&dir)?;
-    let parts = staging.with_file_name(format!(
-        "{}.parts",
-        staging.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    let _ = fs::remove_dir_all(&parts);
-    fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
-    let old_root = dir.canonicalize().ok();
     let by_hash: HashMap<&str, &str> = old
         .as_ref()
         .map(|(_, files)| {
@@ -274,19 +219,193 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
                 .collect()
         })
         .unwrap_or_default();
+    let assembly = Assembly {
+        remote: &remote,
+        entries: &signed.entries,
+        staging: &staging,
+        parts: staging.with_file_name(format!(
+            "{}.parts",
+            staging.file_name().unwrap_or_default().to_string_lossy()
+        )),
+        old_root: dir.canonicalize().ok(),
+        by_hash,
+    };
     let bar = o
         .progress
         .clone()
         .unwrap_or_else(indicatif::ProgressBar::hidden);
-    bar.set_length(entries.len() as u64);
-    let downloaded = AtomicUsize::new(0);
-    let reused = AtomicUsize::new(0);
-    let one = |i: usize| -> std::result::Result<Got, (String, Failure)> {
-        let (sha, rel) = &entries[i];
-        let dest = staging.join(rel);
+    let (downloaded, reused) = assembly.fetch_all(&bar).map_err(|failures| {
+        failed(&failures, &dir, &version_id, remote.base())
+    })?;
+
+    // 4. Nothing but the listed files, then the checksums, then the switch.
+    tidy(&staging, &signed.entries, &dir, &kept)?;
+    write_log(&staging, &log)?;
+    fs::write(staging.join(SUMS), &signed.sums).map_err(|e| Error::io(&staging, e))?;
+    let sig_path = staging.join(SUMS_SIG);
+    match &signed.signature {
+        Some(sig) => fs::write(&sig_path, sig).map_err(|e| Error::io(&sig_path, e))?,
+        None => {
+            let _ = fs::remove_file(&sig_path);
+        }
+    }
+    publish::switch_in(&staging, &dir)?;
+    remember(&log, key.as_ref(), o.state.as_deref())?;
+    let (requests, bytes) = remote.counts();
+    Ok(Report {
+        version_id,
+        current: false,
+        downloaded,
+        reused,
+        requests,
+        bytes,
+    })
+}
+
+/// A version's `SHA256SUMS` as fetched, with its entries and signature.
+struct Signed {
+    sums: Vec<u8>,
+    version_id: String,
+    entries: Vec<(String, String)>,
+    signature: Option<Vec<u8>>,
+}
+
+impl Signed {
+    /// Fetches `SHA256SUMS` and its signature, the first requests of a run:
+    /// a list that is not one, or a signature that is not `key`'s for this
+    /// very version, is refused before any other request.
+    fn fetch(remote: &Remote, key: Option<&sign::PublicKey>) -> Result<Signed> {
+        let sums = match remote.get(SUMS, MAX_SUMS) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Err(refused(format!("no {SUMS} at {}", remote.base()))),
+            Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
+            Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
+        };
+        let version_id = crate::sums::version_id(&sums);
+        let (entries, bad) = verify::parse_sums(&String::from_utf8_lossy(&sums));
+        if let Some(t) = bad.first() {
+            return Err(refused(crate::term::clean(&t.to_string()).into_owned()));
+        }
+        let signature = match remote.get(SUMS_SIG, MAX_SIG) {
+            Ok(s) => s,
+            Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
+            Err(e) => return Err(refused(format!("{SUMS_SIG}: {e}"))),
+        };
+        if let Some(pk) = key {
+            let Some(sig) = &signature else {
+                return Err(refused(format!(
+                    "version {version_id} is not signed ({SUMS_SIG} is missing)"
+                )));
+            };
+            match sign::verify(pk, &sums, &String::from_utf8_lossy(sig)) {
+                Ok(comment) if comment.contains(&version_id) => {}
+                Ok(comment) => {
+                    return Err(refused(format!(
+                        "the signature's trusted comment ({}) does not name version {version_id}",
+                        crate::term::clean(&comment)
+                    )));
+                }
+                Err(why) => return Err(refused(format!("bad signature: {why}"))),
+            }
+        }
+        Ok(Signed {
+            sums,
+            version_id,
+            entries,
+            signature,
+        })
+    }
+}
+
+/// Refuses a version whose `versions.json` does not list `old_id`, the
+/// version the copy holds: a rollback or a fork.
+fn check_follows(remote: &Remote, signed: &Signed, dir: &Path, old_id: &str) -> Result<()> {
+    let chain: manifest::Versions = match listed(remote, &signed.entries, "versions.json")? {
+        Some(b) => serde_json::from_slice(&b)
+            .map_err(|e| refused(format!("versions.json is not valid: {e}")))?,
+        None => manifest::Versions::default(),
+    };
+    if chain.versions.iter().any(|v| v.id == old_id) {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "rollback or fork: {} holds version {old_id}, and version {} at {} \
+         does not follow it (its versions.json does not list it); the copy is left as it was",
+        crate::error::shown(dir),
+        signed.version_id,
+        crate::term::clean(remote.base())
+    )))
+}
+
+/// The new version being assembled in `staging`, from the files the copy
+/// already holds (by hash) and downloads.
+struct Assembly<'a> {
+    remote: &'a Remote,
+    entries: &'a [(String, String)],
+    staging: &'a Path,
+    /// Where downloads arrive, each named by its entry's number (no listed
+    /// name can collide with one), before they are checked and moved in.
+    parts: PathBuf,
+    /// The copy's folder, and its files by hash.
+    old_root: Option<PathBuf>,
+    by_hash: HashMap<&'a str, &'a str>,
+}
+
+impl Assembly<'_> {
+    /// Puts every listed file in place, at most [`fetch::CONNECTIONS`] at a
+    /// time: (downloaded, reused), or what failed, by path.
+    fn fetch_all(
+        &self,
+        bar: &indicatif::ProgressBar,
+    ) -> std::result::Result<(usize, usize), Vec<(String, Failure)>> {
+        let local = |e: &dyn std::fmt::Display| vec![(String::new(), Failure::Local(e.to_string()))];
+        let _ = fs::remove_dir_all(&self.parts);
+        fs::create_dir_all(&self.parts).map_err(|e| local(&e))?;
+        bar.set_length(self.entries.len() as u64);
+        let downloaded = AtomicUsize::new(0);
+        let reused = AtomicUsize::new(0);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(fetch::CONNECTIONS)
+            .build()
+            .map_err(|e| local(&format!("cannot start fetching: {e}")))?;
+        let mut failures: Vec<(String, Failure)> = pool.install(|| {
+            (0..self.entries.len())
+                .into_par_iter()
+                .filter_map(|i| {
+                    let r = self.one(i);
+                    bar.inc(1);
+                    match r {
+                        Ok(Got::Reused) => {
+                            reused.fetch_add(1, Ordering::Relaxed);
+                            None
+                        }
+                        Ok(Got::Downloaded) => {
+                            downloaded.fetch_add(1, Ordering::Relaxed);
+                            None
+                        }
+                        Err(f) => Some(f),
+                    }
+                })
+                .collect()
+        });
+        bar.finish_and_clear();
+        let _ = fs::remove_dir_all(&self.parts);
+        failures.sort_by(|a, b| a.0.cmp(&b.0));
+        if failures.is_empty() {
+            Ok((downloaded.into_inner(), reused.into_inner()))
+        } else {
+            Err(failures)
+        }
+    }
+
+    /// Puts entry `i` in place: left as it is, linked from the copy, or
+    /// downloaded and checked against its hash.
+    fn one(&self, i: usize) -> std::result::Result<Got, (String, Failure)> {
+        let (sha, rel) = &self.entries[i];
+        let dest = self.staging.join(rel);
         let local = |f: std::io::Error| (rel.clone(), Failure::Local(f.to_string()));
         if let Ok(m) = fs::symlink_metadata(&dest) {
-            if m.is_file() && local_sha(&staging, rel).as_deref() == Some(sha.as_str()) {
+            if m.is_file() && local_sha(self.staging, rel).as_deref() == Some(sha.as_str()) {
                 return Ok(Got::Reused);
             }
             if m.is_dir() {
@@ -298,7 +417,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(local)?;
         }
-        if let (Some(root), Some(have)) = (&old_root, by_hash.get(sha.as_str()))
+        if let (Some(root), Some(have)) = (&self.old_root, self.by_hash.get(sha.as_str()))
             && local_sha(root, have).as_deref() == Some(sha.as_str())
         {
             let source = root.join(have);
@@ -306,12 +425,11 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
                 return Ok(Got::Reused);
             }
         }
-        // Downloads go to a folder of their own, named by the entry's
-        // number: no listed name can collide with one.
-        let part = parts.join(i.to_string());
+        let part = self.parts.join(i.to_string());
         let mut file: Option<fs::File> = None;
         let mut hasher = sha2::Sha256::new();
-        let found = remote
+        let found = self
+            .remote
             .stream(rel, fetch::MAX_FILE, &mut |chunk| {
                 match chunk {
                     None => {
@@ -343,80 +461,67 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         }
         fs::rename(&part, &dest).map_err(local)?;
         Ok(Got::Downloaded)
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(fetch::CONNECTIONS)
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
-    let mut failures: Vec<(String, Failure)> = pool.install(|| {
-        (0..entries.len())
-            .into_par_iter()
-            .filter_map(|i| {
-                let r = one(i);
-                bar.inc(1);
-                match r {
-                    Ok(Got::Reused) => {
-                        reused.fetch_add(1, Ordering::Relaxed);
-                        None
-                    }
-                    Ok(Got::Downloaded) => {
-                        downloaded.fetch_add(1, Ordering::Relaxed);
-                        None
-                    }
-                    Err(f) => Some(f),
-                }
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let _ = fs::remove_dir_all(&parts);
-    failures.sort_by(|a, b| a.0.cmp(&b.0));
-    if !failures.is_empty() {
-        let network = failures
-            .iter()
-            .all(|(_, f)| matches!(f, Failure::Network(_)));
-        let local = failures.iter().any(|(_, f)| matches!(f, Failure::Local(_)));
-        let shown: Vec<String> = failures
-            .iter()
-            .take(5)
-            .map(|(p, f)| crate::term::clean(&format!("{p}: {f}")).into_owned())
-            .collect();
-        let more = failures.len().saturating_sub(shown.len());
-        let list = if more > 0 {
-            format!("{}; and {more} more", shown.join("; "))
-        } else {
-            shown.join("; ")
-        };
-        return Err(if local {
-            Error::Other(format!(
-                "could not write the copy: {list}. The copy in {} is unchanged",
-                crate::error::shown(&dir)
-            ))
-        } else if network {
-            Error::Unreachable(format!(
-                "{} file(s) could not be fetched: {list}. The copy in {} is unchanged; \
-                 run again to carry on where this run stopped",
-                failures.len(),
-                crate::error::shown(&dir)
-            ))
-        } else {
-            refused(format!(
-                "version {version_id} at {} does not match its own SHA256SUMS: {list}; \
-                 the copy is left as it was",
-                crate::term::clean(remote.base())
-            ))
-        });
     }
+}
 
-    // 4. Nothing but the listed files, then the checksums, then the switch.
+/// The error for files that could not be put in place: the copy could not
+/// be written, the server could not be reached, or it serves files that do
+/// not match its own `SHA256SUMS`.
+fn failed(failures: &[(String, Failure)], dir: &Path, version_id: &str, base: &str) -> Error {
+    let network = failures
+        .iter()
+        .all(|(_, f)| matches!(f, Failure::Network(_)));
+    let local = failures.iter().any(|(_, f)| matches!(f, Failure::Local(_)));
+    let shown: Vec<String> = failures
+        .iter()
+        .take(5)
+        .map(|(p, f)| crate::term::clean(&format!("{p}: {f}")).into_owned())
+        .collect();
+    let more = failures.len().saturating_sub(shown.len());
+    let list = if more > 0 {
+        format!("{}; and {more} more", shown.join("; "))
+    } else {
+        shown.join("; ")
+    };
+    if local {
+        Error::Other(format!(
+            "could not write the copy: {list}. The copy in {} is unchanged",
+            crate::error::shown(dir)
+        ))
+    } else if network {
+        Error::Unreachable(format!(
+            "{} file(s) could not be fetched: {list}. The copy in {} is unchanged; \
+             run again to carry on where this run stopped",
+            failures.len(),
+            crate::error::shown(dir)
+        ))
+    } else {
+        refused(format!(
+            "version {version_id} at {} does not match its own SHA256SUMS: {list}; \
+             the copy is left as it was",
+            crate::term::clean(base)
+        ))
+    }
+}
+
+/// Leaves nothing in `staging` but the listed files and the mirror's own
+/// (`kept`, linked from `dir` unless the site now publishes one of them),
+/// and checks every listed file is there, a regular file, before anything
+/// is switched in (each was hashed as it arrived or before it was linked).
+fn tidy(
+    staging: &Path,
+    entries: &[(String, String)],
+    dir: &Path,
+    kept: &[String],
+) -> Result<()> {
     let listed_set: std::collections::HashSet<&str> =
         entries.iter().map(|(_, p)| p.as_str()).collect();
     let mut dirs = Vec::new();
-    for entry in walkdir::WalkDir::new(&staging).min_depth(1) {
+    for entry in walkdir::WalkDir::new(staging).min_depth(1) {
         let Ok(entry) = entry else { continue };
         let rel = entry
             .path()
-            .strip_prefix(&staging)
+            .strip_prefix(staging)
             .unwrap_or(entry.path())
             .to_string_lossy()
             .into_owned();
@@ -429,7 +534,6 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     for d in dirs.iter().rev() {
         let _ = fs::remove_dir(d);
     }
-    // The mirror's own files, unless the site now publishes one of them.
     for rel in kept.iter().filter(|k| !listed_set.contains(k.as_str())) {
         let (from, to) = (dir.join(rel), staging.join(rel));
         if let Some(parent) = to.parent() {
@@ -439,8 +543,6 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
     }
-    // Every listed file is there, a regular file, before anything is
-    // switched in (each was hashed as it arrived or before it was linked).
     if let Some((_, rel)) = entries
         .iter()
         .find(|(_, rel)| !fs::symlink_metadata(staging.join(rel)).is_ok_and(|m| m.is_file()))
@@ -450,26 +552,7 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
             crate::term::clean(rel)
         )));
     }
-    write_log(&staging, &log)?;
-    fs::write(staging.join(SUMS), &sums).map_err(|e| Error::io(&staging, e))?;
-    let sig_path = staging.join(SUMS_SIG);
-    match &signature {
-        Some(sig) => fs::write(&sig_path, sig).map_err(|e| Error::io(&sig_path, e))?,
-        None => {
-            let _ = fs::remove_file(&sig_path);
-        }
-    }
-    publish::switch_in(&staging, &dir)?;
-    remember(&log, key.as_ref(), o.state.as_deref())?;
-    let (requests, bytes) = remote.counts();
-    Ok(Report {
-        version_id,
-        current: false,
-        downloaded: downloaded.into_inner(),
-        reused: reused.into_inner(),
-        requests,
-        bytes,
-    })
+    Ok(())
 }
 
 /// Reads the site's log and checks it before anything else is downloaded:
