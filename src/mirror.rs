@@ -176,11 +176,11 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
     let old_sums = crate::fsx::read_limited(&dir.join(SUMS), MAX_SUMS).ok();
     let old_id = old_sums.as_ref().map(crate::sums::version_id);
     if old_id.as_deref() == Some(version_id.as_str()) {
-        let here =
-            crate::fsx::read_limited(&dir.join("log/checkpoint"), transparency::MAX_CHECKPOINT);
         // The whole log, switched in at once: the new checkpoint with the
-        // tiles of the entries it was checked against.
-        if here.ok().as_deref() != Some(log.note.as_bytes()) {
+        // tiles of the entries it was checked against — if it is better
+        // than the one held (a replayed or stripped checkpoint is not).
+        let held = transparency::read_folder(&dir).ok();
+        if better_checkpoint(held.as_ref(), &log, key.as_ref()) {
             write_log(&dir, &log)?;
         } else {
             publish::clear_leftovers(&dir);
@@ -234,9 +234,9 @@ pub fn mirror(url: &str, dir: &Path, o: &Options<'_>) -> Result<Report> {
         .progress
         .clone()
         .unwrap_or_else(indicatif::ProgressBar::hidden);
-    let (downloaded, reused) = assembly.fetch_all(&bar).map_err(|failures| {
-        failed(&failures, &dir, &version_id, remote.base())
-    })?;
+    let (downloaded, reused) = assembly
+        .fetch_all(&bar)
+        .map_err(|failures| failed(&failures, &dir, &version_id, remote.base()))?;
 
     // 4. Nothing but the listed files, then the checksums, then the switch.
     tidy(&staging, &signed.entries, &dir, &kept)?;
@@ -272,8 +272,8 @@ struct Signed {
 
 impl Signed {
     /// Fetches `SHA256SUMS` and its signature, the first requests of a run:
-    /// a list that is not one, or a signature that is not `key`'s for this
-    /// very version, is refused before any other request.
+    /// a signature that is not `key`'s for this very version, or a list
+    /// that is not one, is refused before any other request.
     fn fetch(remote: &Remote, key: Option<&sign::PublicKey>) -> Result<Signed> {
         let sums = match remote.get(SUMS, MAX_SUMS) {
             Ok(Some(b)) => b,
@@ -282,10 +282,16 @@ impl Signed {
             Err(e) => return Err(refused(format!("{SUMS}: {e}"))),
         };
         let version_id = crate::sums::version_id(&sums);
-        let (entries, bad) = verify::parse_sums(&String::from_utf8_lossy(&sums));
-        if let Some(t) = bad.first() {
-            return Err(refused(crate::term::clean(&t.to_string()).into_owned()));
-        }
+        // Read only once signed (or at once, with no key to check it by):
+        // a hostile list costs nothing but its bytes, and a list that is
+        // not one gets no further request.
+        let parse = || match verify::parse_sums(&String::from_utf8_lossy(&sums)) {
+            (_, bad) if !bad.is_empty() => Err(refused(
+                crate::term::clean(&bad[0].to_string()).into_owned(),
+            )),
+            (entries, _) => Ok(entries),
+        };
+        let unsigned = if key.is_none() { Some(parse()?) } else { None };
         let signature = match remote.get(SUMS_SIG, MAX_SIG) {
             Ok(s) => s,
             Err(Failure::Network(m)) => return Err(Error::Unreachable(m)),
@@ -308,6 +314,10 @@ impl Signed {
                 Err(why) => return Err(refused(format!("bad signature: {why}"))),
             }
         }
+        let entries = match unsigned {
+            Some(entries) => entries,
+            None => parse()?,
+        };
         Ok(Signed {
             sums,
             version_id,
@@ -358,7 +368,8 @@ impl Assembly<'_> {
         &self,
         bar: &indicatif::ProgressBar,
     ) -> std::result::Result<(usize, usize), Vec<(String, Failure)>> {
-        let local = |e: &dyn std::fmt::Display| vec![(String::new(), Failure::Local(e.to_string()))];
+        let local =
+            |e: &dyn std::fmt::Display| vec![(String::new(), Failure::Local(e.to_string()))];
         let _ = fs::remove_dir_all(&self.parts);
         fs::create_dir_all(&self.parts).map_err(|e| local(&e))?;
         bar.set_length(self.entries.len() as u64);
@@ -508,12 +519,7 @@ fn failed(failures: &[(String, Failure)], dir: &Path, version_id: &str, base: &s
 /// (`kept`, linked from `dir` unless the site now publishes one of them),
 /// and checks every listed file is there, a regular file, before anything
 /// is switched in (each was hashed as it arrived or before it was linked).
-fn tidy(
-    staging: &Path,
-    entries: &[(String, String)],
-    dir: &Path,
-    kept: &[String],
-) -> Result<()> {
+fn tidy(staging: &Path, entries: &[(String, String)], dir: &Path, kept: &[String]) -> Result<()> {
     let listed_set: std::collections::HashSet<&str> =
         entries.iter().map(|(_, p)| p.as_str()).collect();
     let mut dirs = Vec::new();
@@ -609,6 +615,46 @@ fn check_log(
         }
     }
     Ok(log)
+}
+
+/// Whether the checkpoint of `new` (of the version a copy already holds)
+/// should replace the one `held`: it differs, and is signed by `key` at a
+/// later time, or at the same time with every signature line of the held
+/// one and more (more witnesses). Co-signature lines are outside the
+/// publisher's signature, and an old checkpoint can be served again (a
+/// stale cache, someone on the path): neither may take a fresher or better
+/// witnessed checkpoint away from a mirror. Without a key nothing is
+/// authenticated and the server's checkpoint is taken.
+fn better_checkpoint(
+    held: Option<&tlog::Log>,
+    new: &tlog::Log,
+    key: Option<&sign::PublicKey>,
+) -> bool {
+    let (Some(held), Some(pk)) = (held, key) else {
+        return held.is_none_or(|h| h.note != new.note);
+    };
+    if held.note == new.note {
+        return false;
+    }
+    let time = |log: &tlog::Log| {
+        transparency::cosignatures(log, std::slice::from_ref(pk))
+            .0
+            .into_iter()
+            .max()
+    };
+    let lines = |log: &tlog::Log| -> Vec<String> {
+        sign::note::split(&log.note)
+            .map(|(_, l)| l.iter().map(|l| l.to_text()).collect())
+            .unwrap_or_default()
+    };
+    match time(new).cmp(&time(held)) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => {
+            let new_lines = lines(new);
+            lines(held).iter().all(|l| new_lines.contains(l))
+        }
+    }
 }
 
 /// Writes the files of `log` under `root/log/`, replacing what was there:

@@ -27,9 +27,21 @@ pub fn version_id(sums: impl AsRef<[u8]>) -> String {
     crate::digest::sha256_hex(sums)
 }
 
+/// Longest path a listed file may have, in bytes, and most folders deep:
+/// far beyond any site kura builds, and what keeps reading a hostile list
+/// linear in its size.
+pub const MAX_PATH: usize = 1024;
+pub const MAX_DEPTH: usize = 32;
+/// Most unreadable lines reported: past them the list is not read further
+/// (a hostile list of millions of bad lines costs neither memory nor a
+/// screenful of output per line).
+pub const MAX_BAD: usize = 100;
+
 /// A path from SHA256SUMS that is safe to open under the copy's root.
 pub fn safe_path(p: &str) -> bool {
     !p.is_empty()
+        && p.len() <= MAX_PATH
+        && p.bytes().filter(|&b| b == b'/').count() < MAX_DEPTH
         && !p.starts_with('/')
         && !p.contains('\\')
         && !p.contains('\0')
@@ -41,7 +53,7 @@ pub fn safe_path(p: &str) -> bool {
 pub type BadLine = (usize, String);
 
 /// Parses `SHA256SUMS`: `(sha256, path)` per line, and the lines it could
-/// not read.
+/// not read (at most [`MAX_BAD`], then one saying the rest was not read).
 pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
     let mut entries = Vec::new();
     let mut troubles = Vec::new();
@@ -54,6 +66,14 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
         if line.is_empty() {
             continue;
         }
+        if troubles.len() == MAX_BAD {
+            troubles.push((
+                i + 1,
+                format!("more than {MAX_BAD} bad lines: not read further"),
+            ));
+            entries.clear();
+            return (entries, troubles);
+        }
         let parsed = line.split_once(' ').and_then(|(sha, rest)| {
             let path = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*'))?;
             (sha.len() == 64 && sha.bytes().all(|c| c.is_ascii_hexdigit()))
@@ -64,13 +84,26 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
                 troubles.push((i + 1, format!("'{path}' is listed twice")))
             }
             Some((sha, path)) if safe_path(path) => {
-                for (j, _) in path.match_indices('/') {
-                    folders.insert(&path[..j]);
+                // Longest folder first: once one is known, so are those above it.
+                for (j, _) in path.rmatch_indices('/') {
+                    if !folders.insert(&path[..j]) {
+                        break;
+                    }
                 }
                 line_of.push(i + 1);
                 entries.push((sha, path.to_string()))
             }
-            Some((_, path)) => troubles.push((i + 1, format!("unsafe path '{path}'"))),
+            Some((_, path)) if path.len() > MAX_PATH => troubles.push((
+                i + 1,
+                format!("a path of {} bytes (at most {MAX_PATH})", path.len()),
+            )),
+            Some((_, path)) => troubles.push((
+                i + 1,
+                format!(
+                    "unsafe path '{path}' (empty, absolute, '.', '..', a backslash, or more \
+                     than {MAX_DEPTH} folders deep)"
+                ),
+            )),
             None => troubles.push((i + 1, "not of the form '<sha256>  <path>'".into())),
         }
     }
@@ -104,5 +137,20 @@ mod tests {
         let back: Vec<(String, String)> = entries.into_iter().map(|(s, p)| (p, s)).collect();
         assert_eq!(back, files);
         assert_eq!(version_id(&t), crate::digest::sha256_hex(t.as_bytes()));
+    }
+
+    #[test]
+    fn a_hostile_list_is_cut_short() {
+        let long = format!("{}  {}b\n", "0".repeat(64), "ab/".repeat(400));
+        let (entries, bad) = parse(&long);
+        assert!(entries.is_empty());
+        assert!(bad[0].1.contains("a path of 1201 bytes"), "{bad:?}");
+        let folders = format!("{}  {}b\n", "0".repeat(64), "a/".repeat(40));
+        assert!(parse(&folders).1[0].1.contains("folders deep"));
+        let junk = "x\n".repeat(1_000_000);
+        let (entries, bad) = parse(&junk);
+        assert!(entries.is_empty());
+        assert_eq!(bad.len(), MAX_BAD + 1);
+        assert!(bad[MAX_BAD].1.contains("not read further"));
     }
 }

@@ -321,19 +321,7 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         signed_at: None,
     };
     if let Some(pk) = key {
-        match copy.get(SUMS_SIG, MAX_SIG) {
-            Ok(Some(sig)) => match sign::verify(pk, &sums, &String::from_utf8_lossy(&sig)) {
-                Ok(comment) if comment.contains(&version_id) => report.signed = Some(comment),
-                Ok(comment) => report.troubles.push(Trouble::Signature(format!(
-                    "good signature, but its trusted comment ({comment}) does not name this version {version_id}"
-                ))),
-                Err(why) => report.troubles.push(Trouble::Signature(why)),
-            },
-            Ok(None) => report
-                .troubles
-                .push(Trouble::Signature(format!("{SUMS_SIG} is missing"))),
-            Err(e) => return Err(cannot(site, SUMS_SIG, e)),
-        }
+        check_signed(&copy, site, pk, &sums, &mut report)?;
     }
     if let Some(expected) = &options.expect
         && !expected.eq_ignore_ascii_case(&version_id)
@@ -372,52 +360,13 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         report.fetched = copy.counts();
         return Ok(report);
     }
-
-    let bar = options
-        .progress
-        .clone()
-        .unwrap_or_else(indicatif::ProgressBar::hidden);
-    bar.set_length(entries.len() as u64);
-    let check = |(sha, path): &(String, String)| -> Option<Trouble> {
-        bar.inc(1);
-        match copy.sha256(path) {
-            Ok(Some(actual)) if &actual == sha => None,
-            Ok(Some(_)) => Some(Trouble::Altered(path.clone())),
-            Ok(None) | Err(Failure::Refused(_)) => Some(Trouble::Missing(path.clone())),
-            Err(Failure::Network(e)) => Some(Trouble::Network(path.clone(), e)),
-            Err(e) => Some(Trouble::Unreadable(path.clone(), e.to_string())),
-        }
-    };
-    let found: Vec<Trouble> = match &copy {
-        Copy::Folder(_) => entries.par_iter().filter_map(check).collect(),
-        Copy::Web(_) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(fetch::CONNECTIONS)
-                .build()
-                .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
-            pool.install(|| entries.par_iter().filter_map(check).collect())
-        }
-    };
-    bar.finish_and_clear();
-    troubles.extend(found);
-
+    troubles.extend(check_files(&copy, &entries, options.progress.as_ref())?);
     if let Some(all) = copy.list() {
-        let listed: BTreeSet<&str> = entries.iter().map(|(_, p)| p.as_str()).collect();
-        for f in all {
-            let of_log = if log.is_some() {
-                log_paths.binary_search(&f).is_ok()
-            } else {
-                crate::publish::is_log_path(&f)
-            };
-            if f != SUMS
-                && f != SUMS_SIG
-                && !of_log
-                && !listed.contains(f.as_str())
-                && !crate::publish::is_kept(&f, &options.ignore)
-            {
-                troubles.push(Trouble::Unexpected(f));
-            }
-        }
+        let of_log = |f: &str| match &log {
+            Some(_) => log_paths.binary_search_by(|p| p.as_str().cmp(f)).is_ok(),
+            None => crate::publish::is_log_path(f),
+        };
+        troubles.extend(unexpected(all, &entries, &options.ignore, of_log));
     }
     report.troubles.extend(troubles);
     report.troubles.sort();
@@ -433,6 +382,89 @@ pub fn verify(site: &str, options: &Options<'_>) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Checks the signature of `SHA256SUMS` by `pk` (fetched before any other
+/// file), and that its trusted comment names this version.
+fn check_signed(
+    copy: &Copy,
+    site: &str,
+    pk: &sign::PublicKey,
+    sums: &[u8],
+    report: &mut Report,
+) -> Result<()> {
+    let version_id = &report.version_id;
+    match copy.get(SUMS_SIG, MAX_SIG) {
+        Ok(Some(sig)) => match sign::verify(pk, sums, &String::from_utf8_lossy(&sig)) {
+            Ok(comment) if comment.contains(version_id.as_str()) => report.signed = Some(comment),
+            Ok(comment) => report.troubles.push(Trouble::Signature(format!(
+                "good signature, but its trusted comment ({comment}) does not name this version {version_id}"
+            ))),
+            Err(why) => report.troubles.push(Trouble::Signature(why)),
+        },
+        Ok(None) => report
+            .troubles
+            .push(Trouble::Signature(format!("{SUMS_SIG} is missing"))),
+        Err(e) => return Err(cannot(site, SUMS_SIG, e)),
+    }
+    Ok(())
+}
+
+/// Hashes every listed file of the copy (at most [`fetch::CONNECTIONS`]
+/// requests at a time over the web): the ones missing, altered or
+/// unreadable.
+fn check_files(
+    copy: &Copy,
+    entries: &[(String, String)],
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<Vec<Trouble>> {
+    let bar = progress
+        .cloned()
+        .unwrap_or_else(indicatif::ProgressBar::hidden);
+    bar.set_length(entries.len() as u64);
+    let check = |(sha, path): &(String, String)| -> Option<Trouble> {
+        bar.inc(1);
+        match copy.sha256(path) {
+            Ok(Some(actual)) if &actual == sha => None,
+            Ok(Some(_)) => Some(Trouble::Altered(path.clone())),
+            Ok(None) | Err(Failure::Refused(_)) => Some(Trouble::Missing(path.clone())),
+            Err(Failure::Network(e)) => Some(Trouble::Network(path.clone(), e)),
+            Err(e) => Some(Trouble::Unreadable(path.clone(), e.to_string())),
+        }
+    };
+    let found: Vec<Trouble> = match copy {
+        Copy::Folder(_) => entries.par_iter().filter_map(check).collect(),
+        Copy::Web(_) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(fetch::CONNECTIONS)
+                .build()
+                .map_err(|e| Error::Other(format!("cannot start fetching: {e}")))?;
+            pool.install(|| entries.par_iter().filter_map(check).collect())
+        }
+    };
+    bar.finish_and_clear();
+    Ok(found)
+}
+
+/// The files of a folder copy that nothing lists: not in `SHA256SUMS`, not
+/// it or its signature, not of the log, not one the reader said to ignore.
+fn unexpected(
+    all: Vec<String>,
+    entries: &[(String, String)],
+    ignore: &[String],
+    of_log: impl Fn(&str) -> bool,
+) -> Vec<Trouble> {
+    let listed: BTreeSet<&str> = entries.iter().map(|(_, p)| p.as_str()).collect();
+    all.into_iter()
+        .filter(|f| {
+            f != SUMS
+                && f != SUMS_SIG
+                && !of_log(f)
+                && !listed.contains(f.as_str())
+                && !crate::publish::is_kept(f, ignore)
+        })
+        .map(Trouble::Unexpected)
+        .collect()
 }
 
 /// Reads and checks the copy's log: against itself, the publisher's key,
@@ -552,7 +584,8 @@ mod tests {
         );
         assert_eq!(
             bad[0].to_string(),
-            "SHA256SUMS:3: unsafe path '../etc/passwd'"
+            "SHA256SUMS:3: unsafe path '../etc/passwd' (empty, absolute, '.', '..', a backslash, \
+             or more than 32 folders deep)"
         );
     }
 }

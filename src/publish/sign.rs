@@ -402,6 +402,23 @@ pub mod note {
         )
     }
 
+    /// The key of a verifier key [`verifier_key`] wrote, if it is one
+    /// (its name, key hash and key agree).
+    pub fn parse_verifier_key(text: &str) -> Option<PublicKey> {
+        let mut parts = text.splitn(3, '+');
+        let (name, hash, key) = (parts.next()?, parts.next()?, parts.next()?);
+        let id = u64::from_str_radix(name.strip_prefix("kura-")?, 16).ok()?;
+        let key = super::base64::decode(key)?;
+        let (&ED25519, key) = key.split_first()? else {
+            return None;
+        };
+        let pk = PublicKey {
+            keynum: id.to_le_bytes(),
+            key: ed25519_dalek::VerifyingKey::from_bytes(key.try_into().ok()?).ok()?,
+        };
+        (verifier_key(&pk) == text && hash.len() == 8).then_some(pk)
+    }
+
     /// Signs `body` (ending in a newline): the note's text.
     pub fn sign(sk: &SecretKey, body: &str) -> String {
         let pk = sk.public();
@@ -521,6 +538,27 @@ mod base64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verifier_key_reads_back_and_nothing_else_does() {
+        let sk = SecretKey {
+            keynum: [7, 0, 0, 0, 0, 0, 0, 1],
+            key: SigningKey::from_bytes(&[9; 32]),
+        };
+        let text = note::verifier_key(&sk.public());
+        let pk = note::parse_verifier_key(&text).expect(&text);
+        assert!(pk.same_key(&sk.public()) && pk.id() == sk.public().id());
+        let (name, rest) = text.split_once('+').unwrap();
+        for bad in [
+            format!("{name}+00000000+{}", rest.split_once('+').unwrap().1),
+            format!("kura-0000000000000001+{rest}"),
+            format!("{name}+{rest}A"),
+            "kura-XYZ+0+AA==".to_string(),
+            String::new(),
+        ] {
+            assert!(note::parse_verifier_key(&bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn base64_round_trips() {

@@ -188,8 +188,19 @@ impl State {
     pub fn keep_evidence(&self, seen: &Seen, log: &Log) -> Result<PathBuf> {
         let id = crate::digest::sha256_hex(log.note.as_bytes());
         let path = self.dir.join("evidence").join(format!("{}.txt", &id[..16]));
+        // Only a note verifier key was checked; a name and key hash (a
+        // witness not given the publisher's key) may be claimed by anyone.
+        let by = if sign::note::parse_verifier_key(&seen.signer).is_some() {
+            format!("signed by {}", seen.signer)
+        } else {
+            format!(
+                "of one log ({}, or claiming that signer; signatures not checked: \
+                 no --log-key)",
+                seen.signer
+            )
+        };
         let text = format!(
-            "# kura: two checkpoints signed by {signer} that no honest log can both have signed\n\
+            "# kura: two checkpoints {by} that no honest log can both have\n\
              # seen before ({} versions of {origin}):\n{}\n# then ({} versions of {}):\n{}",
             seen.size,
             seen.checkpoint,
@@ -197,7 +208,6 @@ impl State {
             log.checkpoint.origin,
             log.note,
             origin = seen.origin,
-            signer = seen.signer,
         );
         write_atomically(&path, text.as_bytes())?;
         Ok(path)

@@ -22,12 +22,16 @@ fn first_signer(log: &Log) -> std::result::Result<String, Fault> {
         .ok_or_else(|| Fault::Signature("log/checkpoint is not signed".into()))
 }
 
-/// Whether the checkpoint of `log` carries a signature line claiming to be
-/// by the signer a record names (a note verifier key, or the name and key
-/// hash [`first_signer`] gives), whether it verifies or not: enough to
-/// choose the records a log must extend, since claiming another's key only
-/// makes more records apply.
+/// Whether the checkpoint of `log` is signed by the signer a record
+/// names: for a note verifier key (a record made with `--log-key`), a
+/// signature that verifies; for the name and key hash [`first_signer`]
+/// gives (a record made without), a line claiming them, verified or not —
+/// enough to choose the records a log must extend, since claiming another's
+/// key only makes more records apply.
 fn claims(log: &Log, signer: &str) -> bool {
+    if let Some(pk) = note::parse_verifier_key(signer) {
+        return check_signature(log, &pk).is_ok();
+    }
     let mut parts = signer.splitn(3, '+');
     let (Some(name), Some(hash)) = (parts.next(), parts.next()) else {
         return false;

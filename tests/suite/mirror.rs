@@ -245,9 +245,16 @@ fn a_bogus_sha256sums_is_refused_before_any_other_request() {
         says(&out)
     );
     assert_eq!(server.take_log(), ["SHA256SUMS"]);
+    // With a key, the signature is checked before the list is read.
     let out = mirror(&server.url, &copy, Some(&public), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", says(&out));
-    assert_eq!(server.take_log(), ["SHA256SUMS"], "{}", says(&out));
+    assert!(stderr(&out).contains("bad signature"), "{}", says(&out));
+    assert_eq!(
+        server.take_log(),
+        ["SHA256SUMS", "SHA256SUMS.minisig"],
+        "{}",
+        says(&out)
+    );
     let out = kura(&["verify", &server.url]);
     assert_eq!(out.status.code(), Some(1), "{}", says(&out));
     assert!(stdout(&out).contains("SHA256SUMS:1: not of the form"));
@@ -553,4 +560,44 @@ fn two_runs_on_one_copy_do_not_mix_and_links_beside_it_are_not_followed() {
     );
     assert!(first.wait().unwrap().success());
     assert!(snapshot(&copy) == snapshot(&v1));
+}
+
+/// A checkpoint served again after a fresher one (a stale cache, someone
+/// on the path replaying it, or stripping a witness's line) does not take
+/// the fresher one away from a mirror that already holds it.
+#[test]
+fn a_mirror_keeps_the_fresher_checkpoint_of_its_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path());
+    let (_, v1, _) = two_versions_signed(tmp.path(), Some(&key));
+    let old_checkpoint = read(&v1.join("log/checkpoint"));
+    let server = Server::start(&v1);
+    let copy = tmp.path().join("copy");
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+
+    // The publisher signs the checkpoint again, later: the mirror takes it.
+    let out = kura_with(
+        tmp.path(),
+        &[
+            "checkpoint",
+            v1.to_str().unwrap(),
+            "--sign",
+            key.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1800000000")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    let fresh = read(&v1.join("log/checkpoint"));
+    assert_ne!(fresh, old_checkpoint);
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert_eq!(read(&copy.join("log/checkpoint")), fresh);
+
+    // The old one is served again: the mirror keeps the fresh one.
+    std::fs::write(v1.join("log/checkpoint"), &old_checkpoint).unwrap();
+    let out = mirror(&server.url, &copy, Some(&public), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", says(&out));
+    assert!(stdout(&out).contains("already current"), "{}", says(&out));
+    assert_eq!(read(&copy.join("log/checkpoint")), fresh);
 }
