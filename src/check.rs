@@ -33,9 +33,86 @@ impl Severity {
     }
 }
 
-/// A check: its stable id, severity and one-line rule.
+/// What a finding is: one of the checks, in the order findings are listed
+/// (the index of its [`Check`] in [`CHECKS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckId {
+    SumMismatch,
+    OverRegistered,
+    AggregateMismatch,
+    ScanHashMismatch,
+    ScanReused,
+    ScanMissing,
+    FullTurnout,
+    HighTurnout,
+    HighRejected,
+    AggregateIncomplete,
+    MissingLine,
+    StatusDisputed,
+    NoScan,
+}
+
+impl CheckId {
+    /// Every check, in [`CHECKS`] order.
+    pub const ALL: [CheckId; 13] = [
+        CheckId::SumMismatch,
+        CheckId::OverRegistered,
+        CheckId::AggregateMismatch,
+        CheckId::ScanHashMismatch,
+        CheckId::ScanReused,
+        CheckId::ScanMissing,
+        CheckId::FullTurnout,
+        CheckId::HighTurnout,
+        CheckId::HighRejected,
+        CheckId::AggregateIncomplete,
+        CheckId::MissingLine,
+        CheckId::StatusDisputed,
+        CheckId::NoScan,
+    ];
+
+    /// The stable id, as in `findings.csv` and on the badges of pages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::SumMismatch => "sum-mismatch",
+            CheckId::OverRegistered => "over-registered",
+            CheckId::AggregateMismatch => "aggregate-mismatch",
+            CheckId::ScanHashMismatch => "scan-hash-mismatch",
+            CheckId::ScanReused => "scan-reused",
+            CheckId::ScanMissing => "scan-missing",
+            CheckId::FullTurnout => "full-turnout",
+            CheckId::HighTurnout => "high-turnout",
+            CheckId::HighRejected => "high-rejected",
+            CheckId::AggregateIncomplete => "aggregate-incomplete",
+            CheckId::MissingLine => "missing-line",
+            CheckId::StatusDisputed => "status-disputed",
+            CheckId::NoScan => "no-scan",
+        }
+    }
+
+    /// The check of an id read back from `findings.csv`.
+    pub fn parse(id: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == id)
+    }
+
+    /// Its severity, rule and place in the listing.
+    pub fn check(self) -> &'static Check {
+        &CHECKS[self as usize]
+    }
+
+    pub fn severity(self) -> Severity {
+        self.check().severity
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A check: its id, severity and one-line rule.
 pub struct Check {
-    pub id: &'static str,
+    pub id: CheckId,
     pub severity: Severity,
     pub rule: &'static str,
 }
@@ -52,129 +129,174 @@ pub const HIGH_REJECTED_MIN: u64 = 10;
 /// Every check, in the order findings are listed.
 pub const CHECKS: &[Check] = &[
     Check {
-        id: "sum-mismatch",
+        id: CheckId::SumMismatch,
         severity: Severity::Error,
         rule: "the candidate votes on a form do not add up to the total_valid written on it",
     },
     Check {
-        id: "over-registered",
+        id: CheckId::OverRegistered,
         severity: Severity::Error,
         rule: "valid + rejected on a station form exceeds the station's registered voters",
     },
     Check {
-        id: "aggregate-mismatch",
+        id: CheckId::AggregateMismatch,
         severity: Severity::Error,
         rule: "a declared aggregate form differs from the sum of the station forms under it, for a candidate or for rejected ballots",
     },
     Check {
-        id: "scan-hash-mismatch",
+        id: CheckId::ScanHashMismatch,
         severity: Severity::Error,
         rule: "the scan file's SHA-256 differs from the sha256 declared when it was captured",
     },
     Check {
-        id: "scan-reused",
+        id: CheckId::ScanReused,
         severity: Severity::Error,
         rule: "the same scan content (same SHA-256) backs two or more forms",
     },
     Check {
-        id: "scan-missing",
+        id: CheckId::ScanMissing,
         severity: Severity::Warning,
         rule: "a form names a scan file that does not exist",
     },
     Check {
-        id: "full-turnout",
+        id: CheckId::FullTurnout,
         severity: Severity::Warning,
         rule: "valid + rejected on a station form equals the station's registered voters exactly (100 % turnout)",
     },
     Check {
-        id: "high-turnout",
+        id: CheckId::HighTurnout,
         severity: Severity::Warning,
         rule: "turnout on a station form is at or above 90 % (and below 100 %) of registered voters",
     },
     Check {
-        id: "high-rejected",
+        id: CheckId::HighRejected,
         severity: Severity::Warning,
         rule: "rejected ballots are more than 5 % of all ballots on a form (and at least 10)",
     },
     Check {
-        id: "aggregate-incomplete",
+        id: CheckId::AggregateIncomplete,
         severity: Severity::Warning,
         rule: "a declared aggregate form exists while some station forms under it are not in",
     },
     Check {
-        id: "missing-line",
+        id: CheckId::MissingLine,
         severity: Severity::Warning,
         rule: "a form has no results line for a candidate of its race (counted as 0)",
     },
     Check {
-        id: "status-disputed",
+        id: CheckId::StatusDisputed,
         severity: Severity::Info,
         rule: "a form's status is disputed",
     },
     Check {
-        id: "no-scan",
+        id: CheckId::NoScan,
         severity: Severity::Info,
         rule: "a form has no scan yet",
     },
 ];
 
-/// Looks a check up by id.
-pub fn check(id: &str) -> Option<&'static Check> {
-    CHECKS.iter().find(|c| c.id == id)
-}
-
-/// One phrase of a finding's detail: a template key and its values. The
+/// One phrase of a finding's detail: which phrase, and its values. The
 /// detail is its parts joined by "; ", so that each language can word it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Part {
-    pub key: &'static str,
+    pub key: Detail,
     pub args: Vec<String>,
 }
 
-fn part(key: &'static str, args: Vec<String>) -> Part {
+fn part(key: Detail, args: Vec<String>) -> Part {
     Part { key, args }
 }
 
-/// The English wording of every part, the language of `findings.csv`.
-/// `locales/en.toml` has the same texts as `detail_<key>` (a test checks).
-pub const DETAILS: &[(&str, &str)] = &[
-    (
-        "sum_mismatch",
-        "candidate votes add up to {0}, the form says total_valid {1} ({2})",
-    ),
-    (
-        "over_registered",
-        "valid {0} + rejected {1} = {2} ballots, {3} registered voters ({4} over)",
-    ),
-    ("full_turnout", "{0} ballots for {1} registered voters"),
-    ("high_turnout", "turnout {0} ({1} ballots, {2} registered)"),
-    ("high_rejected", "{0} rejected of {1} ballots ({2})"),
-    ("missing_line", "no line for {0}"),
-    ("status_disputed", "the form's status is disputed"),
-    ("no_scan", "no scan yet"),
-    ("scan_missing", "scans/{0} does not exist"),
-    ("scan_hash_mismatch", "declared {0}, file has {1}"),
-    ("scan_reused", "scan {0} also backs form(s) {1}"),
-    (
-        "aggregate_candidate",
-        "{0} ({1}): declared {2}, station forms {3} ({4})",
-    ),
-    (
-        "aggregate_rejected",
-        "rejected: declared {0}, station forms {1} ({2})",
-    ),
-    (
-        "aggregate_missing",
-        "{0} of {1} station forms under it are missing",
-    ),
-    (
-        "aggregate_incomplete",
-        "{0} of {1} station forms under it are not in",
-    ),
-];
+/// Every phrase a finding's detail is made of. Its English wording
+/// ([`Detail::english`]) is the language of `findings.csv`;
+/// `locales/*.toml` word it as `detail_<key>` (a test checks English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Detail {
+    SumMismatch,
+    OverRegistered,
+    FullTurnout,
+    HighTurnout,
+    HighRejected,
+    MissingLine,
+    StatusDisputed,
+    NoScan,
+    ScanMissing,
+    ScanHashMismatch,
+    ScanReused,
+    AggregateCandidate,
+    AggregateRejected,
+    AggregateMissing,
+    AggregateIncomplete,
+}
 
-/// Words `parts` with `template` (key → text with `{0}`, `{1}`, …).
-pub fn word<'a>(parts: &[Part], template: impl Fn(&str) -> &'a str) -> String {
+impl Detail {
+    pub const ALL: [Detail; 15] = [
+        Detail::SumMismatch,
+        Detail::OverRegistered,
+        Detail::FullTurnout,
+        Detail::HighTurnout,
+        Detail::HighRejected,
+        Detail::MissingLine,
+        Detail::StatusDisputed,
+        Detail::NoScan,
+        Detail::ScanMissing,
+        Detail::ScanHashMismatch,
+        Detail::ScanReused,
+        Detail::AggregateCandidate,
+        Detail::AggregateRejected,
+        Detail::AggregateMissing,
+        Detail::AggregateIncomplete,
+    ];
+
+    /// Its key in the locale files (`detail_<key>`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Detail::SumMismatch => "sum_mismatch",
+            Detail::OverRegistered => "over_registered",
+            Detail::FullTurnout => "full_turnout",
+            Detail::HighTurnout => "high_turnout",
+            Detail::HighRejected => "high_rejected",
+            Detail::MissingLine => "missing_line",
+            Detail::StatusDisputed => "status_disputed",
+            Detail::NoScan => "no_scan",
+            Detail::ScanMissing => "scan_missing",
+            Detail::ScanHashMismatch => "scan_hash_mismatch",
+            Detail::ScanReused => "scan_reused",
+            Detail::AggregateCandidate => "aggregate_candidate",
+            Detail::AggregateRejected => "aggregate_rejected",
+            Detail::AggregateMissing => "aggregate_missing",
+            Detail::AggregateIncomplete => "aggregate_incomplete",
+        }
+    }
+
+    /// Its English template, with `{0}`, `{1}`, … for the values.
+    pub fn english(self) -> &'static str {
+        match self {
+            Detail::SumMismatch => {
+                "candidate votes add up to {0}, the form says total_valid {1} ({2})"
+            }
+            Detail::OverRegistered => {
+                "valid {0} + rejected {1} = {2} ballots, {3} registered voters ({4} over)"
+            }
+            Detail::FullTurnout => "{0} ballots for {1} registered voters",
+            Detail::HighTurnout => "turnout {0} ({1} ballots, {2} registered)",
+            Detail::HighRejected => "{0} rejected of {1} ballots ({2})",
+            Detail::MissingLine => "no line for {0}",
+            Detail::StatusDisputed => "the form's status is disputed",
+            Detail::NoScan => "no scan yet",
+            Detail::ScanMissing => "scans/{0} does not exist",
+            Detail::ScanHashMismatch => "declared {0}, file has {1}",
+            Detail::ScanReused => "scan {0} also backs form(s) {1}",
+            Detail::AggregateCandidate => "{0} ({1}): declared {2}, station forms {3} ({4})",
+            Detail::AggregateRejected => "rejected: declared {0}, station forms {1} ({2})",
+            Detail::AggregateMissing => "{0} of {1} station forms under it are missing",
+            Detail::AggregateIncomplete => "{0} of {1} station forms under it are not in",
+        }
+    }
+}
+
+/// Words `parts` with `template` (phrase → text with `{0}`, `{1}`, …).
+pub fn word<'a>(parts: &[Part], template: impl Fn(Detail) -> &'a str) -> String {
     parts
         .iter()
         .map(|p| {
@@ -188,18 +310,10 @@ pub fn word<'a>(parts: &[Part], template: impl Fn(&str) -> &'a str) -> String {
         .join("; ")
 }
 
-/// The English template of a part.
-pub fn english(key: &str) -> &'static str {
-    DETAILS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("", |(_, t)| t)
-}
-
 /// One finding, pointing at its form (when it concerns one) and area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub check: &'static str,
+    pub check: CheckId,
     pub severity: Severity,
     pub area: AreaIx,
     pub race: RaceIx,
@@ -239,16 +353,15 @@ fn percent(x: f64) -> String {
 /// [`CHECKS`] order), then area (tree order), race and form.
 pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |check: &'static str, f: FormIx, parts: Vec<Part>| {
+    let mut push = |check: CheckId, f: FormIx, parts: Vec<Part>| {
         let form = &el.forms[f];
-        let severity = self::check(check).map_or(Severity::Info, |c| c.severity);
         out.push(Finding {
             check,
-            severity,
+            severity: check.severity(),
             area: form.area,
             race: form.race,
             form: Some(f),
-            detail: word(&parts, english),
+            detail: word(&parts, Detail::english),
             parts,
         });
     };
@@ -260,10 +373,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             && total != valid
         {
             push(
-                "sum-mismatch",
+                CheckId::SumMismatch,
                 i,
                 vec![part(
-                    "sum_mismatch",
+                    Detail::SumMismatch,
                     vec![
                         thousands(valid),
                         thousands(total),
@@ -279,10 +392,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             if let Some(reg) = area.registered {
                 if cast > reg {
                     push(
-                        "over-registered",
+                        CheckId::OverRegistered,
                         i,
                         vec![part(
-                            "over_registered",
+                            Detail::OverRegistered,
                             vec![
                                 thousands(valid),
                                 thousands(rejected),
@@ -294,16 +407,19 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                     );
                 } else if cast == reg && reg > 0 {
                     push(
-                        "full-turnout",
+                        CheckId::FullTurnout,
                         i,
-                        vec![part("full_turnout", vec![thousands(cast), thousands(reg)])],
+                        vec![part(
+                            Detail::FullTurnout,
+                            vec![thousands(cast), thousands(reg)],
+                        )],
                     );
                 } else if reg > 0 && cast as f64 >= HIGH_TURNOUT * reg as f64 {
                     push(
-                        "high-turnout",
+                        CheckId::HighTurnout,
                         i,
                         vec![part(
-                            "high_turnout",
+                            Detail::HighTurnout,
                             vec![
                                 percent(cast as f64 / reg as f64),
                                 thousands(cast),
@@ -318,10 +434,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             let cast = valid.saturating_add(rejected);
             if rejected >= HIGH_REJECTED_MIN && rejected as f64 > HIGH_REJECTED * cast as f64 {
                 push(
-                    "high-rejected",
+                    CheckId::HighRejected,
                     i,
                     vec![part(
-                        "high_rejected",
+                        Detail::HighRejected,
                         vec![
                             thousands(rejected),
                             thousands(cast),
@@ -340,24 +456,24 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             .collect();
         if !missing.is_empty() {
             push(
-                "missing-line",
+                CheckId::MissingLine,
                 i,
-                vec![part("missing_line", vec![missing.join(", ")])],
+                vec![part(Detail::MissingLine, vec![missing.join(", ")])],
             );
         }
         if form.status == Status::Disputed {
             push(
-                "status-disputed",
+                CheckId::StatusDisputed,
                 i,
-                vec![part("status_disputed", Vec::new())],
+                vec![part(Detail::StatusDisputed, Vec::new())],
             );
         }
         match (&form.scan, form.scan_path.is_empty()) {
-            (_, true) => push("no-scan", i, vec![part("no_scan", Vec::new())]),
+            (_, true) => push(CheckId::NoScan, i, vec![part(Detail::NoScan, Vec::new())]),
             (None, false) => push(
-                "scan-missing",
+                CheckId::ScanMissing,
                 i,
-                vec![part("scan_missing", vec![form.scan_path.clone()])],
+                vec![part(Detail::ScanMissing, vec![form.scan_path.clone()])],
             ),
             (Some(scan), false) => {
                 by_hash.entry(scan.sha256.as_str()).or_default().push(i);
@@ -365,10 +481,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                     && declared != &scan.sha256
                 {
                     push(
-                        "scan-hash-mismatch",
+                        CheckId::ScanHashMismatch,
                         i,
                         vec![part(
-                            "scan_hash_mismatch",
+                            Detail::ScanHashMismatch,
                             vec![declared.clone(), scan.sha256.clone()],
                         )],
                     );
@@ -390,29 +506,22 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
                 .map(|&o| el.forms[o].id.as_str())
                 .collect();
             push(
-                "scan-reused",
+                CheckId::ScanReused,
                 f,
                 vec![part(
-                    "scan_reused",
+                    Detail::ScanReused,
                     vec![hash[..12].to_string(), others.join(", ")],
                 )],
             );
         }
     }
-    let rank = |id: &str| CHECKS.iter().position(|c| c.id == id).unwrap_or(usize::MAX);
     out.sort_by(|a, b| {
-        (
-            rank(a.check),
-            a.area,
-            a.race,
-            a.form.map(|f| &el.forms[f].id),
-        )
-            .cmp(&(
-                rank(b.check),
-                b.area,
-                b.race,
-                b.form.map(|f| &el.forms[f].id),
-            ))
+        (a.check, a.area, a.race, a.form.map(|f| &el.forms[f].id)).cmp(&(
+            b.check,
+            b.area,
+            b.race,
+            b.form.map(|f| &el.forms[f].id),
+        ))
     });
     out
 }
@@ -422,7 +531,7 @@ fn aggregate(
     el: &Election,
     tally: &Tally,
     f: FormIx,
-    push: &mut impl FnMut(&'static str, FormIx, Vec<Part>),
+    push: &mut impl FnMut(CheckId, FormIx, Vec<Part>),
 ) {
     let form = &el.forms[f];
     let Some(sum) = tally.get(el, form.area, form.race) else {
@@ -435,7 +544,7 @@ fn aggregate(
         if declared != sum.votes[p] {
             let c = &el.candidates[race.candidates[p]];
             diffs.push(part(
-                "aggregate_candidate",
+                Detail::AggregateCandidate,
                 vec![
                     c.id.clone(),
                     c.name.clone(),
@@ -450,7 +559,7 @@ fn aggregate(
         && rejected != sum.rejected
     {
         diffs.push(part(
-            "aggregate_rejected",
+            Detail::AggregateRejected,
             vec![
                 thousands(rejected),
                 thousands(sum.rejected),
@@ -462,18 +571,18 @@ fn aggregate(
     if !diffs.is_empty() {
         if missing > 0 {
             diffs.push(part(
-                "aggregate_missing",
+                Detail::AggregateMissing,
                 vec![thousands(missing), thousands(sum.stations)],
             ));
         }
-        push("aggregate-mismatch", f, diffs);
+        push(CheckId::AggregateMismatch, f, diffs);
     }
     if missing > 0 {
         push(
-            "aggregate-incomplete",
+            CheckId::AggregateIncomplete,
             f,
             vec![part(
-                "aggregate_incomplete",
+                Detail::AggregateIncomplete,
                 vec![thousands(missing), thousands(sum.stations)],
             )],
         );
@@ -496,18 +605,27 @@ mod tests {
     #[test]
     fn the_english_locale_words_details_as_findings_csv_does() {
         let en = crate::site::locale::strings("en").unwrap();
-        for (key, text) in DETAILS {
-            assert_eq!(en.detail(key), *text, "detail_{key} in locales/en.toml");
+        for d in Detail::ALL {
+            assert_eq!(
+                en.detail(d),
+                d.english(),
+                "detail_{} in locales/en.toml",
+                d.key()
+            );
+        }
+        for (i, c) in CHECKS.iter().enumerate() {
+            assert_eq!(c.id as usize, i, "{} is out of place in CHECKS", c.id);
+            assert_eq!(CheckId::parse(c.id.as_str()), Some(c.id));
         }
         let parts = vec![
             part(
-                "aggregate_candidate",
+                Detail::AggregateCandidate,
                 vec!["a".into(), "A".into(), "1".into(), "2".into(), "-1".into()],
             ),
-            part("aggregate_missing", vec!["3".into(), "9".into()]),
+            part(Detail::AggregateMissing, vec!["3".into(), "9".into()]),
         ];
         assert_eq!(
-            word(&parts, english),
+            word(&parts, Detail::english),
             "a (A): declared 1, station forms 2 (-1); 3 of 9 station forms under it are missing"
         );
     }

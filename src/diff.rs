@@ -131,16 +131,85 @@ pub struct FormRef {
     pub race: String,
 }
 
-/// One value of a form that changed.
+/// One value of a form (or a record) that changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
-    /// `votes:<candidate>`, `valid` (sum of the lines), `rejected`,
-    /// `total_valid`, `status`, `scan` (its path, `scans/<sha256>.<ext>`),
-    /// `sha256` (declared, while there is no scan file), `area`, `race`,
-    /// `device` or `captured_at`.
-    pub field: String,
+    pub field: FieldName,
     pub before: String,
     pub after: String,
+}
+
+/// Which value changed. Published (in `kura diff --json` and a version's
+/// changes) as text: `votes:<candidate>`, `valid` (sum of the lines),
+/// `rejected`, `total_valid`, `status`, `scan` (its path,
+/// `scans/<sha256>.<ext>`), `sha256` (declared, while there is no scan
+/// file), `area`, `race`, `device`, `captured_at`, or another column of a
+/// published record (`name`, `parent`, `party`, …).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum FieldName {
+    /// A candidate's votes, by candidate id.
+    Votes(String),
+    Valid,
+    Rejected,
+    TotalValid,
+    Status,
+    Scan,
+    Sha256,
+    Area,
+    Race,
+    Device,
+    CapturedAt,
+    /// Another column of a published record (areas, races, candidates).
+    Column(String),
+}
+
+impl FieldName {
+    const NAMED: [(FieldName, &'static str); 10] = [
+        (FieldName::Valid, "valid"),
+        (FieldName::Rejected, "rejected"),
+        (FieldName::TotalValid, "total_valid"),
+        (FieldName::Status, "status"),
+        (FieldName::Scan, "scan"),
+        (FieldName::Sha256, "sha256"),
+        (FieldName::Area, "area"),
+        (FieldName::Race, "race"),
+        (FieldName::Device, "device"),
+        (FieldName::CapturedAt, "captured_at"),
+    ];
+}
+
+impl From<String> for FieldName {
+    fn from(name: String) -> FieldName {
+        if let Some(c) = name.strip_prefix("votes:") {
+            return FieldName::Votes(c.to_string());
+        }
+        FieldName::NAMED
+            .into_iter()
+            .find(|(_, n)| *n == name)
+            .map_or(FieldName::Column(name), |(f, _)| f)
+    }
+}
+
+impl From<FieldName> for String {
+    fn from(f: FieldName) -> String {
+        f.to_string()
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldName::Votes(c) => write!(f, "votes:{c}"),
+            FieldName::Column(c) => f.write_str(c),
+            named => f.write_str(
+                FieldName::NAMED
+                    .iter()
+                    .find(|(n, _)| n == named)
+                    .map_or("", |(_, s)| s),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,7 +276,7 @@ impl RecordChanges {
             };
             let mut changes = Vec::new();
             for ((name, b), (_, a)) in before.iter().zip(after) {
-                field(&mut changes, name, b, a);
+                field(&mut changes, FieldName::from(name.to_string()), b, a);
             }
             if !changes.is_empty() {
                 out.changed.push(RecordChange {
@@ -280,10 +349,10 @@ fn form_ref(form: &str, row: &FormRow) -> FormRef {
     }
 }
 
-fn field(out: &mut Vec<Field>, name: &str, before: &str, after: &str) {
+fn field(out: &mut Vec<Field>, name: FieldName, before: &str, after: &str) {
     if before != after {
         out.push(Field {
-            field: name.to_string(),
+            field: name,
             before: before.to_string(),
             after: after.to_string(),
         });
@@ -309,7 +378,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changes {
             let show = |v: Option<&u64>| v.map(u64::to_string).unwrap_or_default();
             field(
                 &mut changes,
-                &format!("votes:{c}"),
+                FieldName::Votes(c.to_string()),
                 &show(vb.get(c)),
                 &show(va.get(c)),
             );
@@ -319,27 +388,32 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Changes {
                 .fold(0u64, |a, v| a.saturating_add(*v))
                 .to_string()
         };
-        field(&mut changes, "valid", &sum(vb), &sum(va));
-        field(&mut changes, "rejected", &before.rejected, &row.rejected);
+        field(&mut changes, FieldName::Valid, &sum(vb), &sum(va));
         field(
             &mut changes,
-            "total_valid",
+            FieldName::Rejected,
+            &before.rejected,
+            &row.rejected,
+        );
+        field(
+            &mut changes,
+            FieldName::TotalValid,
             &before.total_valid,
             &row.total_valid,
         );
-        field(&mut changes, "status", &before.status, &row.status);
+        field(&mut changes, FieldName::Status, &before.status, &row.status);
         // The scan's published path carries its SHA-256; a scan declared but
         // not (yet) present has only its declared hash.
-        field(&mut changes, "scan", &before.scan, &row.scan);
+        field(&mut changes, FieldName::Scan, &before.scan, &row.scan);
         if before.scan.is_empty() && row.scan.is_empty() {
-            field(&mut changes, "sha256", &before.sha256, &row.sha256);
+            field(&mut changes, FieldName::Sha256, &before.sha256, &row.sha256);
         }
-        field(&mut changes, "area", &before.area, &row.area);
-        field(&mut changes, "race", &before.race, &row.race);
-        field(&mut changes, "device", &before.device, &row.device);
+        field(&mut changes, FieldName::Area, &before.area, &row.area);
+        field(&mut changes, FieldName::Race, &before.race, &row.race);
+        field(&mut changes, FieldName::Device, &before.device, &row.device);
         field(
             &mut changes,
-            "captured_at",
+            FieldName::CapturedAt,
             &before.captured_at,
             &row.captured_at,
         );
@@ -545,4 +619,35 @@ pub fn to_text(c: &Changes) -> String {
         let _ = writeln!(s, "no differences");
     }
     s.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_name_is_published_as_the_text_it_always_was() {
+        for text in [
+            "votes:odinga",
+            "valid",
+            "total_valid",
+            "captured_at",
+            "scan",
+            "name",
+            "party",
+        ] {
+            let f = FieldName::from(text.to_string());
+            assert_eq!(f.to_string(), text);
+            assert_eq!(serde_json::to_string(&f).unwrap(), format!("\"{text}\""));
+        }
+        assert_eq!(
+            FieldName::from("votes:a".to_string()),
+            FieldName::Votes("a".into())
+        );
+        assert_eq!(FieldName::from("scan".to_string()), FieldName::Scan);
+        assert_eq!(
+            FieldName::from("party".to_string()),
+            FieldName::Column("party".into())
+        );
+    }
 }

@@ -167,7 +167,7 @@ pub fn findings<W: Write>(el: &Election, findings: &[Finding], w: W) -> csv::Res
     for f in findings {
         out.write_record([
             f.severity.as_str(),
-            f.check,
+            f.check.as_str(),
             &el.areas[f.area].code,
             &el.races[f.race].id,
             f.form.map(|x| el.forms[x].id.as_str()).unwrap_or(""),

@@ -181,47 +181,49 @@ strings! {
     detail_aggregate_incomplete,
 }
 
+use crate::check::{CheckId, Detail};
+
 const EN: &str = include_str!("../../locales/en.toml");
 const SW: &str = include_str!("../../locales/sw.toml");
 
 impl Strings {
     /// The rule of a check, in words, in this language.
-    pub fn rule(&self, check: &str) -> &str {
+    pub fn rule(&self, check: CheckId) -> &str {
         match check {
-            "sum-mismatch" => &self.rule_sum_mismatch,
-            "over-registered" => &self.rule_over_registered,
-            "aggregate-mismatch" => &self.rule_aggregate_mismatch,
-            "scan-hash-mismatch" => &self.rule_scan_hash_mismatch,
-            "scan-reused" => &self.rule_scan_reused,
-            "scan-missing" => &self.rule_scan_missing,
-            "full-turnout" => &self.rule_full_turnout,
-            "high-turnout" => &self.rule_high_turnout,
-            "high-rejected" => &self.rule_high_rejected,
-            "aggregate-incomplete" => &self.rule_aggregate_incomplete,
-            "missing-line" => &self.rule_missing_line,
-            "status-disputed" => &self.rule_disputed,
-            _ => &self.rule_no_scan,
+            CheckId::SumMismatch => &self.rule_sum_mismatch,
+            CheckId::OverRegistered => &self.rule_over_registered,
+            CheckId::AggregateMismatch => &self.rule_aggregate_mismatch,
+            CheckId::ScanHashMismatch => &self.rule_scan_hash_mismatch,
+            CheckId::ScanReused => &self.rule_scan_reused,
+            CheckId::ScanMissing => &self.rule_scan_missing,
+            CheckId::FullTurnout => &self.rule_full_turnout,
+            CheckId::HighTurnout => &self.rule_high_turnout,
+            CheckId::HighRejected => &self.rule_high_rejected,
+            CheckId::AggregateIncomplete => &self.rule_aggregate_incomplete,
+            CheckId::MissingLine => &self.rule_missing_line,
+            CheckId::StatusDisputed => &self.rule_disputed,
+            CheckId::NoScan => &self.rule_no_scan,
         }
     }
 
-    /// The template of a part of a finding's detail (see `check::DETAILS`).
-    pub fn detail(&self, key: &str) -> &str {
+    /// The template of a phrase of a finding's detail.
+    pub fn detail(&self, key: Detail) -> &str {
         match key {
-            "sum_mismatch" => &self.detail_sum_mismatch,
-            "over_registered" => &self.detail_over_registered,
-            "full_turnout" => &self.detail_full_turnout,
-            "high_turnout" => &self.detail_high_turnout,
-            "high_rejected" => &self.detail_high_rejected,
-            "missing_line" => &self.detail_missing_line,
-            "status_disputed" => &self.detail_status_disputed,
-            "no_scan" => &self.detail_no_scan,
-            "scan_missing" => &self.detail_scan_missing,
-            "scan_hash_mismatch" => &self.detail_scan_hash_mismatch,
-            "scan_reused" => &self.detail_scan_reused,
-            "aggregate_candidate" => &self.detail_aggregate_candidate,
-            "aggregate_rejected" => &self.detail_aggregate_rejected,
-            "aggregate_missing" => &self.detail_aggregate_missing,
-            _ => &self.detail_aggregate_incomplete,
+            Detail::SumMismatch => &self.detail_sum_mismatch,
+            Detail::OverRegistered => &self.detail_over_registered,
+            Detail::FullTurnout => &self.detail_full_turnout,
+            Detail::HighTurnout => &self.detail_high_turnout,
+            Detail::HighRejected => &self.detail_high_rejected,
+            Detail::MissingLine => &self.detail_missing_line,
+            Detail::StatusDisputed => &self.detail_status_disputed,
+            Detail::NoScan => &self.detail_no_scan,
+            Detail::ScanMissing => &self.detail_scan_missing,
+            Detail::ScanHashMismatch => &self.detail_scan_hash_mismatch,
+            Detail::ScanReused => &self.detail_scan_reused,
+            Detail::AggregateCandidate => &self.detail_aggregate_candidate,
+            Detail::AggregateRejected => &self.detail_aggregate_rejected,
+            Detail::AggregateMissing => &self.detail_aggregate_missing,
+            Detail::AggregateIncomplete => &self.detail_aggregate_incomplete,
         }
     }
 

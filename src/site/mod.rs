@@ -12,7 +12,7 @@ pub mod sitemap;
 use std::collections::BTreeMap;
 
 use crate::check::{CHECKS, Finding};
-use crate::model::{AreaIx, Election, FormIx};
+use crate::model::{Election, FormIx};
 use crate::paths;
 use crate::tally::Tally;
 pub use locale::Strings;
@@ -40,21 +40,113 @@ fn minify_js(js: &str) -> String {
         .collect()
 }
 
-/// One page to render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Job {
-    Area(AreaIx),
-    Findings(AreaIx),
-    Markdown(usize),
-    /// The changes page of version `seq` (an index into `Versions::history`).
-    Changes(usize),
-    ChangesIndex,
-    /// The A–Z list of stations under a top-level area.
-    Az(AreaIx),
-    AzIndex,
-    Feed,
-    DataIndex,
-    NotFound,
+/// One page to render: a kind of page (an index into [`PAGE_KINDS`]) and
+/// the item it is about (an area, a version, a Markdown page…).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Job {
+    kind: usize,
+    item: usize,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} page {}", PAGE_KINDS[self.kind].name, self.item)
+    }
+}
+
+/// A kind of page: the items a site has one for, and how one is made.
+pub struct PageKind {
+    pub name: &'static str,
+    items: fn(&Site<'_>) -> Vec<usize>,
+    make: for<'a> fn(&'a Site<'_>, usize, &[u8]) -> Result<Page<'a>, askama::Error>,
+}
+
+/// Every kind of page. Adding one is a line here and a module under
+/// `pages/`: station, area and findings pages are made from views that
+/// fingerprint themselves; the rest are rendered whole every time.
+pub const PAGE_KINDS: &[PageKind] = &[
+    PageKind {
+        name: "station",
+        items: |s| areas(s, true),
+        make: |s, a, global| Ok(pages::station(s, a, global)),
+    },
+    PageKind {
+        name: "area",
+        items: |s| areas(s, false),
+        make: |s, a, global| Ok(pages::area(s, a, global)),
+    },
+    PageKind {
+        name: "findings",
+        items: |s| areas(s, false),
+        make: |s, a, global| Ok(pages::findings(s, a, global)),
+    },
+    PageKind {
+        name: "markdown",
+        items: |s| (0..s.el.pages.len()).collect(),
+        make: |s, p, _| ready(pages::markdown(s, p)?),
+    },
+    PageKind {
+        name: "changes",
+        items: |s| (0..s.versions.history.len()).collect(),
+        make: |s, v, _| ready(pages::changes(s, v)?),
+    },
+    PageKind {
+        name: "changes index",
+        items: |_| vec![0],
+        make: |s, _, _| ready(pages::changes_index(s)?),
+    },
+    PageKind {
+        name: "A-Z",
+        items: |s| {
+            let root = &s.el.areas[s.el.root()];
+            root.children
+                .iter()
+                .copied()
+                .filter(|&c| !s.el.areas[c].is_station())
+                .collect()
+        },
+        make: |s, a, _| ready(pages::az(s, a)?),
+    },
+    PageKind {
+        name: "A-Z index",
+        items: |_| vec![0],
+        make: |s, _, _| ready(pages::az_index(s)?),
+    },
+    PageKind {
+        name: "data index",
+        items: |_| vec![0],
+        make: |s, _, _| ready(pages::data_index(s)?),
+    },
+    PageKind {
+        name: "feed",
+        items: first_language,
+        make: |s, _, _| ready(pages::feed(s)?),
+    },
+    PageKind {
+        name: "not found",
+        items: first_language,
+        make: |s, _, _| ready(pages::not_found(s)?),
+    },
+];
+
+/// The areas that are (or are not) polling stations.
+fn areas(s: &Site<'_>, stations: bool) -> Vec<usize> {
+    (0..s.el.areas.len())
+        .filter(|&a| s.el.areas[a].is_station() == stations)
+        .collect()
+}
+
+/// One page, made by the first language only (the feed, the 404 page).
+fn first_language(s: &Site<'_>) -> Vec<usize> {
+    if s.is_first_language() {
+        vec![0]
+    } else {
+        Vec::new()
+    }
+}
+
+fn ready<'a>((path, bytes): (String, Vec<u8>)) -> Result<Page<'a>, askama::Error> {
+    Ok(Page::ready(path, bytes))
 }
 
 /// This version's place in the chain of versions.
@@ -171,7 +263,7 @@ impl<'a> Site<'a> {
             if let Some(form) = f.form {
                 by_form.entry(form).or_default().push(i);
             }
-            let rank = CHECKS.iter().position(|c| c.id == f.check).unwrap_or(0);
+            let rank = f.check as usize;
             for a in el.ancestors(f.area) {
                 let counts: &mut Vec<u32> = &mut subtree_counts[a];
                 if counts.is_empty() {
@@ -311,49 +403,21 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a fixed order.
     pub fn jobs(&self) -> Vec<Job> {
-        let mut jobs = Vec::with_capacity(self.el.areas.len() * 2);
-        for a in 0..self.el.areas.len() {
-            jobs.push(Job::Area(a));
-            if !self.el.areas[a].is_station() {
-                jobs.push(Job::Findings(a));
-            }
-        }
-        jobs.extend((0..self.el.pages.len()).map(Job::Markdown));
-        jobs.extend((0..self.versions.history.len()).map(Job::Changes));
-        jobs.push(Job::ChangesIndex);
-        let root = &self.el.areas[self.el.root()];
-        jobs.extend(
-            root.children
-                .iter()
-                .filter(|&&c| !self.el.areas[c].is_station())
-                .map(|&c| Job::Az(c)),
-        );
-        jobs.push(Job::AzIndex);
-        jobs.push(Job::DataIndex);
-        if self.is_first_language() {
-            jobs.push(Job::Feed);
-            jobs.push(Job::NotFound);
-        }
-        jobs
+        PAGE_KINDS
+            .iter()
+            .enumerate()
+            .flat_map(|(kind, k)| {
+                (k.items)(self)
+                    .into_iter()
+                    .map(move |item| Job { kind, item })
+            })
+            .collect()
     }
 
     /// One page, ready to render: its view made and fingerprinted (given
     /// the [`fingerprint::global`] one) for the pages that have one.
     pub fn prepare(&self, job: Job, global: &[u8]) -> Result<Page<'_>, askama::Error> {
-        let ready = |(path, bytes)| Ok(Page::ready(path, bytes));
-        match job {
-            Job::Area(a) if self.el.areas[a].is_station() => Ok(pages::station(self, a, global)),
-            Job::Area(a) => Ok(pages::area(self, a, global)),
-            Job::Findings(a) => Ok(pages::findings(self, a, global)),
-            Job::Markdown(p) => ready(pages::markdown(self, p)?),
-            Job::Changes(v) => ready(pages::changes(self, v)?),
-            Job::ChangesIndex => ready(pages::changes_index(self)?),
-            Job::Az(a) => ready(pages::az(self, a)?),
-            Job::AzIndex => ready(pages::az_index(self)?),
-            Job::Feed => ready(pages::feed(self)?),
-            Job::DataIndex => ready(pages::data_index(self)?),
-            Job::NotFound => ready(pages::not_found(self)?),
-        }
+        (PAGE_KINDS[job.kind].make)(self, job.item, global)
     }
 
     /// Renders one page: its path relative to the site root, and its bytes.

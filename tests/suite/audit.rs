@@ -42,7 +42,9 @@ fn every_planted_problem_is_found_and_nothing_else_is_an_error() {
         let (check, forms) = item.split_once(" on ").unwrap();
         for form in forms.split(" and ") {
             let pair = (check.to_string(), form.to_string());
-            if kura::check::check(check).unwrap().severity == kura::check::Severity::Error {
+            if kura::check::CheckId::parse(check).unwrap().severity()
+                == kura::check::Severity::Error
+            {
                 expected_errors.insert(pair);
             } else {
                 expected_other.insert(pair);

@@ -29,7 +29,7 @@ fn finding_counts(site: &Site<'_>, a: AreaIx) -> Vec<(&'static str, &'static str
         .filter(|(_, n)| **n > 0)
         .map(|(i, n)| {
             (
-                CHECKS[i].id,
+                CHECKS[i].id.as_str(),
                 CHECKS[i].severity.as_str(),
                 thousands(u64::from(*n)),
             )

@@ -59,8 +59,10 @@ fn area_link(site: &Site<'_>, home: &str, code: &str, form: Option<&str>) -> Str
 }
 
 pub(super) fn field_view(root: &str, f: &crate::diff::Field) -> FieldView {
-    let link =
-        |v: &str| (f.field == "scan" && v.starts_with("scans/")).then(|| format!("{root}{v}"));
+    let link = |v: &str| {
+        (f.field == crate::diff::FieldName::Scan && v.starts_with("scans/"))
+            .then(|| format!("{root}{v}"))
+    };
     let show = |v: &str| {
         if v.is_empty() {
             "—".to_string()
@@ -69,7 +71,7 @@ pub(super) fn field_view(root: &str, f: &crate::diff::Field) -> FieldView {
         }
     };
     FieldView {
-        field: f.field.clone(),
+        field: f.field.to_string(),
         before_href: link(&f.before),
         before: show(&f.before),
         after_href: link(&f.after),

@@ -72,7 +72,7 @@ pub fn findings<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
             })
             .collect();
         groups.push(FindingGroup {
-            id: check.id,
+            id: check.id.as_str(),
             severity: check.severity.as_str(),
             severity_text: site.t.severity(check.severity).to_string(),
             rule: site.t.rule(check.id).to_string(),

@@ -21,7 +21,7 @@ pub(super) fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'stat
             v.iter()
                 .map(|&i| {
                     (
-                        site.findings[i].check,
+                        site.findings[i].check.as_str(),
                         severity_str(site.findings[i].severity),
                     )
                 })
@@ -42,7 +42,11 @@ pub(super) fn form_findings(
             v.iter()
                 .map(|&i| {
                     let f = &site.findings[i];
-                    (f.check, severity_str(f.severity), site.t.finding(&f.parts))
+                    (
+                        f.check.as_str(),
+                        severity_str(f.severity),
+                        site.t.finding(&f.parts),
+                    )
                 })
                 .collect()
         })
