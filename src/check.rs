@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::format::{percent, signed, thousands};
 use crate::model::{AreaIx, Election, FormIx, RaceIx, Status};
 use crate::tally::Tally;
 
@@ -197,7 +198,7 @@ pub const CHECKS: &[Check] = &[
 
 /// One phrase of a finding's detail: which phrase, and its values. The
 /// detail is its parts joined by "; ", so that each language can word it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Part {
     pub key: Detail,
     pub args: Vec<String>,
@@ -210,7 +211,8 @@ fn part(key: Detail, args: Vec<String>) -> Part {
 /// Every phrase a finding's detail is made of. Its English wording
 /// ([`Detail::english`]) is the language of `findings.csv`;
 /// `locales/*.toml` word it as `detail_<key>` (a test checks English).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Detail {
     SumMismatch,
     OverRegistered,
@@ -322,31 +324,6 @@ pub struct Finding {
     pub detail: String,
     /// The same, to be worded in another language.
     pub parts: Vec<Part>,
-}
-
-/// Formats a count with thousands separators, for details and pages.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn signed(d: i128) -> String {
-    if d >= 0 {
-        format!("+{}", thousands(d as u64))
-    } else {
-        format!("-{}", thousands(d.unsigned_abs() as u64))
-    }
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
 }
 
 /// Runs every check over the election. The result is sorted by check (in
@@ -628,13 +605,5 @@ mod tests {
             word(&parts, Detail::english),
             "a (A): declared 1, station forms 2 (-1); 3 of 9 station forms under it are missing"
         );
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(22102532), "22,102,532");
     }
 }

@@ -61,6 +61,88 @@ fn records(
 }
 
 impl Snapshot {
+    /// The open data of an election as a build publishes it, made from the
+    /// same rows its CSV files are written from (no `SHA256SUMS`, version
+    /// or chain: the caller adds what it knows).
+    pub fn of(
+        el: &crate::model::Election,
+        tally: &crate::tally::Tally,
+        findings: &[crate::check::Finding],
+    ) -> Snapshot {
+        use crate::opendata as od;
+        let mut forms = BTreeMap::new();
+        let mut results: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for f in 0..el.forms.len() {
+            let (id, row) = od::form_row(el, f);
+            let votes: BTreeMap<String, u64> = od::result_rows(el, f)
+                .map(|(c, v)| (c.to_string(), v))
+                .collect();
+            if !votes.is_empty() {
+                results.insert(id.to_string(), votes);
+            }
+            forms.insert(id.to_string(), row);
+        }
+        let mut totals = BTreeMap::new();
+        for a in (0..el.areas.len()).filter(|&a| !el.areas[a].is_station()) {
+            for rt in tally.all(el, a) {
+                let race = &el.races[rt.race];
+                for (p, &c) in race.candidates.iter().enumerate() {
+                    let key = (
+                        el.areas[a].code.clone(),
+                        race.id.clone(),
+                        el.candidates[c].id.clone(),
+                    );
+                    totals.insert(key, rt.votes[p]);
+                }
+            }
+        }
+        let record = |row: &[String], key: usize, names: &[&'static str]| {
+            let values = names.iter().zip(&row[key..]);
+            (
+                row[..key].join("/"),
+                values.map(|(n, v)| (*n, v.clone())).collect::<Vec<_>>(),
+            )
+        };
+        let areas = (0..el.areas.len())
+            .map(|a| {
+                let row = od::area_row(el, a);
+                record(&row[..5], 1, &["name", "parent", "level", "registered"])
+            })
+            .collect();
+        let races = od::race_rows(el)
+            .map(|row| record(&row, 1, &["name", "area"]))
+            .collect();
+        let candidates = od::candidate_rows(el)
+            .map(|row| record(&row, 2, &["name", "party", "color"]))
+            .collect();
+        Snapshot {
+            version: None,
+            published: None,
+            forms,
+            results,
+            totals,
+            findings: findings.iter().map(|f| od::finding_row(el, f)).collect(),
+            areas: Some(areas),
+            races: Some(races),
+            candidates: Some(candidates),
+            files: None,
+            chain: Vec::new(),
+        }
+    }
+
+    /// Whether two snapshots hold the same open data (forms, results,
+    /// totals, findings, areas, races and candidates), whatever else they
+    /// know of their versions.
+    pub fn same_data(&self, other: &Snapshot) -> bool {
+        self.forms == other.forms
+            && self.results == other.results
+            && self.totals == other.totals
+            && self.findings == other.findings
+            && self.areas == other.areas
+            && self.races == other.races
+            && self.candidates == other.candidates
+    }
+
     /// Reads a published site folder (or a staging folder without SHA256SUMS).
     pub fn read(site: &Path) -> Result<Snapshot, String> {
         if !site.is_dir() {

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod fetch;
+pub mod format;
 pub mod fsx;
 pub mod load;
 pub mod mirror;

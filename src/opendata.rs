@@ -1,11 +1,14 @@
 //! The published CSV schema, in one place: written by the build, read by
-//! `kura diff`. Rows are sorted so the files do not depend on the order of
-//! the input's rows.
+//! `kura diff`. Each file's rows are made once, here, from the election
+//! (the `*_row` functions): the CSV writers write them, and the build's
+//! in-memory [`crate::diff::Snapshot`] is made of the same rows, so what a
+//! build compares is what it publishes. Rows are sorted so the files do not
+//! depend on the order of the input's rows.
 
 use std::io::Write;
 
 use crate::check::Finding;
-use crate::model::Election;
+use crate::model::{AreaIx, Election, FormIx};
 use crate::paths;
 use crate::tally::Tally;
 
@@ -48,19 +51,26 @@ fn opt(n: Option<u64>) -> String {
     n.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A row of `areas.csv`, in [`AREAS`] order.
+pub fn area_row(el: &Election, a: AreaIx) -> [String; 6] {
+    let area = &el.areas[a];
+    [
+        area.code.clone(),
+        area.name.clone(),
+        area.parent
+            .map(|p| el.areas[p].code.clone())
+            .unwrap_or_default(),
+        el.level_name(a).to_string(),
+        opt(area.registered),
+        paths::area(el, a),
+    ]
+}
+
 pub fn areas<W: Write>(el: &Election, w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(AREAS)?;
-    for (a, area) in el.areas.iter().enumerate() {
-        let parent = area.parent.map(|p| el.areas[p].code.as_str()).unwrap_or("");
-        out.write_record([
-            area.code.as_str(),
-            area.name.as_str(),
-            parent,
-            el.level_name(a),
-            &opt(area.registered),
-            &paths::area(el, a),
-        ])?;
+    for a in 0..el.areas.len() {
+        out.write_record(area_row(el, a))?;
     }
     out.flush()?;
     Ok(())
@@ -73,49 +83,69 @@ pub fn form_order(el: &Election) -> Vec<usize> {
     order
 }
 
+/// A row of `forms.csv`: the form's id and the rest of its columns.
+pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
+    let form = &el.forms[f];
+    let (scan, sha256) = match &form.scan {
+        Some(s) => (s.site_path(), s.sha256.clone()),
+        None => (
+            String::new(),
+            form.declared_sha256.clone().unwrap_or_default(),
+        ),
+    };
+    let row = read::FormRow {
+        area: el.areas[form.area].code.clone(),
+        race: el.races[form.race].id.clone(),
+        status: form.status.as_str().to_string(),
+        rejected: opt(form.rejected),
+        total_valid: opt(form.total_valid),
+        scan,
+        sha256,
+        device: form.device.clone(),
+        captured_at: form.captured_at.clone(),
+    };
+    (&form.id, row)
+}
+
 pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(FORMS)?;
     for &f in order {
-        let form = &el.forms[f];
-        let (scan, sha) = match &form.scan {
-            Some(s) => (s.site_path(), s.sha256.clone()),
-            None => (
-                String::new(),
-                form.declared_sha256.clone().unwrap_or_default(),
-            ),
-        };
+        let (id, r) = form_row(el, f);
         out.write_record([
-            form.id.as_str(),
-            &el.areas[form.area].code,
-            &el.races[form.race].id,
-            form.status.as_str(),
-            &opt(form.rejected),
-            &opt(form.total_valid),
-            &scan,
-            &sha,
-            &form.device,
-            &form.captured_at,
+            id,
+            &r.area,
+            &r.race,
+            &r.status,
+            &r.rejected,
+            &r.total_valid,
+            &r.scan,
+            &r.sha256,
+            &r.device,
+            &r.captured_at,
         ])?;
     }
     out.flush()?;
     Ok(())
 }
 
+/// The rows of `results.csv` of one form: (candidate id, votes) for each
+/// line the form has.
+pub fn result_rows(el: &Election, f: FormIx) -> impl Iterator<Item = (&str, u64)> {
+    let form = &el.forms[f];
+    let race = &el.races[form.race];
+    form.votes
+        .iter()
+        .enumerate()
+        .filter_map(move |(p, v)| v.map(|v| (el.candidates[race.candidates[p]].id.as_str(), v)))
+}
+
 pub fn results<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(RESULTS)?;
     for &f in order {
-        let form = &el.forms[f];
-        let race = &el.races[form.race];
-        for (p, v) in form.votes.iter().enumerate() {
-            if let Some(v) = v {
-                out.write_record([
-                    form.id.as_str(),
-                    &el.candidates[race.candidates[p]].id,
-                    &v.to_string(),
-                ])?;
-            }
+        for (candidate, votes) in result_rows(el, f) {
+            out.write_record([el.forms[f].id.as_str(), candidate, &votes.to_string()])?;
         }
     }
     out.flush()?;
@@ -161,47 +191,69 @@ pub fn totals_and_summary<W: Write, V: Write>(
     Ok(())
 }
 
+/// A row of `findings.csv`, with the finding's phrases (which the file
+/// does not carry) for wording it in other languages.
+pub fn finding_row(el: &Election, f: &Finding) -> read::FindingRow {
+    read::FindingRow {
+        severity: f.severity.as_str().to_string(),
+        check: f.check.as_str().to_string(),
+        area: el.areas[f.area].code.clone(),
+        race: el.races[f.race].id.clone(),
+        form: f.form.map(|x| el.forms[x].id.clone()).unwrap_or_default(),
+        detail: f.detail.clone(),
+        parts: Some(f.parts.clone()),
+    }
+}
+
 pub fn findings<W: Write>(el: &Election, findings: &[Finding], w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(FINDINGS)?;
     for f in findings {
-        out.write_record([
-            f.severity.as_str(),
-            f.check.as_str(),
-            &el.areas[f.area].code,
-            &el.races[f.race].id,
-            f.form.map(|x| el.forms[x].id.as_str()).unwrap_or(""),
-            &f.detail,
-        ])?;
+        let r = finding_row(el, f);
+        out.write_record([&r.severity, &r.check, &r.area, &r.race, &r.form, &r.detail])?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// The rows of `races.csv`, in [`RACES`] order.
+pub fn race_rows(el: &Election) -> impl Iterator<Item = [String; 3]> {
+    el.races
+        .iter()
+        .map(|r| [r.id.clone(), r.name.clone(), el.areas[r.area].code.clone()])
 }
 
 pub fn races<W: Write>(el: &Election, w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(RACES)?;
-    for r in &el.races {
-        out.write_record([r.id.as_str(), &r.name, &el.areas[r.area].code])?;
+    for row in race_rows(el) {
+        out.write_record(row)?;
     }
     out.flush()?;
     Ok(())
 }
 
+/// The rows of `candidates.csv`, in [`CANDIDATES`] order.
+pub fn candidate_rows(el: &Election) -> impl Iterator<Item = [String; 5]> {
+    el.races.iter().flat_map(move |r| {
+        r.candidates.iter().map(move |&c| {
+            let c = &el.candidates[c];
+            [
+                r.id.clone(),
+                c.id.clone(),
+                c.name.clone(),
+                c.party.clone(),
+                c.color.clone().unwrap_or_default(),
+            ]
+        })
+    })
+}
+
 pub fn candidates<W: Write>(el: &Election, w: W) -> csv::Result<()> {
     let mut out = writer(w);
     out.write_record(CANDIDATES)?;
-    for r in &el.races {
-        for &c in &r.candidates {
-            let c = &el.candidates[c];
-            out.write_record([
-                r.id.as_str(),
-                &c.id,
-                &c.name,
-                &c.party,
-                c.color.as_deref().unwrap_or(""),
-            ])?;
-        }
+    for row in candidate_rows(el) {
+        out.write_record(row)?;
     }
     out.flush()?;
     Ok(())
@@ -226,10 +278,10 @@ pub mod read {
         pub captured_at: String,
     }
 
-    /// A row of data/findings.csv.
-    #[derive(
-        Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-    )]
+    /// A row of data/findings.csv; read back from a published site, it has
+    /// no `parts` (the file is in English), and two rows are the same
+    /// finding whatever their parts.
+    #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
     pub struct FindingRow {
         pub severity: String,
         pub check: String,
@@ -237,6 +289,43 @@ pub mod read {
         pub race: String,
         pub form: String,
         pub detail: String,
+        /// The phrases of the detail, to word it in every language; known
+        /// for findings of the version being built.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub parts: Option<Vec<crate::check::Part>>,
+    }
+
+    impl FindingRow {
+        fn key(&self) -> [&str; 6] {
+            [
+                &self.severity,
+                &self.check,
+                &self.area,
+                &self.race,
+                &self.form,
+                &self.detail,
+            ]
+        }
+    }
+
+    impl PartialEq for FindingRow {
+        fn eq(&self, other: &Self) -> bool {
+            self.key() == other.key()
+        }
+    }
+
+    impl Eq for FindingRow {}
+
+    impl PartialOrd for FindingRow {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    impl Ord for FindingRow {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.key().cmp(&other.key())
+        }
     }
 
     /// Reads a published CSV, calling `each` with the values of `columns` per row.
@@ -376,6 +465,7 @@ pub mod read {
                 race: take(3),
                 form: take(4),
                 detail: take(5),
+                parts: None,
             });
         })?;
         Ok(out)

@@ -193,7 +193,9 @@ impl<'a> Build<'a> {
             .map(|p| p.manifest.chain.clone())
             .unwrap_or_default();
         let history = match &previous {
-            Some(p) => self.stages.time("diff", || self.changes(p, &out))?,
+            Some(p) => self
+                .stages
+                .time("diff", || self.changes(p, &out, &checked))?,
             None => Vec::new(),
         };
         let versions = site::Versions {
@@ -306,11 +308,17 @@ impl<'a> Build<'a> {
     }
 
     /// Carries the earlier versions' changes and adds this version's: what
-    /// changed between the previous site and the open data just written.
-    fn changes(&self, previous: &Previous, out: &Output) -> Result<Vec<diff::VersionChanges>> {
+    /// changed between the previous site and this version's open data (made
+    /// from the rows its CSV files were written from, not read back).
+    fn changes(
+        &self,
+        previous: &Previous,
+        out: &Output,
+        checked: &Checked,
+    ) -> Result<Vec<diff::VersionChanges>> {
         let mut history = history::carry_changes(&previous.dir, out)?;
         let old = diff::Snapshot::read(&previous.dir).map_err(Error::Other)?;
-        let mut new = diff::Snapshot::read(out.root()).map_err(Error::Other)?;
+        let mut new = diff::Snapshot::of(&checked.election, &checked.tally, &checked.findings);
         new.published = Some(self.published.1.clone());
         let seq = previous.manifest.chain.versions.len() + 1;
         let doc = diff::VersionChanges {

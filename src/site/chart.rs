@@ -3,6 +3,8 @@
 
 use plotters::prelude::*;
 
+use crate::format::xml;
+
 /// A horizontal bar chart as a page's view holds it: what it shows. It is
 /// drawn (its `Display`) only when the page is rendered, so a page whose
 /// view is unchanged is not drawn again.
@@ -48,7 +50,7 @@ fn bars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
             let label = format!(
                 "{} — {} ({})",
                 b.label,
-                crate::check::thousands(b.value),
+                crate::format::thousands(b.value),
                 b.share
             );
             // Drawing into a String cannot fail; ignore the Result rather than panic.
@@ -100,8 +102,8 @@ fn accessible(mut svg: String, id: &str, title: &str, desc: &str) -> String {
         .join(" ");
     format!(
         "{open} role=\"img\" aria-labelledby=\"t-{id} d-{id}\" class=\"bars\"><title id=\"t-{id}\">{}</title><desc id=\"d-{id}\">{}</desc>{}",
-        escape(title),
-        escape(desc),
+        xml(title),
+        xml(desc),
         &rest[1..]
     )
 }
@@ -109,22 +111,6 @@ fn accessible(mut svg: String, id: &str, title: &str, desc: &str) -> String {
 fn parse_hex(c: &str) -> RGBColor {
     let h = |i: usize| u8::from_str_radix(c.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(0x80);
     RGBColor(h(1), h(3), h(5))
-}
-
-/// Escapes text for XML content and attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -7,12 +7,7 @@ use crate::model::Meta;
 /// Most URLs in one sitemap file.
 pub const PER_FILE: usize = 50_000;
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::format::xml as xml_escape;
 
 /// The files: (path, bytes). `pages` are site-relative paths of the HTML pages.
 pub fn files(meta: &Meta, pages: &[String]) -> Vec<(String, Vec<u8>)> {

@@ -140,7 +140,12 @@ fn more_checks_an_auditor_expects() {
         "{warnings:?}"
     );
     let csv = read(&site.join("data/findings.csv"));
-    assert!(csv.contains("warning,high-turnout,S5,pres,F-S5-pres,\"turnout 95.0 % (190 ballots, 200 registered)\""), "{csv}");
+    assert!(
+        csv.contains(
+            "warning,high-turnout,S5,pres,F-S5-pres,\"turnout 95.0% (190 ballots, 200 registered)\""
+        ),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -417,4 +422,71 @@ fn diff_names_area_race_and_candidate_changes_over_http_too() {
         "{history}"
     );
     assert_eq!(broken_links(&v2), Vec::<String>::new());
+}
+
+/// The open data a build compares with the previous version (made in
+/// memory, from the rows its CSV files are written from) is the open data
+/// it publishes, as `kura diff` reads it back from the site.
+#[test]
+fn the_snapshot_a_build_makes_is_the_one_its_site_reads_back() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for input in [root.join("tests/fixtures/awkward"), root.join("data")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        let out = kura(&[
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let el = kura::load::load(&input, &kura::load::Options::default()).unwrap();
+        let tally = kura::tally::tally(&el, &input.join("forms.csv")).unwrap();
+        let findings = kura::check::findings(&el, &tally);
+        let made = kura::diff::Snapshot::of(&el, &tally, &findings);
+        let read = kura::diff::Snapshot::read(&site).unwrap();
+        assert!(made.same_data(&read), "{}", input.display());
+        assert!(kura::diff::diff(&read, &made).is_empty());
+    }
+}
+
+/// A finding that appears in a version is worded on the changes page in
+/// each language of the site, not only in English.
+#[test]
+fn a_changes_page_words_new_findings_in_its_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&fixture("awkward"), &input);
+    let toml = read(&input.join("election.toml")) + "languages = [\"en\", \"sw\"]\n";
+    std::fs::write(input.join("election.toml"), toml).unwrap();
+    let build = |out: &str, previous: Option<&str>| {
+        let out = tmp.path().join(out);
+        let mut args = vec![
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        let previous = previous.map(|p| tmp.path().join(p));
+        if let Some(p) = &previous {
+            args.extend(["--previous", p.to_str().unwrap()]);
+        }
+        let o = kura(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    build("v1", None);
+    let results = read(&input.join("results.csv")).replace("100,F-S1-pres,a", "900,F-S1-pres,a");
+    std::fs::write(input.join("results.csv"), results).unwrap();
+    let v2 = build("v2", Some("v1"));
+    let sw = read(&v2.join("sw/changes/2.html"));
+    assert!(
+        sw.contains("kura za wagombea zinajumlisha 950, fomu inasema kura halali 150 (+800)"),
+        "{sw}"
+    );
+    let en = read(&v2.join("changes/2.html"));
+    assert!(
+        en.contains("candidate votes add up to 950, the form says total_valid 150 (+800)"),
+        "{en}"
+    );
 }

@@ -5,7 +5,8 @@ use askama::Template;
 
 use super::race::{RaceView, race_view};
 use super::{Layout, Page, crumbs, layout};
-use crate::check::{CHECKS, thousands};
+use crate::check::CHECKS;
+use crate::format::thousands;
 use crate::model::AreaIx;
 use crate::paths::{self};
 use crate::site::{Link, Site};

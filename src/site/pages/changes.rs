@@ -4,7 +4,7 @@
 use askama::Template;
 
 use super::{Layout, layout};
-use crate::check::thousands;
+use crate::format::thousands;
 use crate::paths::{self, root_of};
 use crate::site::{Link, Site, Strings};
 
@@ -219,8 +219,9 @@ fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingR
     let form = (!f.form.is_empty()).then_some(f.form.as_str());
     ChangeLine {
         href: area_link(site, home, &f.area, form),
-        // The detail comes from findings.csv, which is in English: other
-        // languages show the finding without it (its page words it).
+        // Worded in this language from its phrases where they are known
+        // (findings of the version being built); else from findings.csv,
+        // which is in English: other languages then show it without.
         text: format!(
             "{} {} · {} · {} {}{}",
             crate::check::Severity::parse(&f.severity)
@@ -229,10 +230,10 @@ fn finding_line(site: &Site<'_>, home: &str, f: &crate::opendata::read::FindingR
             f.area,
             f.race,
             f.form,
-            if site.lang == "en" {
-                format!(": {}", f.detail)
-            } else {
-                String::new()
+            match &f.parts {
+                Some(parts) => format!(": {}", site.t.finding(parts)),
+                None if site.lang == "en" => format!(": {}", f.detail),
+                None => String::new(),
             }
         ),
         fields: Vec::new(),

@@ -3,7 +3,8 @@
 use askama::Template;
 
 use super::{Layout, Page, crumbs, layout};
-use crate::check::{CHECKS, thousands};
+use crate::check::CHECKS;
+use crate::format::thousands;
 use crate::model::AreaIx;
 use crate::paths::{self};
 use crate::site::{Link, Site};

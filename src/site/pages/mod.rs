@@ -103,13 +103,7 @@ pub(super) fn crumbs(site: &Site<'_>, a: AreaIx) -> Vec<Link> {
     out
 }
 
-pub(super) fn pct(num: u64, den: u64) -> String {
-    if den == 0 {
-        "—".to_string()
-    } else {
-        format!("{:.1}%", num as f64 * 100.0 / den as f64)
-    }
-}
+pub(super) use crate::format::share as pct;
 
 pub(super) fn severity_str(s: Severity) -> &'static str {
     s.as_str()

@@ -5,7 +5,7 @@ use askama::Template;
 
 use super::station::{ScanPart, badges, form_findings, scan_part};
 use super::{pct, status_text};
-use crate::check::thousands;
+use crate::format::thousands;
 use crate::model::{AreaIx, FormIx, RaceIx};
 use crate::paths::{self, root_of};
 use crate::site::chart::{self, Chart};
@@ -97,7 +97,7 @@ fn rejected_text(t: &Strings, tally: &RaceTally) -> String {
 
 fn turnout_text(t: &Strings, tally: &RaceTally) -> String {
     match tally.turnout() {
-        Some(x) => format!("{:.1}%", x * 100.0),
+        Some(x) => crate::format::percent(x),
         None => t.unknown.clone(),
     }
 }
@@ -132,16 +132,7 @@ fn declared_part<'a>(
     let el = site.el;
     let f = &el.forms[form];
     let race = &el.races[f.race];
-    let diff = |a: u64, b: u64| {
-        let d = a as i128 - b as i128;
-        if d > 0 {
-            format!("+{}", thousands(d as u64))
-        } else if d < 0 {
-            format!("−{}", thousands(d.unsigned_abs() as u64))
-        } else {
-            "0".to_string()
-        }
-    };
+    let diff = |a: u64, b: u64| crate::format::signed(i128::from(a) - i128::from(b));
     let mut rows: Vec<(String, String, String, String)> = race
         .candidates
         .iter()

@@ -6,7 +6,7 @@ use askama::Template;
 use super::changes::{FieldView, field_view};
 use super::race::{CandRow, candidate_rows, race_chart};
 use super::{Layout, Page, crumbs, layout, pct, severity_str, status_text};
-use crate::check::thousands;
+use crate::format::thousands;
 use crate::model::{AreaIx, FormIx};
 use crate::paths::{self, root_of};
 use crate::site::chart::Chart;
