@@ -25,191 +25,19 @@ pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
             return None;
         }
     };
-    if text.trim().is_empty() {
-        problems.push(Problem::file(
-            path,
-            "empty file: 'title' and 'date' are required",
-        ));
-        return None;
-    }
-    let table: toml::Table = match text.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            let e: toml::de::Error = e;
-            let line = e
-                .span()
-                .map(|s| line_of(text.as_bytes(), s.start))
-                .unwrap_or(1);
-            let msg = e.message().trim().to_string();
-            problems.push(Problem::at(path, line, format!("malformed TOML: {msg}")));
-            return None;
-        }
-    };
-    let line_of_key = |key: &str| -> u64 {
-        text.lines()
-            .position(|l| {
-                let l = l.trim_start();
-                l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
-            })
-            .map(|i| i as u64 + 1)
-            .unwrap_or(1)
-    };
+    let table = parse(path, text, problems)?;
+    let doc = Doc { path, text };
     let before = problems.len();
-    let string = |t: &toml::Table,
-                  key: &str,
-                  required: bool,
-                  problems: &mut Vec<Problem>|
-     -> Option<String> {
-        match t.get(key) {
-            None if required => {
-                problems.push(Problem::file(path, format!("missing required key '{key}'")));
-                None
-            }
-            None => None,
-            Some(toml::Value::String(s)) => Some(s.trim().to_string()),
-            Some(_) => {
-                problems.push(Problem::at(
-                    path,
-                    line_of_key(key),
-                    format!("'{key}' must be a string"),
-                ));
-                None
-            }
-        }
-    };
-    let title = string(&table, "title", true, problems);
-    let date = string(&table, "date", true, problems);
-    let site = match table.get("site") {
-        None => toml::Table::new(),
-        Some(toml::Value::Table(t)) => t.clone(),
-        Some(_) => {
-            problems.push(Problem::at(
-                path,
-                line_of_key("site"),
-                "'site' must be a table ([site])",
-            ));
-            toml::Table::new()
-        }
-    };
-    let base_url = string(&site, "base_url", false, problems);
-    let language = string(&site, "language", false, problems);
-    let mut problems_here = Vec::new();
-    if let Some(t) = &title
-        && t.is_empty()
-    {
-        problems_here.push(Problem::at(path, line_of_key("title"), "'title' is empty"));
-    }
-    if let Some(d) = &date
-        && !valid_date(d)
-    {
-        problems_here.push(Problem::at(
-            path,
-            line_of_key("date"),
-            format!("date '{d}' is not a date of the form YYYY-MM-DD"),
-        ));
-    }
-    let levels = match table.get("levels") {
-        None => Vec::new(),
-        Some(toml::Value::Array(a)) => {
-            let mut out = Vec::new();
-            for v in a {
-                match v {
-                    toml::Value::String(s) if !s.trim().is_empty() && !has_control(s) => {
-                        out.push(s.trim().to_string())
-                    }
-                    _ => {
-                        problems_here.push(Problem::at(
-                            path,
-                            line_of_key("levels"),
-                            "'levels' must be a list of non-empty names without control characters",
-                        ));
-                        break;
-                    }
-                }
-            }
-            out
-        }
-        Some(_) => {
-            problems_here.push(Problem::at(
-                path,
-                line_of_key("levels"),
-                "'levels' must be a list of names",
-            ));
-            Vec::new()
-        }
-    };
-    if let Some(u) = &base_url
-        && let Err(why) = valid_base_url(u)
-    {
-        problems_here.push(Problem::at(
-            path,
-            line_of_key("base_url"),
-            format!(
-                "base_url '{}' must be an absolute http(s):// URL: {why}",
-                super::table::truncate(u, 80)
-            ),
-        ));
-    }
-    for (key, value) in [("title", &title), ("date", &date)] {
-        if value.as_deref().is_some_and(has_control) {
-            problems_here.push(Problem::at(
-                path,
-                line_of_key(key),
-                format!("'{key}' contains a control character (a line break, escape, …)"),
-            ));
-        }
-    }
-    let mut languages = Vec::new();
-    match site.get("languages") {
-        None => languages.push(language.clone().unwrap_or_else(|| "en".to_string())),
-        Some(toml::Value::Array(a)) => {
-            for v in a {
-                match v {
-                    toml::Value::String(s) => languages.push(s.trim().to_string()),
-                    _ => problems_here.push(Problem::at(
-                        path,
-                        line_of_key("languages"),
-                        "'languages' must be a list of language codes",
-                    )),
-                }
-            }
-        }
-        Some(_) => problems_here.push(Problem::at(
-            path,
-            line_of_key("languages"),
-            "'languages' must be a list of language codes",
-        )),
-    }
-    for (i, l) in languages.iter().enumerate() {
-        if !LANGUAGES.contains(&l.as_str()) {
-            problems_here.push(Problem::at(
-                path,
-                line_of_key(if site.contains_key("languages") {
-                    "languages"
-                } else {
-                    "language"
-                }),
-                format!(
-                    "language '{l}' is not available (available: {})",
-                    LANGUAGES.join(", ")
-                ),
-            ));
-        } else if languages[..i].contains(l) {
-            problems_here.push(Problem::at(
-                path,
-                line_of_key("languages"),
-                format!("language '{l}' is listed twice"),
-            ));
-        }
-    }
-    if languages.is_empty() {
-        problems_here.push(Problem::at(
-            path,
-            line_of_key("languages"),
-            "'languages' is empty",
-        ));
-    }
-    problems.extend(problems_here);
+    let title = doc.string(&table, "title", true, problems);
+    let date = doc.string(&table, "date", true, problems);
+    let site = doc.site(&table, problems);
+    let base_url = doc.string(&site, "base_url", false, problems);
+    let language = doc.string(&site, "language", false, problems);
+    doc.check_title_and_date(title.as_deref(), date.as_deref(), problems);
+    let levels = doc.levels(&table, problems);
+    doc.check_base_url(base_url.as_deref(), problems);
+    doc.check_control(title.as_deref(), date.as_deref(), problems);
+    let languages = doc.languages(&site, language, problems);
     if problems.len() > before {
         return None;
     }
@@ -220,6 +48,225 @@ pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
         base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
         languages,
     })
+}
+
+/// Parses `text` as a TOML table. Reports an empty file, or malformed TOML
+/// at the line of the mistake.
+fn parse(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Option<toml::Table> {
+    if text.trim().is_empty() {
+        problems.push(Problem::file(
+            path,
+            "empty file: 'title' and 'date' are required",
+        ));
+        return None;
+    }
+    match text.parse() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let e: toml::de::Error = e;
+            let line = e
+                .span()
+                .map(|s| line_of(text.as_bytes(), s.start))
+                .unwrap_or(1);
+            let msg = e.message().trim().to_string();
+            problems.push(Problem::at(path, line, format!("malformed TOML: {msg}")));
+            None
+        }
+    }
+}
+
+/// election.toml and its text, so that a problem with a key is reported
+/// at the line that sets it.
+struct Doc<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Doc<'_> {
+    /// The 1-based line that sets `key` (`key = …`), or 1 when none does.
+    fn line_of_key(&self, key: &str) -> u64 {
+        self.text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start();
+                l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
+            })
+            .map(|i| i as u64 + 1)
+            .unwrap_or(1)
+    }
+
+    /// A problem at the line that sets `key`.
+    fn at(&self, key: &str, message: impl Into<String>) -> Problem {
+        Problem::at(self.path, self.line_of_key(key), message)
+    }
+
+    /// The string `key` of table `t`, trimmed. Reports it missing when
+    /// `required`, and a value that is not a string.
+    fn string(
+        &self,
+        t: &toml::Table,
+        key: &str,
+        required: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<String> {
+        match t.get(key) {
+            None if required => {
+                problems.push(Problem::file(
+                    self.path,
+                    format!("missing required key '{key}'"),
+                ));
+                None
+            }
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                problems.push(self.at(key, format!("'{key}' must be a string")));
+                None
+            }
+        }
+    }
+
+    /// The `[site]` table (empty when there is none). Reports a `site`
+    /// that is not a table.
+    fn site(&self, table: &toml::Table, problems: &mut Vec<Problem>) -> toml::Table {
+        match table.get("site") {
+            None => toml::Table::new(),
+            Some(toml::Value::Table(t)) => t.clone(),
+            Some(_) => {
+                problems.push(self.at("site", "'site' must be a table ([site])"));
+                toml::Table::new()
+            }
+        }
+    }
+
+    /// Reports an empty title, and a date that is not a real YYYY-MM-DD.
+    fn check_title_and_date(
+        &self,
+        title: Option<&str>,
+        date: Option<&str>,
+        problems: &mut Vec<Problem>,
+    ) {
+        if let Some(t) = title
+            && t.is_empty()
+        {
+            problems.push(self.at("title", "'title' is empty"));
+        }
+        if let Some(d) = date
+            && !valid_date(d)
+        {
+            problems.push(self.at(
+                "date",
+                format!("date '{d}' is not a date of the form YYYY-MM-DD"),
+            ));
+        }
+    }
+
+    /// The names of the levels of the area tree (none when `levels` is
+    /// absent). Reports a `levels` that is not a list of non-empty names.
+    fn levels(&self, table: &toml::Table, problems: &mut Vec<Problem>) -> Vec<String> {
+        match table.get("levels") {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => {
+                let mut out = Vec::new();
+                for v in a {
+                    match v {
+                        toml::Value::String(s) if !s.trim().is_empty() && !has_control(s) => {
+                            out.push(s.trim().to_string())
+                        }
+                        _ => {
+                            problems.push(self.at(
+                                "levels",
+                                "'levels' must be a list of non-empty names without control characters",
+                            ));
+                            break;
+                        }
+                    }
+                }
+                out
+            }
+            Some(_) => {
+                problems.push(self.at("levels", "'levels' must be a list of names"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports a `base_url` that is not an absolute http(s) URL.
+    fn check_base_url(&self, base_url: Option<&str>, problems: &mut Vec<Problem>) {
+        if let Some(u) = base_url
+            && let Err(why) = valid_base_url(u)
+        {
+            problems.push(self.at(
+                "base_url",
+                format!(
+                    "base_url '{}' must be an absolute http(s):// URL: {why}",
+                    super::table::truncate(u, 80)
+                ),
+            ));
+        }
+    }
+
+    /// Reports a title or date that holds a control character.
+    fn check_control(&self, title: Option<&str>, date: Option<&str>, problems: &mut Vec<Problem>) {
+        for (key, value) in [("title", title), ("date", date)] {
+            if value.is_some_and(has_control) {
+                problems.push(self.at(
+                    key,
+                    format!("'{key}' contains a control character (a line break, escape, …)"),
+                ));
+            }
+        }
+    }
+
+    /// The languages of the site: `[site] languages`, else `language`,
+    /// else English. Reports a list that is not one of language codes, a
+    /// language kura does not ship, one listed twice, and an empty list.
+    fn languages(
+        &self,
+        site: &toml::Table,
+        language: Option<String>,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<String> {
+        let mut languages = Vec::new();
+        match site.get("languages") {
+            None => languages.push(language.unwrap_or_else(|| "en".to_string())),
+            Some(toml::Value::Array(a)) => {
+                for v in a {
+                    match v {
+                        toml::Value::String(s) => languages.push(s.trim().to_string()),
+                        _ => problems.push(
+                            self.at("languages", "'languages' must be a list of language codes"),
+                        ),
+                    }
+                }
+            }
+            Some(_) => {
+                problems.push(self.at("languages", "'languages' must be a list of language codes"))
+            }
+        }
+        for (i, l) in languages.iter().enumerate() {
+            if !LANGUAGES.contains(&l.as_str()) {
+                let key = if site.contains_key("languages") {
+                    "languages"
+                } else {
+                    "language"
+                };
+                problems.push(self.at(
+                    key,
+                    format!(
+                        "language '{l}' is not available (available: {})",
+                        LANGUAGES.join(", ")
+                    ),
+                ));
+            } else if languages[..i].contains(l) {
+                problems.push(self.at("languages", format!("language '{l}' is listed twice")));
+            }
+        }
+        if languages.is_empty() {
+            problems.push(self.at("languages", "'languages' is empty"));
+        }
+        languages
+    }
 }
 
 /// Whether `s` holds a control character (tab included: none belongs in a

@@ -39,18 +39,9 @@ pub fn read(
     problems: &mut Vec<Problem>,
     mut each: impl FnMut(&Row<'_>, &mut Vec<Problem>),
 ) -> bool {
-    let file = match crate::fsx::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            problems.push(Problem::file(path, format!("cannot read: {e}")));
-            return false;
-        }
+    let Some(mut reader) = open(path, problems) else {
+        return false;
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(CrlfToLf::new(file));
     let mut record = csv::ByteRecord::new();
     let mut header: Option<Vec<String>> = None;
     let mut columns: Vec<Option<usize>> = Vec::new();
@@ -59,67 +50,24 @@ pub fn read(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let message = match e.kind() {
-                    csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-                    _ => format!("malformed CSV: {e}"),
-                };
-                if line > 0 {
-                    problems.push(Problem::at(path, line, message));
-                } else {
-                    problems.push(Problem::file(path, message));
-                }
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                if record_error(path, &e, problems) {
                     return false;
                 }
                 continue;
             }
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let mut fields = Vec::with_capacity(record.len());
-        let mut utf8_ok = true;
-        for field in record.iter() {
-            match std::str::from_utf8(field) {
-                Ok(s) => fields.push(s),
-                Err(_) => {
-                    utf8_ok = false;
-                    break;
-                }
-            }
-        }
-        if !utf8_ok {
+        let Some(fields) = utf8_fields(&record) else {
             problems.push(Problem::at(path, line, "not valid UTF-8 text"));
             if header.is_none() {
                 return false;
             }
             continue;
-        }
+        };
         let Some(names) = &header else {
-            let names: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
-            let mut ok = true;
-            for (i, n) in names.iter().enumerate() {
-                if !n.is_empty() && names[..i].contains(n) {
-                    problems.push(Problem::at(
-                        path,
-                        line,
-                        format!("column '{n}' appears twice"),
-                    ));
-                    ok = false;
-                }
-            }
-            for r in required {
-                if !names.iter().any(|n| n == r) {
-                    problems.push(Problem::at(
-                        path,
-                        line,
-                        format!("missing required column '{r}'"),
-                    ));
-                    ok = false;
-                }
-            }
-            if !ok {
+            let Some(names) = header_names(path, line, &fields, required, problems) else {
                 return false;
-            }
+            };
             columns = wanted
                 .iter()
                 .map(|w| names.iter().position(|n| n == w))
@@ -148,24 +96,7 @@ pub fn read(
             fields,
             columns: &columns,
         };
-        // Values reach pages, the feed (where XML forbids control
-        // characters other than white space) and terminals: none may hold
-        // one. Line breaks and tabs inside a quoted value are white space
-        // (real exports have them: Uganda 2021 has station names over two
-        // lines) and are kept.
-        for (i, name) in wanted.iter().enumerate() {
-            let v = row.get(i);
-            if v.bytes()
-                .any(|b| (b < 0x20 && !b"\t\n\r".contains(&b)) || b == 0x7f)
-                || (!v.is_ascii() && v.chars().any(|c| c.is_control() && !c.is_ascii()))
-            {
-                problems.push(Problem::at(
-                    path,
-                    line,
-                    format!("column '{name}' holds a control character (an escape, NUL, …)"),
-                ));
-            }
-        }
+        check_control(path, &row, wanted, problems);
         each(&row, problems);
     }
     if header.is_none() {
@@ -173,6 +104,106 @@ pub fn read(
         return false;
     }
     true
+}
+
+/// Opens `path` for reading as CSV (its CRLF line ends read as LF).
+/// Reports a file that cannot be opened.
+fn open(path: &Path, problems: &mut Vec<Problem>) -> Option<csv::Reader<CrlfToLf<std::fs::File>>> {
+    let file = match crate::fsx::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(Problem::file(path, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    Some(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(CrlfToLf::new(file)),
+    )
+}
+
+/// Reports a record the CSV reader could not read, at its line when
+/// known. Returns whether reading must stop (the file itself failed).
+fn record_error(path: &Path, e: &csv::Error, problems: &mut Vec<Problem>) -> bool {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let message = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        _ => format!("malformed CSV: {e}"),
+    };
+    if line > 0 {
+        problems.push(Problem::at(path, line, message));
+    } else {
+        problems.push(Problem::file(path, message));
+    }
+    matches!(e.kind(), csv::ErrorKind::Io(_))
+}
+
+/// The fields of `record` as text, or `None` when one is not UTF-8.
+fn utf8_fields(record: &csv::ByteRecord) -> Option<Vec<&str>> {
+    let mut fields = Vec::with_capacity(record.len());
+    for field in record.iter() {
+        fields.push(std::str::from_utf8(field).ok()?);
+    }
+    Some(fields)
+}
+
+/// The column names of the header row `fields` (on line `line`), trimmed.
+/// Reports a name that appears twice and each `required` column missing;
+/// `None` when there is either.
+fn header_names(
+    path: &Path,
+    line: u64,
+    fields: &[&str],
+    required: &[&str],
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<String>> {
+    let names: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
+    let mut ok = true;
+    for (i, n) in names.iter().enumerate() {
+        if !n.is_empty() && names[..i].contains(n) {
+            problems.push(Problem::at(
+                path,
+                line,
+                format!("column '{n}' appears twice"),
+            ));
+            ok = false;
+        }
+    }
+    for r in required {
+        if !names.iter().any(|n| n == r) {
+            problems.push(Problem::at(
+                path,
+                line,
+                format!("missing required column '{r}'"),
+            ));
+            ok = false;
+        }
+    }
+    ok.then_some(names)
+}
+
+/// Reports each `wanted` column of `row` that holds a control character.
+/// Values reach pages, the feed (where XML forbids control characters
+/// other than white space) and terminals: none may hold one. Line breaks
+/// and tabs inside a quoted value are white space (real exports have them:
+/// Uganda 2021 has station names over two lines) and are kept.
+fn check_control(path: &Path, row: &Row<'_>, wanted: &[&str], problems: &mut Vec<Problem>) {
+    for (i, name) in wanted.iter().enumerate() {
+        let v = row.get(i);
+        if v.bytes()
+            .any(|b| (b < 0x20 && !b"\t\n\r".contains(&b)) || b == 0x7f)
+            || (!v.is_ascii() && v.chars().any(|c| c.is_control() && !c.is_ascii()))
+        {
+            problems.push(Problem::at(
+                path,
+                row.line,
+                format!("column '{name}' holds a control character (an escape, NUL, …)"),
+            ));
+        }
+    }
 }
 
 /// Turns CRLF line ends into LF as the bytes stream by. The csv crate

@@ -1,0 +1,333 @@
+//! forms.csv, one row per form, and results.csv, one line per candidate
+//! of a form.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use super::table::{self, Row, code_problem, count, optional_count, truncate, valid_code};
+use super::{Seen, UNPLACED, race_index, scans, valid_datetime};
+use crate::error::Problem;
+use crate::model::{AreaIx, Election, Form, Status};
+
+/// The columns of forms.csv kura reads, in the order `Row::get` takes them.
+const FORM_COLUMNS: &[&str] = &[
+    "form",
+    "area",
+    "race",
+    "scan",
+    "sha256",
+    "rejected",
+    "total_valid",
+    "status",
+    "device",
+    "captured_at",
+];
+
+/// The columns forms.csv must have.
+const FORM_REQUIRED: &[&str] = &[
+    "form",
+    "area",
+    "race",
+    "scan",
+    "sha256",
+    "rejected",
+    "total_valid",
+    "status",
+];
+
+/// Reads forms.csv.
+pub(super) fn read_forms(
+    dir: &Path,
+    el: &mut Election,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
+    let path = dir.join("forms.csv");
+    let path = path.as_path();
+    let mut forms = Forms {
+        path,
+        races: race_index(el)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        seen: HashMap::new(),
+        by_area_race: BTreeMap::new(),
+    };
+    table::read(
+        path,
+        FORM_COLUMNS,
+        FORM_REQUIRED,
+        problems,
+        |row, problems| forms.add(row, el, ids, problems),
+    );
+}
+
+/// What reading forms.csv needs from row to row.
+struct Forms<'a> {
+    path: &'a Path,
+    /// Race id → race.
+    races: HashMap<String, usize>,
+    /// The line of each form id loaded.
+    seen: HashMap<String, u64>,
+    /// The form (id and line) placed on each area and race.
+    by_area_race: BTreeMap<(AreaIx, usize), (String, u64)>,
+}
+
+impl Forms<'_> {
+    /// Checks one row of forms.csv and adds its form to `el` when it has
+    /// no error; a form that does not load still has its scan path noted
+    /// (for the scan checks) and its race (for results.csv's checks).
+    fn add(
+        &mut self,
+        row: &Row<'_>,
+        el: &mut Election,
+        ids: &mut Seen,
+        problems: &mut Vec<Problem>,
+    ) {
+        let id = row.get(0);
+        let before = problems.len();
+        let path = self.path;
+        let at = |m: String| Problem::at(path, row.line, m);
+        if !valid_code(id) {
+            problems.push(at(code_problem("form id", id)));
+        } else if let Some(first) = self.seen.get(id) {
+            problems.push(at(format!(
+                "duplicate form id '{id}' (first on line {first})"
+            )));
+        } else {
+            ids.forms.insert(id.to_string());
+        }
+        let (area, race) = self.place(row, el, ids, problems);
+        let scan_path = row.get(3);
+        if let Err(m) = scans::check_path(scan_path) {
+            problems.push(at(m));
+        }
+        let declared = declared_sha256(row.get(4)).unwrap_or_else(|m| {
+            problems.push(at(m));
+            None
+        });
+        let mut num = |i: usize, name: &str| match optional_count(name, row.get(i)) {
+            Ok(v) => v,
+            Err(m) => {
+                problems.push(at(m));
+                None
+            }
+        };
+        let rejected = num(5, "rejected");
+        let total_valid = num(6, "total_valid");
+        let status = row.get(7);
+        let status = match Status::parse(status) {
+            Some(s) => s,
+            None => {
+                problems.push(at(format!(
+                    "status '{}' is not one of verified, provisional, disputed",
+                    truncate(status, 30)
+                )));
+                Status::Verified
+            }
+        };
+        let captured_at = row.get(9);
+        if !captured_at.is_empty() && !valid_datetime(captured_at) {
+            problems.push(at(format!(
+                "captured_at '{}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional zone)",
+                truncate(captured_at, 40)
+            )));
+        }
+        let loaded = match (area, race) {
+            (Some(area), Some(race)) if problems.len() == before => Some((area, race)),
+            _ => None,
+        };
+        let Some((area, race)) = loaded else {
+            if !scan_path.is_empty() && scans::check_path(scan_path).is_ok() {
+                ids.unloaded_scans.push((scan_path.to_string(), row.line));
+            }
+            return;
+        };
+        self.seen.insert(id.to_string(), row.line);
+        el.form_by_area_race.insert((area, race), el.forms.len());
+        let n = el.races[race].candidates.len();
+        el.forms.push(Form {
+            id: id.to_string(),
+            line: row.line,
+            area,
+            race,
+            scan_path: scan_path.to_string(),
+            scan: None,
+            declared_sha256: declared,
+            rejected,
+            total_valid,
+            status,
+            device: row.get(8).to_string(),
+            captured_at: captured_at.to_string(),
+            votes: vec![None; n],
+            lines: vec![0; n],
+        });
+    }
+
+    /// Finds the form's area and race. Reports an unknown area or race, a
+    /// form outside its race's area, and a second form for one area and
+    /// race. Returns the area and the race when known (the race only when
+    /// it is placed in the tree).
+    fn place(
+        &mut self,
+        row: &Row<'_>,
+        el: &Election,
+        ids: &mut Seen,
+        problems: &mut Vec<Problem>,
+    ) -> (Option<AreaIx>, Option<usize>) {
+        let at = |m: String| Problem::at(self.path, row.line, m);
+        let id = row.get(0);
+        let area_code = row.get(1);
+        let area = el.area_by_code.get(area_code).copied();
+        if area.is_none() && ids.unknown_area(area_code) {
+            problems.push(at(format!(
+                "form '{id}' is on unknown area '{}'",
+                truncate(area_code, 64)
+            )));
+        }
+        let race_id = row.get(2);
+        let race = self.races.get(race_id).copied();
+        if race.is_none() && !ids.races.contains(race_id) {
+            problems.push(at(format!(
+                "form '{id}' is for unknown race '{}'",
+                truncate(race_id, 64)
+            )));
+        }
+        if let (Some(r), true) = (race, valid_code(id)) {
+            ids.form_race.insert(id.to_string(), r);
+        }
+        let race = race.filter(|&r| el.races[r].area != UNPLACED);
+        if let (Some(a), Some(r)) = (area, race) {
+            let race_area = el.races[r].area;
+            if !el.is_within(a, race_area) {
+                problems.push(at(format!(
+                    "form '{id}' is on area '{area_code}', outside race '{race_id}', which is held in '{}'",
+                    el.areas[race_area].code
+                )));
+            } else if let Some((other, line)) = self.by_area_race.get(&(a, r)) {
+                problems.push(at(format!(
+                    "second form for area '{area_code}' and race '{race_id}' (form '{other}' on line {line})"
+                )));
+            } else {
+                self.by_area_race.insert((a, r), (id.to_string(), row.line));
+            }
+        }
+        (area, race)
+    }
+}
+
+/// The scan's SHA-256 declared in column sha256: none when empty, in
+/// lower case, or why it is not one.
+fn declared_sha256(sha: &str) -> Result<Option<String>, String> {
+    if sha.is_empty() {
+        Ok(None)
+    } else if sha.len() == 64 && sha.bytes().all(|c| c.is_ascii_hexdigit()) {
+        Ok(Some(sha.to_ascii_lowercase()))
+    } else {
+        Err(format!(
+            "sha256 '{}' is not 64 hexadecimal digits",
+            truncate(sha, 70)
+        ))
+    }
+}
+
+/// Reads results.csv: each line's votes go to its candidate on its form.
+/// Lines of a form that did not load are still checked against its race.
+pub(super) fn read_results(
+    path: &Path,
+    el: &mut Election,
+    ids: &Seen,
+    problems: &mut Vec<Problem>,
+) {
+    let forms: HashMap<String, usize> = el
+        .forms
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.clone(), i))
+        .collect();
+    // Candidate id → every (race, position in the race's list) it has;
+    // looked up by &str, without allocating, for each of a million lines.
+    let mut cand_races: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for r in 0..el.races.len() {
+        for (pos, &c) in el.races[r].candidates.iter().enumerate() {
+            cand_races
+                .entry(el.candidates[c].id.clone())
+                .or_default()
+                .push((r, pos));
+        }
+    }
+    table::read(
+        path,
+        &["form", "candidate", "votes"],
+        &["form", "candidate", "votes"],
+        problems,
+        |row, problems| {
+            let form_id = row.get(0);
+            let cand = row.get(1);
+            let votes = match count("votes", row.get(2)) {
+                Ok(v) => Some(v),
+                Err(m) => {
+                    problems.push(Problem::at(path, row.line, m));
+                    None
+                }
+            };
+            let loaded = forms.get(form_id).copied();
+            let race = match (loaded, ids.form_race.get(form_id)) {
+                (Some(f), _) => el.forms[f].race,
+                // A form with errors of its own: its lines are still
+                // checked against its race's candidates.
+                (None, Some(&r)) => r,
+                (None, None) => {
+                    if !ids.forms.contains(form_id) {
+                        problems.push(Problem::at(
+                            path,
+                            row.line,
+                            format!("unknown form '{}'", truncate(form_id, 64)),
+                        ));
+                    }
+                    return;
+                }
+            };
+            let in_races = cand_races.get(cand);
+            let found = in_races.and_then(|rs| rs.iter().find(|(r, _)| *r == race));
+            let Some(&(_, pos)) = found else {
+                let message = match in_races {
+                    Some(rs) => format!(
+                        "candidate '{cand}' stands in race '{}', not in race '{}' of form '{form_id}'",
+                        el.races[rs[0].0].id, el.races[race].id
+                    ),
+                    None if ids
+                        .candidates
+                        .contains(&(el.races[race].id.clone(), cand.to_string())) =>
+                    {
+                        return;
+                    }
+                    None => format!(
+                        "unknown candidate '{}' in race '{}'",
+                        truncate(cand, 64),
+                        el.races[race].id
+                    ),
+                };
+                problems.push(Problem::at(path, row.line, message));
+                return;
+            };
+            let Some(f) = loaded else { return };
+            let form = &mut el.forms[f];
+            if form.votes[pos].is_some() {
+                problems.push(Problem::at(
+                    path,
+                    row.line,
+                    format!(
+                        "second line for candidate '{cand}' on form '{form_id}' (first on line {})",
+                        form.lines[pos]
+                    ),
+                ));
+                return;
+            }
+            if let Some(v) = votes {
+                form.votes[pos] = Some(v);
+                form.lines[pos] = row.line;
+            }
+        },
+    );
+}
