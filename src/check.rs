@@ -343,139 +343,191 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
         });
     };
     let mut by_hash: BTreeMap<&str, Vec<FormIx>> = BTreeMap::new();
-    for (i, form) in el.forms.iter().enumerate() {
-        let race = &el.races[form.race];
-        let valid = form.valid().unwrap_or(u64::MAX);
-        if let Some(total) = form.total_valid
-            && total != valid
-        {
-            push(
-                CheckId::SumMismatch,
-                i,
-                vec![part(
-                    Detail::SumMismatch,
-                    vec![
-                        thousands(valid),
-                        thousands(total),
-                        signed(valid as i128 - total as i128),
-                    ],
-                )],
-            );
+    for f in 0..el.forms.len() {
+        sums(el, f, &mut push);
+        if el.areas[el.forms[f].area].is_station() {
+            turnout(el, f, &mut push);
         }
-        let area = &el.areas[form.area];
-        if area.is_station() {
-            let rejected = form.rejected.unwrap_or(0);
-            let cast = valid.saturating_add(rejected);
-            if let Some(reg) = area.registered {
-                if cast > reg {
-                    push(
-                        CheckId::OverRegistered,
-                        i,
-                        vec![part(
-                            Detail::OverRegistered,
-                            vec![
-                                thousands(valid),
-                                thousands(rejected),
-                                thousands(cast),
-                                thousands(reg),
-                                thousands(cast - reg),
-                            ],
-                        )],
-                    );
-                } else if cast == reg && reg > 0 {
-                    push(
-                        CheckId::FullTurnout,
-                        i,
-                        vec![part(
-                            Detail::FullTurnout,
-                            vec![thousands(cast), thousands(reg)],
-                        )],
-                    );
-                } else if reg > 0 && cast as f64 >= HIGH_TURNOUT * reg as f64 {
-                    push(
-                        CheckId::HighTurnout,
-                        i,
-                        vec![part(
-                            Detail::HighTurnout,
-                            vec![
-                                percent(cast as f64 / reg as f64),
-                                thousands(cast),
-                                thousands(reg),
-                            ],
-                        )],
-                    );
-                }
-            }
+        rejected(el, f, &mut push);
+        lines_and_status(el, f, &mut push);
+        scan(el, f, &mut push, &mut by_hash);
+        if !el.areas[el.forms[f].area].is_station() {
+            aggregate(el, tally, f, &mut push);
         }
-        if let Some(rejected) = form.rejected {
-            let cast = valid.saturating_add(rejected);
-            if rejected >= HIGH_REJECTED_MIN && rejected as f64 > HIGH_REJECTED * cast as f64 {
+    }
+    reused(el, &by_hash, &mut push);
+    out.sort_by(|a, b| {
+        (a.check, a.area, a.race, a.form.map(|f| &el.forms[f].id)).cmp(&(
+            b.check,
+            b.area,
+            b.race,
+            b.form.map(|f| &el.forms[f].id),
+        ))
+    });
+    out
+}
+
+/// What the checks of one form report a finding through.
+type Push<'a> = dyn FnMut(CheckId, FormIx, Vec<Part>) + 'a;
+
+/// `sum-mismatch`: the lines do not add up to the total written.
+fn sums(el: &Election, f: FormIx, push: &mut Push<'_>) {
+    let form = &el.forms[f];
+    let valid = form.valid().unwrap_or(u64::MAX);
+    if let Some(total) = form.total_valid
+        && total != valid
+    {
+        push(
+            CheckId::SumMismatch,
+            f,
+            vec![part(
+                Detail::SumMismatch,
+                vec![
+                    thousands(valid),
+                    thousands(total),
+                    signed(valid as i128 - total as i128),
+                ],
+            )],
+        );
+    }
+}
+
+/// `over-registered`, `full-turnout` and `high-turnout`, on a station's form.
+fn turnout(el: &Election, f: FormIx, push: &mut Push<'_>) {
+    let form = &el.forms[f];
+    let Some(reg) = el.areas[form.area].registered else {
+        return;
+    };
+    let valid = form.valid().unwrap_or(u64::MAX);
+    let rejected = form.rejected.unwrap_or(0);
+    let cast = valid.saturating_add(rejected);
+    if cast > reg {
+        push(
+            CheckId::OverRegistered,
+            f,
+            vec![part(
+                Detail::OverRegistered,
+                vec![
+                    thousands(valid),
+                    thousands(rejected),
+                    thousands(cast),
+                    thousands(reg),
+                    thousands(cast - reg),
+                ],
+            )],
+        );
+    } else if cast == reg && reg > 0 {
+        push(
+            CheckId::FullTurnout,
+            f,
+            vec![part(
+                Detail::FullTurnout,
+                vec![thousands(cast), thousands(reg)],
+            )],
+        );
+    } else if reg > 0 && cast as f64 >= HIGH_TURNOUT * reg as f64 {
+        push(
+            CheckId::HighTurnout,
+            f,
+            vec![part(
+                Detail::HighTurnout,
+                vec![
+                    percent(cast as f64 / reg as f64),
+                    thousands(cast),
+                    thousands(reg),
+                ],
+            )],
+        );
+    }
+}
+
+/// `high-rejected`.
+fn rejected(el: &Election, f: FormIx, push: &mut Push<'_>) {
+    let form = &el.forms[f];
+    let Some(rejected) = form.rejected else {
+        return;
+    };
+    let cast = form.valid().unwrap_or(u64::MAX).saturating_add(rejected);
+    if rejected >= HIGH_REJECTED_MIN && rejected as f64 > HIGH_REJECTED * cast as f64 {
+        push(
+            CheckId::HighRejected,
+            f,
+            vec![part(
+                Detail::HighRejected,
+                vec![
+                    thousands(rejected),
+                    thousands(cast),
+                    percent(rejected as f64 / cast as f64),
+                ],
+            )],
+        );
+    }
+}
+
+/// `missing-line` and `status-disputed`.
+fn lines_and_status(el: &Election, f: FormIx, push: &mut Push<'_>) {
+    let form = &el.forms[f];
+    let race = &el.races[form.race];
+    let missing: Vec<&str> = form
+        .votes
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_none())
+        .map(|(p, _)| el.candidates[race.candidates[p]].id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        push(
+            CheckId::MissingLine,
+            f,
+            vec![part(Detail::MissingLine, vec![missing.join(", ")])],
+        );
+    }
+    if form.status == Status::Disputed {
+        push(
+            CheckId::StatusDisputed,
+            f,
+            vec![part(Detail::StatusDisputed, Vec::new())],
+        );
+    }
+}
+
+/// `no-scan`, `scan-missing` and `scan-hash-mismatch`; notes the scan's
+/// hash in `by_hash` for [`reused`].
+fn scan<'a>(
+    el: &'a Election,
+    f: FormIx,
+    push: &mut Push<'_>,
+    by_hash: &mut BTreeMap<&'a str, Vec<FormIx>>,
+) {
+    let form = &el.forms[f];
+    match (&form.scan, form.scan_path.is_empty()) {
+        (_, true) => push(CheckId::NoScan, f, vec![part(Detail::NoScan, Vec::new())]),
+        (None, false) => push(
+            CheckId::ScanMissing,
+            f,
+            vec![part(Detail::ScanMissing, vec![form.scan_path.clone()])],
+        ),
+        (Some(scan), false) => {
+            by_hash.entry(scan.sha256.as_str()).or_default().push(f);
+            if let Some(declared) = &form.declared_sha256
+                && declared != &scan.sha256
+            {
                 push(
-                    CheckId::HighRejected,
-                    i,
+                    CheckId::ScanHashMismatch,
+                    f,
                     vec![part(
-                        Detail::HighRejected,
-                        vec![
-                            thousands(rejected),
-                            thousands(cast),
-                            percent(rejected as f64 / cast as f64),
-                        ],
+                        Detail::ScanHashMismatch,
+                        vec![declared.clone(), scan.sha256.clone()],
                     )],
                 );
             }
         }
-        let missing: Vec<&str> = form
-            .votes
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.is_none())
-            .map(|(p, _)| el.candidates[race.candidates[p]].id.as_str())
-            .collect();
-        if !missing.is_empty() {
-            push(
-                CheckId::MissingLine,
-                i,
-                vec![part(Detail::MissingLine, vec![missing.join(", ")])],
-            );
-        }
-        if form.status == Status::Disputed {
-            push(
-                CheckId::StatusDisputed,
-                i,
-                vec![part(Detail::StatusDisputed, Vec::new())],
-            );
-        }
-        match (&form.scan, form.scan_path.is_empty()) {
-            (_, true) => push(CheckId::NoScan, i, vec![part(Detail::NoScan, Vec::new())]),
-            (None, false) => push(
-                CheckId::ScanMissing,
-                i,
-                vec![part(Detail::ScanMissing, vec![form.scan_path.clone()])],
-            ),
-            (Some(scan), false) => {
-                by_hash.entry(scan.sha256.as_str()).or_default().push(i);
-                if let Some(declared) = &form.declared_sha256
-                    && declared != &scan.sha256
-                {
-                    push(
-                        CheckId::ScanHashMismatch,
-                        i,
-                        vec![part(
-                            Detail::ScanHashMismatch,
-                            vec![declared.clone(), scan.sha256.clone()],
-                        )],
-                    );
-                }
-            }
-        }
-        if !area.is_station() {
-            aggregate(el, tally, i, &mut push);
-        }
     }
-    for (hash, forms) in &by_hash {
-        if forms.len() < 2 {
-            continue;
-        }
+}
+
+/// `scan-reused`: one scan's content behind two or more forms.
+fn reused(el: &Election, by_hash: &BTreeMap<&str, Vec<FormIx>>, push: &mut Push<'_>) {
+    for (hash, forms) in by_hash.iter().filter(|(_, forms)| forms.len() > 1) {
         for &f in forms {
             let others: Vec<&str> = forms
                 .iter()
@@ -492,24 +544,10 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             );
         }
     }
-    out.sort_by(|a, b| {
-        (a.check, a.area, a.race, a.form.map(|f| &el.forms[f].id)).cmp(&(
-            b.check,
-            b.area,
-            b.race,
-            b.form.map(|f| &el.forms[f].id),
-        ))
-    });
-    out
 }
 
 /// Reconciles a declared aggregate form with the station forms under it.
-fn aggregate(
-    el: &Election,
-    tally: &Tally,
-    f: FormIx,
-    push: &mut impl FnMut(CheckId, FormIx, Vec<Part>),
-) {
+fn aggregate(el: &Election, tally: &Tally, f: FormIx, push: &mut Push<'_>) {
     let form = &el.forms[f];
     let Some(sum) = tally.get(el, form.area, form.race) else {
         return;
