@@ -2,10 +2,13 @@
 //! tallies into a static results website with open data and published hashes.
 //!
 //! The build is a pipeline of stages, each a module, data flowing one way:
-//! [`load`] → [`tally`] → [`check`] → [`opendata`] → [`site`] (render) →
-//! [`publish`], run in order by [`build`]. Beside it: [`verify`] and
+//! [`load`] (reading and hashing the input) → [`tally`] → [`check`] →
+//! [`opendata`] → [`diff`] (what changed since `--previous`) → [`site`]
+//! (render) → [`publish`] (scans, `SHA256SUMS`, the log, the swap), run in
+//! order by [`build`], which times each stage. Beside it: [`verify`] and
 //! [`mirror`] check published copies, [`diff`] compares two versions,
-//! [`transparency`] reads and witnesses the log of versions.
+//! [`transparency`] reads and witnesses the log of versions. Below them
+//! all: [`paths`], [`digest`], [`sums`], [`format`](mod@format), [`fsx`], [`model`].
 
 pub mod build;
 pub mod check;

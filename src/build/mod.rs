@@ -113,7 +113,7 @@ impl Stages {
             .map_err(Error::Input)?;
         let tally = self
             .time("tally", || {
-                tally::tally(&election, &input.join("forms.csv"))
+                tally::tally(&election, &input.join(load::schema::FORMS.file))
             })
             .map_err(|p| Error::Input(vec![p]))?;
         let findings = self.time("check", || check::findings(&election, &tally));

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::Seen;
 use super::table::{
     self, Row, code_problem, file_name_problem, optional_count, truncate, valid_code,
 };
+use super::{Seen, schema};
 use crate::error::Problem;
 use crate::model::Area;
 
@@ -84,8 +84,8 @@ fn read_rows(path: &Path, ids: &mut Seen, problems: &mut Vec<Problem>) -> Vec<Ar
     let mut rows = Rows::default();
     ids.areas_read = table::read(
         path,
-        &["code", "name", "parent", "registered"],
-        &["code", "name", "parent"],
+        schema::AREAS.columns,
+        schema::AREAS.required(),
         problems,
         |row, problems| rows.add(path, row, ids, problems),
     );

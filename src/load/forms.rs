@@ -5,35 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::table::{self, Row, code_problem, count, optional_count, truncate, valid_code};
-use super::{Seen, UNPLACED, race_index, scans, valid_datetime};
+use super::{Seen, UNPLACED, race_index, scans, schema, valid_datetime};
 use crate::error::Problem;
 use crate::model::{AreaIx, Election, Form, Status};
-
-/// The columns of forms.csv kura reads, in the order `Row::get` takes them.
-const FORM_COLUMNS: &[&str] = &[
-    "form",
-    "area",
-    "race",
-    "scan",
-    "sha256",
-    "rejected",
-    "total_valid",
-    "status",
-    "device",
-    "captured_at",
-];
-
-/// The columns forms.csv must have.
-const FORM_REQUIRED: &[&str] = &[
-    "form",
-    "area",
-    "race",
-    "scan",
-    "sha256",
-    "rejected",
-    "total_valid",
-    "status",
-];
 
 /// Reads forms.csv.
 pub(super) fn read_forms(
@@ -42,7 +16,7 @@ pub(super) fn read_forms(
     ids: &mut Seen,
     problems: &mut Vec<Problem>,
 ) {
-    let path = dir.join("forms.csv");
+    let path = dir.join(schema::FORMS.file);
     let path = path.as_path();
     let mut forms = Forms {
         path,
@@ -55,8 +29,8 @@ pub(super) fn read_forms(
     };
     table::read(
         path,
-        FORM_COLUMNS,
-        FORM_REQUIRED,
+        schema::FORMS.columns,
+        schema::FORMS.required(),
         problems,
         |row, problems| forms.add(row, el, ids, problems),
     );
@@ -258,8 +232,8 @@ pub(super) fn read_results(
     }
     table::read(
         path,
-        &["form", "candidate", "votes"],
-        &["form", "candidate", "votes"],
+        schema::RESULTS.columns,
+        schema::RESULTS.required(),
         problems,
         |row, problems| {
             let form_id = row.get(0);

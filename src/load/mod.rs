@@ -5,6 +5,7 @@ mod areas;
 mod config;
 mod forms;
 pub mod scans;
+pub mod schema;
 pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -62,16 +63,11 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     // Nothing outside the input folder is ever read: refuse, before reading
     // anything, a file or folder of it that is a symbolic link leading out.
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    for name in [
-        "election.toml",
-        "areas.csv",
-        "races.csv",
-        "candidates.csv",
-        "forms.csv",
-        "results.csv",
-        "pages",
-        "scans",
-    ] {
+    let csv = schema::ALL.iter().map(|t| t.file);
+    for name in std::iter::once("election.toml")
+        .chain(csv)
+        .chain(["pages", "scans"])
+    {
         let path = dir.join(name);
         if let Err(p) = inside(&root, &path) {
             problems.push(p);
@@ -82,7 +78,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     }
     let meta = config::read(&dir.join("election.toml"), &mut problems);
     let mut seen = Seen::default();
-    let areas = read_areas(&dir.join("areas.csv"), &mut seen, &mut problems);
+    let areas = read_areas(&dir.join(schema::AREAS.file), &mut seen, &mut problems);
     let area_by_code: BTreeMap<String, AreaIx> = areas
         .as_ref()
         .map(|a| {
@@ -109,15 +105,25 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         area_by_code,
         form_by_area_race: BTreeMap::new(),
     };
-    read_races(&dir.join("races.csv"), &mut el, &mut seen, &mut problems);
+    read_races(
+        &dir.join(schema::RACES.file),
+        &mut el,
+        &mut seen,
+        &mut problems,
+    );
     read_candidates(
-        &dir.join("candidates.csv"),
+        &dir.join(schema::CANDIDATES.file),
         &mut el,
         &mut seen,
         &mut problems,
     );
     read_forms(dir, &mut el, &mut seen, &mut problems);
-    read_results(&dir.join("results.csv"), &mut el, &seen, &mut problems);
+    read_results(
+        &dir.join(schema::RESULTS.file),
+        &mut el,
+        &seen,
+        &mut problems,
+    );
     el.pages = read_pages(&dir.join("pages"), &mut problems);
     if problems.is_empty() && meta.is_some() {
         Ok(el)
@@ -187,8 +193,8 @@ fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec
     let mut seen: HashMap<String, u64> = HashMap::new();
     table::read(
         path,
-        &["id", "name", "area"],
-        &["id", "name", "area"],
+        schema::RACES.columns,
+        schema::RACES.required(),
         problems,
         |row, problems| {
             let id = row.get(0);
@@ -259,8 +265,8 @@ fn read_candidates(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mu
     let mut seen: HashMap<(usize, String), u64> = HashMap::new();
     table::read(
         path,
-        &["race", "id", "name", "party", "color"],
-        &["race", "id", "name", "party"],
+        schema::CANDIDATES.columns,
+        schema::CANDIDATES.required(),
         problems,
         |row, problems| {
             let race_id = row.get(0);

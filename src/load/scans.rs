@@ -80,7 +80,7 @@ pub fn attach(
     cache: Option<&HashCache>,
     problems: &mut Vec<Problem>,
 ) {
-    let forms_csv = dir.join("forms.csv");
+    let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
     // Each distinct path once, in sorted order.
@@ -140,7 +140,7 @@ pub fn attach(
 /// own): where each leads and whether its content is of its type, so that
 /// one run lists these errors too.
 pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Problem>) {
-    let forms_csv = dir.join("forms.csv");
+    let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
     let dirs = BTreeMap::new();

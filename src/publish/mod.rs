@@ -84,12 +84,6 @@ impl Target {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Whether the spare site is being brought up to date (rather than a
-    /// new folder filled).
-    pub fn updating(&self) -> bool {
-        self.updating
-    }
 }
 
 impl Drop for Target {
@@ -213,15 +207,6 @@ pub struct Output {
     counts: [AtomicUsize; 4],
 }
 
-/// How a file came to be in the target folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placed {
-    /// It was there already, with these bytes.
-    Kept,
-    /// Hard-linked from the live site.
-    Linked,
-}
-
 impl Output {
     pub fn new(target: &Target, reuse: Reuse) -> Output {
         Output {
@@ -275,9 +260,9 @@ impl Output {
     /// Puts the file `rel` with hash `sha` in place without writing it,
     /// when it can: it is already in the target folder with exactly these
     /// bytes (its size and time unchanged since kura wrote it), or the live
-    /// site has it and it can be hard-linked. Otherwise makes room for it
-    /// (removing a different file there) and returns `None`.
-    fn place(&self, rel: &str, sha: &str, path: &Path) -> Result<Option<Placed>> {
+    /// site has it and it can be hard-linked: true. Otherwise makes room
+    /// for it (removing a different file there) and returns false.
+    fn place(&self, rel: &str, sha: &str, path: &Path) -> Result<bool> {
         let unchanged = |m: &fs::Metadata, h: &CachedHash| {
             m.is_file()
                 && m.len() == h.size
@@ -289,7 +274,7 @@ impl Output {
                 Ok(m) if have.sha256 == sha && unchanged(&m, have) => {
                     self.push(rel, have.clone());
                     self.count(3);
-                    return Ok(Some(Placed::Kept));
+                    return Ok(true);
                 }
                 Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(|e| Error::io(path, e))?,
                 // It may be a hard link shared with the live site: replace
@@ -321,10 +306,10 @@ impl Output {
                     .push((rel.to_string(), entry.ctime_ns));
                 self.push(rel, entry);
                 self.count(3);
-                return Ok(Some(Placed::Linked));
+                return Ok(true);
             }
         }
-        Ok(None)
+        Ok(false)
     }
 
     fn make_parent(&self, path: &Path) -> Result<()> {
@@ -344,7 +329,7 @@ impl Output {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.root.join(rel);
         let sha = crate::digest::sha256_hex(bytes);
-        if self.place(rel, &sha, &path)?.is_none() {
+        if !self.place(rel, &sha, &path)? {
             fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
             self.record(rel, &path, sha)?;
         }
@@ -362,9 +347,9 @@ impl Output {
         let known = same.then(|| self.reuse.live.get(rel)).flatten();
         let placed = match known {
             Some(old) => self.place(rel, &old.sha256, &self.root.join(rel))?,
-            None => None,
+            None => false,
         };
-        if placed.is_none() {
+        if !placed {
             self.count(0);
             self.write(rel, &render()?)?;
         } else {
@@ -403,7 +388,7 @@ impl Output {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
         drop(w.inner);
         let sha = crate::digest::hex(&w.hasher.finalize());
-        if self.place(&w.rel, &sha, &w.dest)?.is_some() {
+        if self.place(&w.rel, &sha, &w.dest)? {
             return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
         }
         fs::rename(&w.path, &w.dest).map_err(|e| Error::io(&w.dest, e))?;
@@ -425,7 +410,7 @@ impl Output {
     /// may have been changed or deleted since.
     pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
         let path = self.root.join(rel);
-        if self.place(rel, sha256, &path)?.is_some() {
+        if self.place(rel, sha256, &path)? {
             return Ok(());
         }
         let actual = copy_hashing(source, &path)?;

@@ -403,8 +403,9 @@ fn previous_links_versions_into_a_chain() {
     assert_ne!(id3, id2);
 }
 
-/// Runs a build under a file-size limit, so that it fails writing late
-/// (open data, after every page is written).
+/// Runs a build under a file-size limit, so that it fails part way: on the
+/// first file over 64 KiB, a CSV of the open data (the first stage that
+/// writes), with the output folder half written.
 fn limited_build(input: &Path, site: &Path, ignore_signal: bool) -> std::process::Output {
     let trap = if ignore_signal { "trap '' XFSZ; " } else { "" };
     Command::new("bash")
@@ -422,7 +423,7 @@ fn limited_build(input: &Path, site: &Path, ignore_signal: bool) -> std::process
 }
 
 #[test]
-fn a_build_that_fails_late_leaves_the_previous_site_untouched() {
+fn a_build_that_fails_part_way_leaves_the_previous_site_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let input = sample_input(tmp.path(), "300");
     let site = build(&fixture("awkward"), tmp.path());

@@ -5,6 +5,7 @@ mod area;
 mod az;
 mod changes;
 mod findings;
+mod form;
 mod plain;
 mod race;
 mod station;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::station::{ScanPart, badges, form_findings, scan_part};
+use super::form::{ScanPart, badges, form_findings, scan_part};
 use super::{pct, status_text};
 use crate::format::thousands;
 use crate::model::{AreaIx, FormIx, RaceIx};

@@ -4,114 +4,14 @@
 use askama::Template;
 
 use super::changes::{FieldView, field_view};
+use super::form::{ScanPart, badges, form_findings, scan_part};
 use super::race::{CandRow, candidate_rows, race_chart};
-use super::{Layout, Page, crumbs, layout, pct, severity_str, status_text};
+use super::{Layout, Page, crumbs, layout, pct, status_text};
 use crate::format::thousands;
-use crate::model::{AreaIx, FormIx};
+use crate::model::AreaIx;
 use crate::paths::{self, root_of};
 use crate::site::chart::Chart;
-use crate::site::fingerprint::Shared;
-use crate::site::{HistoryChange, Site, Strings};
-
-pub(super) fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&'static str, &'static str)> = site
-        .by_form
-        .get(&form)
-        .map(|v| {
-            v.iter()
-                .map(|&i| {
-                    (
-                        site.findings[i].check.as_str(),
-                        severity_str(site.findings[i].severity),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.dedup();
-    out
-}
-
-pub(super) fn form_findings(
-    site: &Site<'_>,
-    form: FormIx,
-) -> Vec<(&'static str, &'static str, String)> {
-    site.by_form
-        .get(&form)
-        .map(|v| {
-            v.iter()
-                .map(|&i| {
-                    let f = &site.findings[i];
-                    (
-                        f.check.as_str(),
-                        severity_str(f.severity),
-                        site.t.finding(&f.parts),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[derive(Hash)]
-pub enum ScanView {
-    None,
-    Missing(String),
-    File(ScanFile),
-}
-
-#[derive(Hash)]
-pub struct ScanFile {
-    pub href: String,
-    pub pdf: bool,
-    pub form: String,
-    pub sha256: String,
-    pub declared: Option<String>,
-    pub specimen: bool,
-}
-
-/// The scan of a form, or why there is none: a part of station and area
-/// pages, rendered with them.
-#[derive(Template, Hash)]
-#[template(path = "scan.html")]
-pub struct ScanPart<'a> {
-    scan: ScanView,
-    t: Shared<'a, Strings>,
-    root: String,
-}
-
-impl ScanPart<'_> {
-    /// Whether it shows a scan file (which the scan-checking script then
-    /// checks).
-    pub(super) fn shows_file(&self) -> bool {
-        matches!(self.scan, ScanView::File(_))
-    }
-}
-
-/// Scans stored under `scans/specimens/` are labelled as specimens.
-pub const SPECIMEN_FOLDER: &str = "specimens/";
-
-pub(super) fn scan_part<'a>(site: &'a Site<'_>, form: FormIx, root: &str) -> ScanPart<'a> {
-    let f = &site.el.forms[form];
-    let scan = match &f.scan {
-        Some(s) => ScanView::File(ScanFile {
-            href: s.site_path(),
-            pdf: s.is_pdf(),
-            form: f.id.clone(),
-            sha256: s.sha256.clone(),
-            declared: f.declared_sha256.clone(),
-            specimen: f.scan_path.starts_with(SPECIMEN_FOLDER)
-                || f.scan_path.starts_with("scans/specimens/"),
-        }),
-        None if f.scan_path.is_empty() => ScanView::None,
-        None => ScanView::Missing(f.scan_path.clone()),
-    };
-    ScanPart {
-        scan,
-        t: Shared(&site.t),
-        root: root.to_string(),
-    }
-}
+use crate::site::{HistoryChange, Site};
 
 #[derive(Hash)]
 pub struct FormView<'a> {
