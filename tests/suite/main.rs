@@ -14,4 +14,5 @@ mod integrity;
 mod mirror;
 mod security;
 mod site;
+mod snapshots;
 mod tlog;
