@@ -34,11 +34,12 @@ pub fn percent(x: f64) -> String {
 }
 
 /// `num` as a share of `den`, or a dash when there is nothing to share.
+/// (Multiplied before it is divided: the rounding every page has shown.)
 pub fn share(num: u64, den: u64) -> String {
     if den == 0 {
         "—".to_string()
     } else {
-        percent(num as f64 / den as f64)
+        format!("{:.1}%", num as f64 * 100.0 / den as f64)
     }
 }
 
@@ -75,6 +76,7 @@ mod tests {
         assert_eq!(percent(0.6125), "61.3%");
         assert_eq!(share(1, 3), "33.3%");
         assert_eq!(share(1, 0), "—");
+        assert_eq!(share(69, 240), "28.8%");
         assert_eq!(
             xml("a<b & 'c' \"d\">"),
             "a&lt;b &amp; &#39;c&#39; &quot;d&quot;&gt;"
