@@ -71,8 +71,7 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
                 i + 1,
                 format!("more than {MAX_BAD} bad lines: not read further"),
             ));
-            entries.clear();
-            return (entries, troubles);
+            break;
         }
         let parsed = line.split_once(' ').and_then(|(sha, rest)| {
             let path = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*'))?;
@@ -97,13 +96,12 @@ pub fn parse(text: &str) -> (Vec<(String, String)>, Vec<BadLine>) {
                 i + 1,
                 format!("a path of {} bytes (at most {MAX_PATH})", path.len()),
             )),
-            Some((_, path)) => troubles.push((
-                i + 1,
-                format!(
-                    "unsafe path '{path}' (empty, absolute, '.', '..', a backslash, or more \
-                     than {MAX_DEPTH} folders deep)"
-                ),
-            )),
+            Some((_, path)) if path.bytes().filter(|&b| b == b'/').count() >= MAX_DEPTH => troubles
+                .push((
+                    i + 1,
+                    format!("'{path}' is more than {MAX_DEPTH} folders deep"),
+                )),
+            Some((_, path)) => troubles.push((i + 1, format!("unsafe path '{path}'"))),
             None => troubles.push((i + 1, "not of the form '<sha256>  <path>'".into())),
         }
     }
@@ -146,10 +144,14 @@ mod tests {
         assert!(entries.is_empty());
         assert!(bad[0].1.contains("a path of 1201 bytes"), "{bad:?}");
         let folders = format!("{}  {}b\n", "0".repeat(64), "a/".repeat(40));
-        assert!(parse(&folders).1[0].1.contains("folders deep"));
-        let junk = "x\n".repeat(1_000_000);
+        assert!(
+            parse(&folders).1[0]
+                .1
+                .contains("is more than 32 folders deep")
+        );
+        let junk = format!("{}  kept\n{}", "0".repeat(64), "x\n".repeat(1_000_000));
         let (entries, bad) = parse(&junk);
-        assert!(entries.is_empty());
+        assert_eq!(entries.len(), 1, "lines read before are kept");
         assert_eq!(bad.len(), MAX_BAD + 1);
         assert!(bad[MAX_BAD].1.contains("not read further"));
     }

@@ -584,8 +584,7 @@ mod tests {
         );
         assert_eq!(
             bad[0].to_string(),
-            "SHA256SUMS:3: unsafe path '../etc/passwd' (empty, absolute, '.', '..', a backslash, \
-             or more than 32 folders deep)"
+            "SHA256SUMS:3: unsafe path '../etc/passwd'"
         );
     }
 }
