@@ -432,14 +432,7 @@ fn the_snapshot_a_build_makes_is_the_one_its_site_reads_back() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for input in [root.join("tests/fixtures/awkward"), root.join("data")] {
         let tmp = tempfile::tempdir().unwrap();
-        let site = tmp.path().join("site");
-        let out = kura(&[
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        let site = build(&input, tmp.path());
         let el = kura::load::load(&input, &kura::load::Options::default()).unwrap();
         let tally = kura::tally::tally(&el, &input.join("forms.csv")).unwrap();
         let findings = kura::check::findings(&el, &tally);
