@@ -262,7 +262,9 @@ pub struct ChildRow {
     pub name: String,
     pub href: String,
     pub leader: String,
+    /// The leader's lead in votes, and as a share of valid votes.
     pub margin: String,
+    pub margin_share: String,
     pub reporting: String,
 }
 
@@ -270,20 +272,22 @@ fn child_row(site: &Site<'_>, from: &str, child: AreaIx, race: RaceIx) -> ChildR
     let el = site.el;
     let tally = site.tally.get(el, child, race).unwrap_or_default();
     let ranking = tally.ranking();
-    let (leader, margin) = match (ranking.first(), tally.reporting > 0 && tally.valid > 0) {
-        (Some(&first), true) => {
-            let second = ranking.get(1).map_or(0, |&s| tally.votes[s]);
-            let m = tally.votes[first] - second;
-            let name = el.candidates[el.races[race].candidates[first]].name.clone();
-            (name, format!("{} ({})", thousands(m), pct(m, tally.valid)))
-        }
-        _ => ("—".to_string(), "—".to_string()),
-    };
+    let (leader, margin, margin_share) =
+        match (ranking.first(), tally.reporting > 0 && tally.valid > 0) {
+            (Some(&first), true) => {
+                let second = ranking.get(1).map_or(0, |&s| tally.votes[s]);
+                let m = tally.votes[first] - second;
+                let name = el.candidates[el.races[race].candidates[first]].name.clone();
+                (name, thousands(m), pct(m, tally.valid))
+            }
+            _ => ("—".to_string(), "—".to_string(), String::new()),
+        };
     ChildRow {
         name: el.areas[child].name.clone(),
         href: format!("{}{}", site.home(from), paths::area(el, child)),
         leader,
         margin,
+        margin_share,
         reporting: format!(
             "{}/{}",
             thousands(tally.reporting),
