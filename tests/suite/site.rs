@@ -400,3 +400,74 @@ fn the_real_sample_in_data_builds() {
     let specimen = read(&site.join("areas/001001000100105.html"));
     assert!(specimen.contains("Specimen scan"));
 }
+
+/// Each area above the stations (but the root) has its stations' results
+/// to download, linked from its page and listed in SHA256SUMS: every line
+/// of every form of the stations under it, and nothing else.
+#[test]
+fn an_area_page_links_its_stations_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let rows = |file: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_path(site.join(file))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    };
+    let parent_of: std::collections::BTreeMap<String, String> = rows("data/areas.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect();
+    let station_of: std::collections::BTreeMap<String, String> = rows("data/forms.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    let under = |code: &str, area: &str| {
+        let mut code = code.to_string();
+        loop {
+            if code == area {
+                return true;
+            }
+            match parent_of.get(&code) {
+                Some(p) if !p.is_empty() => code = p.clone(),
+                _ => return false,
+            }
+        }
+    };
+    let sums = read(&site.join("SHA256SUMS"));
+    for area in ["R1", "D1"] {
+        let file = format!("data/areas/{area}.csv");
+        assert!(
+            read(&site.join(&file))
+                .starts_with("form,station,station_name,race,status,candidate,votes\n")
+        );
+        let mut got: Vec<Vec<String>> = rows(&file)
+            .into_iter()
+            .map(|r| vec![r[0].clone(), r[5].clone(), r[6].clone()])
+            .collect();
+        let mut expected: Vec<Vec<String>> = rows("data/results.csv")
+            .into_iter()
+            .filter(|r| {
+                let at = &station_of[&r[0]];
+                let is_station = !parent_of.values().any(|p| p == at);
+                is_station && under(at, area)
+            })
+            .collect();
+        got.sort();
+        expected.sort();
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "{area}");
+        assert!(sums.contains(&format!("  {file}\n")));
+        let page = read(&site.join(format!("areas/{area}.html")));
+        assert!(
+            page.contains(&format!("href=\"../{file}\" download")),
+            "{area}"
+        );
+    }
+    assert!(!read(&site.join("index.html")).contains("data/areas/"));
+    assert!(
+        !site.join("data/areas/S1.csv").exists(),
+        "a station has none"
+    );
+}
