@@ -38,16 +38,6 @@ pub const SUMMARY: &[&str] = &[
 ];
 pub const FINDINGS: &[&str] = &["severity", "check", "area", "race", "form", "detail"];
 pub const RACES: &[&str] = &["id", "name", "area"];
-/// `data/areas/<code>.csv`: the forms of the stations under one area.
-pub const AREA_RESULTS: &[&str] = &[
-    "form",
-    "station",
-    "station_name",
-    "race",
-    "status",
-    "candidate",
-    "votes",
-];
 pub const CANDIDATES: &[&str] = &["race", "id", "name", "party", "color"];
 
 /// A CSV writer with the house settings: LF line ends, quoting only where needed.
@@ -198,49 +188,6 @@ pub fn totals_and_summary<W: Write, V: Write>(
     }
     t.flush()?;
     s.flush()?;
-    Ok(())
-}
-
-/// The forms of each polling station, sorted by id: what
-/// [`area_results`] walks.
-pub fn station_forms(el: &Election) -> Vec<Vec<FormIx>> {
-    let mut by_area = vec![Vec::new(); el.areas.len()];
-    for f in form_order(el) {
-        by_area[el.forms[f].area].push(f);
-    }
-    by_area
-}
-
-/// `data/areas/<code>.csv` of area `a`: every line of every form of the
-/// polling stations under it (tree order, then form id), the station's
-/// code and name beside each, so that one area's readers download a file
-/// of its size rather than the country's.
-pub fn area_results<W: Write>(
-    el: &Election,
-    station_forms: &[Vec<FormIx>],
-    a: AreaIx,
-    w: W,
-) -> csv::Result<()> {
-    let mut out = writer(w);
-    out.write_record(AREA_RESULTS)?;
-    for s in (a..el.areas[a].end).filter(|&s| el.areas[s].is_station()) {
-        let station = &el.areas[s];
-        for &f in &station_forms[s] {
-            let form = &el.forms[f];
-            for (candidate, votes) in result_rows(el, f) {
-                out.write_record([
-                    form.id.as_str(),
-                    &station.code,
-                    &station.name,
-                    &el.races[form.race].id,
-                    form.status.as_str(),
-                    candidate,
-                    &votes.to_string(),
-                ])?;
-            }
-        }
-    }
-    out.flush()?;
     Ok(())
 }
 

@@ -24,12 +24,6 @@ pub fn area(el: &Election, a: AreaIx) -> String {
     }
 }
 
-/// The results of the polling stations under an area (not the root, whose
-/// are `data/results.csv`), for one area's readers to download.
-pub fn area_results(el: &Election, a: AreaIx) -> String {
-    format!("data/areas/{}.csv", el.areas[a].code)
-}
-
 /// An area's findings page.
 pub fn findings(el: &Election, a: AreaIx) -> String {
     format!("findings/{}.html", el.areas[a].code)

@@ -446,14 +446,6 @@ fn open_data(out: &Output, checked: &Checked) -> Result<()> {
     out.stream("data/races.csv", |w| opendata::races(el, w))?;
     out.stream("data/candidates.csv", |w| opendata::candidates(el, w))?;
     out.stream("data/findings.csv", |w| opendata::findings(el, findings, w))?;
-    let station_forms = opendata::station_forms(el);
-    for a in (0..el.areas.len()).filter(|&a| el.areas[a].parent.is_some()) {
-        if !el.areas[a].is_station() {
-            out.stream(&paths::area_results(el, a), |w| {
-                opendata::area_results(el, &station_forms, a, w)
-            })?;
-        }
-    }
     // totals.csv and summary.csv come from one walk of the tree.
     let mut totals = out.create("data/totals.csv")?;
     let mut summary = out.create("data/summary.csv")?;

@@ -105,8 +105,6 @@ strings! {
     next,
     findings,
     findings_none,
-    area_csv,
-    area_csv_about,
     finding_check,
     severity_error,
     severity_warning,

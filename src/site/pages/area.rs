@@ -19,9 +19,6 @@ struct AreaPage<'a> {
     level: &'a str,
     finding_counts: Vec<(&'static str, &'static str, String)>,
     findings_href: String,
-    /// Its stations' results to download (not on the home page: the whole
-    /// country's are on the open-data page).
-    csv_href: Option<String>,
     races: Vec<RaceView<'a>>,
     children: Vec<Link>,
 }
@@ -75,7 +72,6 @@ pub fn area<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
         level: el.level_name(a),
         finding_counts: finding_counts(site, a),
         findings_href: paths::findings(el, a),
-        csv_href: area.parent.map(|_| paths::area_results(el, a)),
         races,
         children,
     };
