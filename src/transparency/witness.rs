@@ -13,8 +13,10 @@ use crate::publish::sign::{PublicKey, SecretKey, note};
 use crate::publish::tlog::{self, Log};
 
 /// Who signed a checkpoint, as far as can be told without the key: the
-/// name and key hash of its first signature (which `kura witness` without
-/// `--log-key` trusts on first sight).
+/// name and key hash of its first signature, under which `kura witness`
+/// without `--log-key` keeps its record (it holds a log to the records of
+/// every signer the checkpoint claims and of its origin, not to this one
+/// alone: see [`claims`]).
 fn first_signer(log: &Log) -> std::result::Result<String, Fault> {
     note::split(&log.note)
         .and_then(|(_, lines)| lines.into_iter().next())
@@ -56,8 +58,9 @@ pub struct Cosigned {
 
 /// `kura witness`: checks the log of a copy (and the publisher's
 /// signature on its checkpoint, given `log_key`), checks that it extends
-/// the last checkpoint this witness co-signed for the origin, co-signs it,
-/// and remembers it. A fork is refused and its evidence kept.
+/// every checkpoint this witness co-signed before of the same origin or
+/// signer, co-signs it, and remembers it. A fork is refused and its
+/// evidence kept.
 pub fn witness(
     site: &str,
     key: &SecretKey,
