@@ -344,14 +344,15 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     };
     let mut by_hash: BTreeMap<&str, Vec<FormIx>> = BTreeMap::new();
     for f in 0..el.forms.len() {
+        let station = el.areas[el.forms[f].area].is_station();
         sums(el, f, &mut push);
-        if el.areas[el.forms[f].area].is_station() {
+        if station {
             turnout(el, f, &mut push);
         }
         rejected(el, f, &mut push);
         lines_and_status(el, f, &mut push);
         scan(el, f, &mut push, &mut by_hash);
-        if !el.areas[el.forms[f].area].is_station() {
+        if !station {
             aggregate(el, tally, f, &mut push);
         }
     }

@@ -30,6 +30,16 @@ pub struct Snapshot {
 
 /// Published records (areas, races, candidates) by key: each value by
 /// column name.
+/// The columns that key an area, race and candidate record, and the
+/// values compared (as [`crate::opendata`] writes them, in its column
+/// order): one list for a snapshot read from a site and one made in memory.
+const AREA_KEY: &[&str] = &["code"];
+const AREA_VALUES: &[&str] = &["name", "parent", "level", "registered"];
+const RACE_KEY: &[&str] = &["id"];
+const RACE_VALUES: &[&str] = &["name", "area"];
+const CANDIDATE_KEY: &[&str] = &["race", "id"];
+const CANDIDATE_VALUES: &[&str] = &["name", "party", "color"];
+
 pub(super) type Records = BTreeMap<String, Vec<(&'static str, String)>>;
 
 /// Reads `data/<file>` into [`Records`] keyed by the `key` columns joined
@@ -104,14 +114,14 @@ impl Snapshot {
         let areas = (0..el.areas.len())
             .map(|a| {
                 let row = od::area_row(el, a);
-                record(&row[..5], 1, &["name", "parent", "level", "registered"])
+                record(&row[..5], AREA_KEY.len(), AREA_VALUES)
             })
             .collect();
         let races = od::race_rows(el)
-            .map(|row| record(&row, 1, &["name", "area"]))
+            .map(|row| record(&row, RACE_KEY.len(), RACE_VALUES))
             .collect();
         let candidates = od::candidate_rows(el)
-            .map(|row| record(&row, 2, &["name", "party", "color"]))
+            .map(|row| record(&row, CANDIDATE_KEY.len(), CANDIDATE_VALUES))
             .collect();
         Snapshot {
             version: None,
@@ -164,19 +174,9 @@ impl Snapshot {
         Ok(Snapshot {
             version,
             published: manifest.map(|m| m.published),
-            areas: records(
-                site,
-                "areas.csv",
-                &["code"],
-                &["name", "parent", "level", "registered"],
-            )?,
-            races: records(site, "races.csv", &["id"], &["name", "area"])?,
-            candidates: records(
-                site,
-                "candidates.csv",
-                &["race", "id"],
-                &["name", "party", "color"],
-            )?,
+            areas: records(site, "areas.csv", AREA_KEY, AREA_VALUES)?,
+            races: records(site, "races.csv", RACE_KEY, RACE_VALUES)?,
+            candidates: records(site, "candidates.csv", CANDIDATE_KEY, CANDIDATE_VALUES)?,
             chain,
             forms: read::forms(site)?,
             results: read::results(site)?,

@@ -420,9 +420,10 @@ impl<'a> Site<'a> {
         (PAGE_KINDS[job.kind].make)(self, job.item, global)
     }
 
-    /// Renders one page: its path relative to the site root, and its bytes.
+    /// Renders one page: its path relative to the site root, and its bytes
+    /// (its fingerprint is not wanted, so no site-wide one goes into it).
     pub fn render(&self, job: Job) -> Result<(String, Vec<u8>), askama::Error> {
-        let page = self.prepare(job, &fingerprint::global(self))?;
+        let page = self.prepare(job, &[])?;
         let path = page.path.clone();
         Ok((path, page.render()?))
     }

@@ -238,7 +238,9 @@ impl Server {
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut line = String::new();
-                    if reader.read_line(&mut line).is_err() {
+                    // A request line cut short (a client killed while
+                    // sending it) is no request: it is not logged.
+                    if reader.read_line(&mut line).is_err() || !line.ends_with("\r\n") {
                         return;
                     }
                     loop {
