@@ -187,7 +187,7 @@ impl<'a> Build<'a> {
             Ok::<_, Error>((target, out))
         })?;
         self.stages
-            .time("open data", || open_data(&out, &checked))?;
+            .time("open data", || open_data(&out, &checked, &self.published.1))?;
         let chain = previous
             .as_ref()
             .map(|p| p.manifest.chain.clone())
@@ -433,7 +433,7 @@ impl<'a> Build<'a> {
 }
 
 /// Writes the open data: one CSV per table, from the election as loaded.
-fn open_data(out: &Output, checked: &Checked) -> Result<()> {
+fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
     let Checked {
         election: el,
         tally,
@@ -452,7 +452,16 @@ fn open_data(out: &Output, checked: &Checked) -> Result<()> {
     opendata::totals_and_summary(el, tally, &mut totals, &mut summary)
         .map_err(|e| publish::csv_error(totals.path(), e))?;
     out.finish(totals)?;
-    out.finish(summary)
+    out.finish(summary)?;
+    let mut report = out.create(opendata::nist::PATH)?;
+    let nist = opendata::nist::Report {
+        el,
+        tally,
+        generated: published,
+    };
+    opendata::nist::write(&nist, &mut report)
+        .map_err(|e| Error::io(report.path(), std::io::Error::other(e)))?;
+    out.finish(report)
 }
 
 /// Renders every page in every language (a page whose fingerprint is

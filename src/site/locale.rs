@@ -151,6 +151,7 @@ strings! {
     stations_az,
     az_intro,
     manifest_about,
+    nist_about,
     rule_sum_mismatch,
     rule_over_registered,
     rule_aggregate_mismatch,

@@ -12,6 +12,7 @@ mod fuzz;
 mod incremental;
 mod integrity;
 mod mirror;
+mod nist;
 mod security;
 mod site;
 mod snapshots;

@@ -7,6 +7,8 @@
 
 use std::io::Write;
 
+pub mod nist;
+
 use crate::check::Finding;
 use crate::model::{AreaIx, Election, FormIx};
 use crate::paths;

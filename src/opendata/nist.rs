@@ -1,0 +1,491 @@
+//! `data/election-report.json`: the results in the NIST SP 1500-100 v2
+//! Election Results Common Data Format (JSON), for the tools election
+//! offices and civic-tech projects exchange results with.
+//!
+//! - The area tree is one `ReportingUnit` per area: a polling station is a
+//!   `polling-place`, a level whose name is one of NIST's unit types (county,
+//!   ward, state, …) has that type, any other is `other` with the level's
+//!   name as `OtherType`. `ComposingGpUnitIds` lists an area's children.
+//! - Each race is a `CandidateContest` over its area; each candidate a
+//!   `Candidate` and a `CandidateSelection` whose `VoteCounts` (type
+//!   `total`) give, for every area of the race's subtree, the same sums as
+//!   `data/totals.csv`, and for each polling station with a station form the
+//!   votes on that form (a station with no form has no count).
+//! - Names are `InternationalizedText` with one string per site language
+//!   (kura does not translate names, so the strings are the same).
+//! - `Status` is `unofficial-complete` when every station has a station form
+//!   for every race it votes in, `unofficial-partial` until then: kura
+//!   publishes what the forms say; it certifies nothing.
+//! - Ids are derived from kura's codes alone, so they stay the same across
+//!   versions: see [`esc`].
+//!
+//! The file is streamed: counts are never all held in memory at once.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde::ser::Serializer;
+
+use crate::model::{AreaIx, Election, RaceIx};
+use crate::tally::Tally;
+
+/// Where the report is published, relative to the site root.
+pub const PATH: &str = "data/election-report.json";
+
+/// What the report is, for the `Header`-less fields NIST requires.
+pub struct Report<'a> {
+    pub el: &'a Election,
+    pub tally: &'a Tally,
+    /// The publication time, RFC 3339 in UTC (`…Z`).
+    pub generated: &'a str,
+}
+
+/// Writes the report as compact JSON.
+pub fn write<W: Write>(report: &Report<'_>, w: W) -> serde_json::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer(&mut w, &report.document())?;
+    w.write_all(b"\n").map_err(serde_json::Error::io)?;
+    w.flush().map_err(serde_json::Error::io)
+}
+
+/// A code made into an id fragment: ASCII letters, digits, `.` and `-` are
+/// kept, every other byte (`_` too) becomes `_` and two lower-case hex
+/// digits. Fragments are joined with `__`, which no fragment contains, so
+/// distinct codes always give distinct ids, and every id is an XML NCName.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("_{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The id of an area's `ReportingUnit`.
+pub fn unit_id(code: &str) -> String {
+    format!("ru-{}", esc(code))
+}
+
+/// The id of a race's `CandidateContest`.
+pub fn contest_id(race: &str) -> String {
+    format!("contest-{}", esc(race))
+}
+
+/// The id of a candidate (candidate ids are unique within a race).
+pub fn candidate_id(race: &str, candidate: &str) -> String {
+    format!("candidate-{}__{}", esc(race), esc(candidate))
+}
+
+/// The id of a candidate's `CandidateSelection` in their race.
+pub fn selection_id(race: &str, candidate: &str) -> String {
+    format!("selection-{}__{}", esc(race), esc(candidate))
+}
+
+/// The id of a party, from its name as written in candidates.csv.
+pub fn party_id(party: &str) -> String {
+    format!("party-{}", esc(party))
+}
+
+/// NIST's `ReportingUnitType` for a level name, when it has one.
+fn unit_type(level: &str) -> Option<&'static str> {
+    const TYPES: &[&str] = &[
+        "borough",
+        "city",
+        "country",
+        "county",
+        "municipality",
+        "precinct",
+        "state",
+        "town",
+        "township",
+        "village",
+        "ward",
+    ];
+    let level = level.trim().to_ascii_lowercase();
+    TYPES.iter().copied().find(|t| *t == level)
+}
+
+/// `InternationalizedText`: the same string in every site language.
+struct Text<'a> {
+    content: &'a str,
+    languages: &'a [String],
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct LanguageString<'a> {
+            #[serde(rename = "@type")]
+            kind: &'static str,
+            content: &'a str,
+            language: &'a str,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Internationalized<'a> {
+            #[serde(rename = "@type")]
+            kind: &'static str,
+            text: Vec<LanguageString<'a>>,
+        }
+        Internationalized {
+            kind: "ElectionResults.InternationalizedText",
+            text: self
+                .languages
+                .iter()
+                .map(|l| LanguageString {
+                    kind: "ElectionResults.LanguageString",
+                    content: self.content,
+                    language: l,
+                })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Document<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    election: [ElectionPart<'a>; 1],
+    format: &'static str,
+    generated_date: &'a str,
+    gp_unit: Units<'a>,
+    issuer: &'a str,
+    issuer_abbreviation: &'a str,
+    party: Vec<Party<'a>>,
+    sequence_end: u32,
+    sequence_start: u32,
+    status: &'static str,
+    vendor_application_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ElectionPart<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    candidate: Vec<CandidatePart<'a>>,
+    contest: Vec<Contest<'a>>,
+    election_scope_id: String,
+    end_date: &'a str,
+    name: Text<'a>,
+    start_date: &'a str,
+    #[serde(rename = "Type")]
+    election_type: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Party<'a> {
+    #[serde(rename = "@id")]
+    id: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: Text<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CandidatePart<'a> {
+    #[serde(rename = "@id")]
+    id: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    ballot_name: Text<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    party_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Contest<'a> {
+    #[serde(rename = "@id")]
+    id: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    contest_selection: Vec<Selection<'a>>,
+    count_status: [CountStatus; 1],
+    election_district_id: String,
+    name: &'a str,
+    number_elected: u32,
+    sub_units_reported: u64,
+    total_sub_units: u64,
+    votes_allowed: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CountStatus {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    status: &'static str,
+    #[serde(rename = "Type")]
+    count_type: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Selection<'a> {
+    #[serde(rename = "@id")]
+    id: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    candidate_ids: [String; 1],
+    sequence_order: usize,
+    vote_counts: Counts<'a>,
+}
+
+/// The votes of one candidate over every area of their race: streamed.
+struct Counts<'a> {
+    report: &'a Report<'a>,
+    race: RaceIx,
+    /// The candidate's position in the race.
+    position: usize,
+}
+
+impl Serialize for Counts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct VoteCounts {
+            #[serde(rename = "@type")]
+            kind: &'static str,
+            count: u64,
+            gp_unit_id: String,
+            #[serde(rename = "Type")]
+            count_type: &'static str,
+        }
+        let Report { el, tally, .. } = *self.report;
+        let home = el.races[self.race].area;
+        let p = self.position;
+        let count = |a: AreaIx| -> Option<u64> {
+            if el.areas[a].is_station() {
+                let f = el.form_by_area_race.get(&(a, self.race))?;
+                Some(el.forms[*f].votes[p].unwrap_or(0))
+            } else {
+                Some(tally.get(el, a, self.race)?.votes[p])
+            }
+        };
+        s.collect_seq((home..el.areas[home].end).filter_map(|a| {
+            Some(VoteCounts {
+                kind: "ElectionResults.VoteCounts",
+                count: count(a)?,
+                gp_unit_id: unit_id(&el.areas[a].code),
+                count_type: "total",
+            })
+        }))
+    }
+}
+
+/// Every area as a `ReportingUnit`: streamed.
+struct Units<'a>(&'a Election);
+
+impl Serialize for Units<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Unit<'a> {
+            #[serde(rename = "@id")]
+            id: String,
+            #[serde(rename = "@type")]
+            kind: &'static str,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            composing_gp_unit_ids: Vec<String>,
+            name: Text<'a>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            other_type: Option<&'a str>,
+            #[serde(rename = "Type")]
+            unit_type: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            voters_registered: Option<u64>,
+        }
+        let el = self.0;
+        s.collect_seq((0..el.areas.len()).map(|a| {
+            let area = &el.areas[a];
+            let level = el.level_name(a);
+            let (unit_type, other_type) = if area.is_station() {
+                ("polling-place", None)
+            } else {
+                match self::unit_type(level) {
+                    Some(t) => (t, None),
+                    None => ("other", Some(level)),
+                }
+            };
+            Unit {
+                id: unit_id(&area.code),
+                kind: "ElectionResults.ReportingUnit",
+                composing_gp_unit_ids: area
+                    .children
+                    .iter()
+                    .map(|&c| unit_id(&el.areas[c].code))
+                    .collect(),
+                name: Text {
+                    content: &area.name,
+                    languages: &el.meta.languages,
+                },
+                other_type,
+                unit_type,
+                voters_registered: area.registered,
+            }
+        }))
+    }
+}
+
+impl<'a> Report<'a> {
+    fn text(&self, content: &'a str) -> Text<'a> {
+        Text {
+            content,
+            languages: &self.el.meta.languages,
+        }
+    }
+
+    /// Every party named in candidates.csv, sorted by name.
+    fn parties(&self) -> Vec<Party<'a>> {
+        let names: std::collections::BTreeSet<&str> = self
+            .el
+            .candidates
+            .iter()
+            .map(|c| c.party.as_str())
+            .filter(|p| !p.is_empty())
+            .collect();
+        names
+            .into_iter()
+            .map(|p| Party {
+                id: party_id(p),
+                kind: "ElectionResults.Party",
+                name: self.text(p),
+            })
+            .collect()
+    }
+
+    fn candidates(&self) -> Vec<CandidatePart<'a>> {
+        let el = self.el;
+        el.candidates
+            .iter()
+            .map(|c| CandidatePart {
+                id: candidate_id(&el.races[c.race].id, &c.id),
+                kind: "ElectionResults.Candidate",
+                ballot_name: self.text(&c.name),
+                party_id: (!c.party.is_empty()).then(|| party_id(&c.party)),
+            })
+            .collect()
+    }
+
+    fn contest(&'a self, r: RaceIx) -> Contest<'a> {
+        let el = self.el;
+        let race = &el.races[r];
+        let t = self.tally.get(el, race.area, r).unwrap_or_default();
+        Contest {
+            id: contest_id(&race.id),
+            kind: "ElectionResults.CandidateContest",
+            contest_selection: race
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(p, &c)| Selection {
+                    id: selection_id(&race.id, &el.candidates[c].id),
+                    kind: "ElectionResults.CandidateSelection",
+                    candidate_ids: [candidate_id(&race.id, &el.candidates[c].id)],
+                    sequence_order: p + 1,
+                    vote_counts: Counts {
+                        report: self,
+                        race: r,
+                        position: p,
+                    },
+                })
+                .collect(),
+            count_status: [CountStatus {
+                kind: "ElectionResults.CountStatus",
+                status: if t.reporting == t.stations {
+                    "completed"
+                } else {
+                    "in-process"
+                },
+                count_type: "total",
+            }],
+            election_district_id: unit_id(&el.areas[race.area].code),
+            name: &race.name,
+            number_elected: 1,
+            sub_units_reported: t.reporting,
+            total_sub_units: t.stations,
+            votes_allowed: 1,
+        }
+    }
+
+    /// Whether every station has a station form for every race it votes in.
+    pub fn complete(&self) -> bool {
+        (0..self.el.races.len()).all(|r| {
+            let t = self
+                .tally
+                .get(self.el, self.el.races[r].area, r)
+                .unwrap_or_default();
+            t.reporting == t.stations
+        })
+    }
+
+    fn document(&'a self) -> Document<'a> {
+        let el = self.el;
+        let root = &el.areas[el.root()];
+        Document {
+            kind: "ElectionResults.ElectionReport",
+            election: [ElectionPart {
+                kind: "ElectionResults.Election",
+                candidate: self.candidates(),
+                contest: (0..el.races.len()).map(|r| self.contest(r)).collect(),
+                election_scope_id: unit_id(&root.code),
+                end_date: &el.meta.date,
+                name: self.text(&el.meta.title),
+                start_date: &el.meta.date,
+                election_type: "general",
+            }],
+            format: "precinct-level",
+            generated_date: self.generated,
+            gp_unit: Units(el),
+            issuer: &el.meta.title,
+            issuer_abbreviation: &root.code,
+            party: self.parties(),
+            sequence_end: 1,
+            sequence_start: 1,
+            status: if self.complete() {
+                "unofficial-complete"
+            } else {
+                "unofficial-partial"
+            },
+            vendor_application_id: format!("kura {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_ncnames_and_distinct_codes_give_distinct_ids() {
+        assert_eq!(unit_id("001"), "ru-001");
+        assert_eq!(esc("a_b c"), "a_5fb_20c");
+        // `a` + `b__c` and `a__b` + `c` would meet if `_` were kept.
+        assert_ne!(candidate_id("a", "b__c"), candidate_id("a__b", "c"));
+        assert_ne!(party_id("A B"), party_id("A_B"));
+        for id in [candidate_id("pres", "c.1"), party_id("Chama cha Mapinduzi")] {
+            assert!(id.chars().next().unwrap().is_ascii_alphabetic());
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            );
+        }
+    }
+
+    #[test]
+    fn level_names_map_to_nist_unit_types() {
+        assert_eq!(unit_type("County"), Some("county"));
+        assert_eq!(unit_type(" Ward "), Some("ward"));
+        assert_eq!(unit_type("Constituency"), None);
+    }
+}
