@@ -370,14 +370,13 @@ fn the_real_sample_in_data_builds() {
         tmp.path(),
     );
     let summary = read(&site.join("data/summary.csv"));
-    // 3,863 Form 34A tallies of the Coast, all reporting.
+    // Every one of the source's 30,000 Form 34A tallies, all reporting.
     assert!(
-        summary.contains("\nKE,president,3863,3863,0,"),
+        summary.contains("\nKE,president,30000,30000,0,"),
         "{}",
         &summary[..200]
     );
     let totals = read(&site.join("data/totals.csv"));
-    // Sums of the source's columns over counties 001-006.
     let votes = |c: &str| -> u64 {
         totals
             .lines()
@@ -387,14 +386,20 @@ fn the_real_sample_in_data_builds() {
             .parse()
             .unwrap()
     };
-    let source =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/results.csv")).unwrap();
-    let raila: u64 = source
-        .lines()
-        .filter(|l| l.starts_with("34A-") && l.contains(",raila-odinga,"))
-        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
-        .sum();
-    assert_eq!(votes("raila-odinga"), raila);
+    // The sums the source's SOURCE.md gives for its 30,000 rows.
+    assert_eq!(votes("raila-odinga"), 3_411_601);
+    assert_eq!(votes("william-ruto"), 5_260_646);
+    assert_eq!(votes("george-wajackoyah"), 49_672);
+    assert_eq!(votes("david-mwaure"), 30_308);
+    // 36 counties, 190 constituencies, 944 wards.
+    let areas = read(&site.join("data/areas.csv"));
+    for (level, n) in [("County", 36), ("Constituency", 190), ("Ward", 944)] {
+        let found = areas
+            .lines()
+            .filter(|l| l.contains(&format!(",{level},")))
+            .count();
+        assert_eq!(found, n, "{level}");
+    }
     let about = read(&site.join("pages/about.html"));
     assert!(about.contains("No registered voters per polling station"));
     let specimen = read(&site.join("areas/001001000100105.html"));
