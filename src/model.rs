@@ -37,6 +37,8 @@ pub struct Area {
     pub parent: Option<AreaIx>,
     /// Registered voters; only ever set on polling stations (leaves).
     pub registered: Option<u64>,
+    /// Where it is, as (latitude, longitude) in WGS 84 degrees, when given.
+    pub position: Option<(f64, f64)>,
     /// Children in input order of their codes (sorted by code).
     pub children: Vec<AreaIx>,
     /// Distance from the root (root = 0).
@@ -185,6 +187,8 @@ pub struct Election {
     pub form_by_area_race: BTreeMap<(AreaIx, RaceIx), FormIx>,
     /// Races whose `area` is exactly this area, per area.
     pub races_rooted: Vec<Vec<RaceIx>>,
+    /// Outlines of areas from `boundaries.geojson` (longitude, latitude).
+    pub boundaries: BTreeMap<AreaIx, geo::MultiPolygon<f64>>,
 }
 
 impl Election {

@@ -21,6 +21,7 @@ struct AreaRow {
     name: String,
     parent: String,
     registered: Option<u64>,
+    position: Option<(f64, f64)>,
     line: u64,
 }
 
@@ -119,6 +120,13 @@ impl Rows {
                 None
             }
         };
+        let position = match position(row.get(4), row.get(5)) {
+            Ok(p) => p,
+            Err(m) => {
+                problems.push(Problem::at(path, row.line, m));
+                None
+            }
+        };
         if valid_code(code) {
             ids.areas.insert(code.to_string());
         }
@@ -131,6 +139,7 @@ impl Rows {
                 name: name.to_string(),
                 parent: parent.to_string(),
                 registered,
+                position,
                 line: row.line,
             });
         }
@@ -161,6 +170,28 @@ impl Rows {
         } else {
             (None, true)
         }
+    }
+}
+
+/// A point from the optional `lat` and `lon` columns: both or neither,
+/// each a finite number of degrees within range.
+fn position(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, String> {
+    let degrees = |name: &str, v: &str, max: f64| -> Result<f64, String> {
+        match v.parse::<f64>() {
+            Ok(d) if d.is_finite() && d.abs() <= max => Ok(d),
+            _ => Err(format!(
+                "{name} '{}' is not a number of degrees from -{max} to {max}",
+                truncate(v, 40)
+            )),
+        }
+    };
+    match (lat.is_empty(), lon.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) => Ok(Some((
+            degrees("lat", lat, 90.0)?,
+            degrees("lon", lon, 180.0)?,
+        ))),
+        _ => Err("lat and lon must be given together, or both left empty".to_string()),
     }
 }
 
@@ -286,6 +317,7 @@ impl Shape {
                     name: r.name,
                     parent: self.parent_of[old].map(|p| new_index[p]),
                     registered: if is_station { r.registered } else { None },
+                    position: r.position,
                     children: self.children[old].iter().map(|&c| new_index[c]).collect(),
                     depth: self.depth[old],
                     end: new + 1,

@@ -2,6 +2,7 @@
 //! with every error of section 2 found and located.
 
 mod areas;
+pub mod boundaries;
 mod config;
 mod forms;
 pub mod scans;
@@ -15,6 +16,7 @@ use crate::error::Problem;
 use crate::model::{AreaIx, Candidate, Election, Page, Race};
 pub use areas::MAX_DEPTH;
 use areas::read_areas;
+
 pub use config::{LANGUAGES, valid_date, valid_datetime};
 use forms::{read_forms, read_results};
 use table::{code_problem, file_name_problem, truncate, valid_code};
@@ -64,9 +66,10 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     // anything, a file or folder of it that is a symbolic link leading out.
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let csv = schema::ALL.iter().map(|t| t.file);
-    for name in std::iter::once("election.toml")
-        .chain(csv)
-        .chain(["pages", "scans"])
+    for name in
+        std::iter::once("election.toml")
+            .chain(csv)
+            .chain([boundaries::FILE, "pages", "scans"])
     {
         let path = dir.join(name);
         if let Err(p) = inside(&root, &path) {
@@ -88,6 +91,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
                 .collect()
         })
         .unwrap_or_default();
+    let boundaries = boundaries::read(&dir.join(boundaries::FILE), &area_by_code, &mut problems);
     let mut el = Election {
         meta: meta.clone().unwrap_or_else(|| crate::model::Meta {
             title: String::new(),
@@ -104,6 +108,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         pages: Vec::new(),
         area_by_code,
         form_by_area_race: BTreeMap::new(),
+        boundaries,
     };
     read_races(
         &dir.join(schema::RACES.file),

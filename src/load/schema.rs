@@ -20,10 +20,11 @@ impl Table {
 }
 
 /// The tree of areas, root first or in any order; `registered` only on
-/// polling stations.
+/// polling stations; `lat` and `lon` (WGS 84 degrees) optional, for the
+/// dots of polling stations on maps.
 pub const AREAS: Table = Table {
     file: "areas.csv",
-    columns: &["code", "name", "parent", "registered"],
+    columns: &["code", "name", "parent", "registered", "lat", "lon"],
     required: 3,
 };
 

@@ -5,6 +5,7 @@
 
 mod files;
 mod forms;
+mod land;
 pub mod specimen;
 mod tree;
 
@@ -153,6 +154,7 @@ pub fn write(dir: &Path, stations: usize, seed: u64, scans: bool) -> Result<Stri
     folder.create()?;
     folder.config()?;
     folder.areas(&tree.areas)?;
+    folder.put("boundaries.geojson", &tree.boundaries)?;
     folder.races()?;
     folder.put("candidates.csv", &candidates_csv)?;
     let scan_hashes = folder.scans()?;

@@ -3,12 +3,22 @@
 
 use std::fmt::Write as _;
 
+use super::land::{Node, lay_out};
 use super::{PARTIES, RACE_KINDS, Race, Rng, Size, Station, name};
 
 /// The areas (as areas.csv text), races and polling stations of the sample.
 pub(super) struct Tree {
     /// areas.csv: its header, then one row per area, parents first.
     pub(super) areas: String,
+    /// boundaries.geojson: outlines of the counties, constituencies and wards.
+    pub(super) boundaries: String,
+    /// Each area's code and parent, for laying out the land.
+    nodes: Vec<Node>,
+    /// Index of each area code in `nodes` (looked up, never iterated).
+    index: std::collections::HashMap<String, usize>,
+    /// Each area's row of areas.csv but its position: `code,name,parent`
+    /// and `registered`.
+    rows: Vec<(String, String)>,
     pub(super) races: Vec<Race>,
     pub(super) stations: Vec<Station>,
     /// The national race, held in every station.
@@ -30,18 +40,47 @@ impl Tree {
     /// wards and polling stations, each drawn from `rng` in that order.
     pub(super) fn grow(rng: &mut Rng, size: &Size) -> Tree {
         let mut tree = Tree {
-            areas: String::from("code,name,parent,registered\nKE,Republic of Kenya (sample),,\n"),
+            areas: String::new(),
+            boundaries: String::new(),
+            nodes: Vec::new(),
+            index: std::collections::HashMap::new(),
+            rows: Vec::new(),
             races: Vec::new(),
             stations: Vec::with_capacity(size.stations),
             president: 0,
             constituencies: 0,
             wards: 0,
         };
+        tree.area("KE", "Republic of Kenya (sample)", "", "");
         tree.president = tree.new_race(rng, 0, "KE", 4, 0);
         for c in 0..size.counties {
             tree.county(rng, size, c);
         }
+        let land = lay_out(&tree.nodes);
+        tree.boundaries = land.geojson;
+        // `registered` last, where the planted over-registered station's
+        // register is changed.
+        tree.areas = String::from("code,name,parent,lat,lon,registered\n");
+        for ((row, registered), pos) in tree.rows.iter().zip(&land.positions) {
+            let (lat, lon) = pos.map_or((String::new(), String::new()), |(lat, lon)| {
+                (lat.to_string(), lon.to_string())
+            });
+            let _ = writeln!(tree.areas, "{row},{lat},{lon},{registered}");
+        }
         tree
+    }
+
+    /// Adds an area: `name` as a CSV field, `parent` a code already added
+    /// (empty for the root).
+    fn area(&mut self, code: &str, name: &str, parent: &str, registered: &str) {
+        let parent_ix = self.index.get(parent).copied();
+        self.index.insert(code.to_string(), self.nodes.len());
+        self.nodes.push(Node {
+            code: code.to_string(),
+            parent: parent_ix,
+        });
+        self.rows
+            .push((format!("{code},{name},{parent}"), registered.to_string()));
     }
 
     /// Adds a race of kind `kind` (an index into `RACE_KINDS`) held in
@@ -86,7 +125,7 @@ impl Tree {
         let county = format!("{:03}", c + 1);
         let county_code = format!("C{county}");
         let county_name = format!("{} County", name(rng, 2, 1));
-        let _ = writeln!(self.areas, "{county_code},{county_name},KE,");
+        self.area(&county_code, &county_name, "KE", "");
         let county_races: Vec<usize> = (1..=3)
             .map(|k| self.new_race(rng, k, &county_code, 2, 2))
             .collect();
@@ -103,14 +142,14 @@ impl Tree {
         let const_no = self.constituencies;
         let const_code = format!("K{const_no:03}");
         let const_name = name(rng, 2, 1);
-        let _ = writeln!(self.areas, "{const_code},{const_name},C{county},");
+        self.area(&const_code, &const_name, &format!("C{county}"), "");
         let mp = self.new_race(rng, 4, &const_code, 2, 3);
         for _ in 0..share(size.wards, size.constituencies, const_no - 1) {
             self.wards += 1;
             let ward_no = self.wards;
             let ward_code = format!("W{ward_no:04}");
             let ward_name = name(rng, 2, 1);
-            let _ = writeln!(self.areas, "{ward_code},{ward_name},{const_code},");
+            self.area(&ward_code, &ward_name, &const_code, "");
             let mca = self.new_race(rng, 5, &ward_code, 2, 4);
             let mut races = vec![self.president];
             races.extend(county_races);
@@ -158,9 +197,11 @@ impl Tree {
             } else {
                 centre_name.clone()
             };
-            let _ = writeln!(
-                self.areas,
-                "{code},{quoted} (stream {stream}),{ward_code},{registered}"
+            self.area(
+                &code,
+                &format!("{quoted} (stream {stream})"),
+                ward_code,
+                &registered.to_string(),
             );
             self.stations.push(Station {
                 code,

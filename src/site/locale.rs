@@ -152,6 +152,7 @@ strings! {
     az_intro,
     manifest_about,
     nist_about,
+    map_about,
     rule_sum_mismatch,
     rule_over_registered,
     rule_aggregate_mismatch,

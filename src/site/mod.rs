@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod fingerprint;
 pub mod locale;
+pub mod map;
 pub mod markdown;
 mod pages;
 pub mod search;

@@ -11,6 +11,7 @@ mod errors;
 mod fuzz;
 mod incremental;
 mod integrity;
+mod maps;
 mod mirror;
 mod nist;
 mod security;

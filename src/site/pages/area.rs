@@ -43,10 +43,15 @@ pub fn area<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
     let path = site.page(&paths::area(el, a));
     let area = &el.areas[a];
     let tallies = site.tally.all(el, a);
-    let races: Vec<RaceView<'a>> = tallies
+    let mut races: Vec<RaceView<'a>> = tallies
         .iter()
         .map(|t| race_view(site, a, &path, t))
         .collect();
+    // One map per page, on the first race: each more would cost as much.
+    if let Some(first) = races.first_mut() {
+        let id = format!("map-{}", first.id);
+        first.map = crate::site::map::draw(site, a, tallies[0].race, &path, &id);
+    }
     let children = if races.is_empty() {
         area.children
             .iter()

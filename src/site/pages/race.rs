@@ -40,6 +40,8 @@ pub struct RaceView<'a> {
     pub declared: Option<DeclaredPart<'a>>,
     pub children_level: String,
     pub children: Vec<ChildRow>,
+    /// The map of the children, on an area page's first race.
+    pub map: Option<crate::site::map::Map>,
 }
 
 /// Candidate rows of a race, most votes first.
@@ -254,6 +256,7 @@ pub(super) fn race_view<'a>(
         declared,
         children_level,
         children,
+        map: None,
     }
 }
 
