@@ -439,29 +439,47 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
         tally,
         findings,
     } = checked;
-    let order = opendata::form_order(el);
-    out.stream("data/areas.csv", |w| opendata::areas(el, w))?;
-    out.stream("data/forms.csv", |w| opendata::forms(el, &order, w))?;
-    out.stream("data/results.csv", |w| opendata::results(el, &order, w))?;
-    out.stream("data/races.csv", |w| opendata::races(el, w))?;
-    out.stream("data/candidates.csv", |w| opendata::candidates(el, w))?;
-    out.stream("data/findings.csv", |w| opendata::findings(el, findings, w))?;
-    // totals.csv and summary.csv come from one walk of the tree.
-    let mut totals = out.create("data/totals.csv")?;
-    let mut summary = out.create("data/summary.csv")?;
-    opendata::totals_and_summary(el, tally, &mut totals, &mut summary)
-        .map_err(|e| publish::csv_error(totals.path(), e))?;
-    out.finish(totals)?;
-    out.finish(summary)?;
-    let mut report = out.create(opendata::nist::PATH)?;
-    let nist = opendata::nist::Report {
-        el,
-        tally,
-        generated: published,
+    let tables = || -> Result<()> {
+        let order = opendata::form_order(el);
+        out.stream("data/areas.csv", |w| opendata::areas(el, w))?;
+        out.stream("data/forms.csv", |w| opendata::forms(el, &order, w))?;
+        out.stream("data/results.csv", |w| opendata::results(el, &order, w))?;
+        out.stream("data/races.csv", |w| opendata::races(el, w))?;
+        out.stream("data/candidates.csv", |w| opendata::candidates(el, w))?;
+        out.stream("data/findings.csv", |w| opendata::findings(el, findings, w))?;
+        // totals.csv and summary.csv come from one walk of the tree.
+        let mut totals = out.create("data/totals.csv")?;
+        let mut summary = out.create("data/summary.csv")?;
+        opendata::totals_and_summary(el, tally, &mut totals, &mut summary)
+            .map_err(|e| publish::csv_error(totals.path(), e))?;
+        out.finish(totals)?;
+        out.finish(summary)
     };
-    opendata::nist::write(&nist, &mut report)
-        .map_err(|e| Error::io(report.path(), std::io::Error::other(e)))?;
-    out.finish(report)
+    let nist = || -> Result<()> {
+        let mut report = out.create(opendata::nist::PATH)?;
+        let nist = opendata::nist::Report {
+            el,
+            tally,
+            generated: published,
+        };
+        opendata::nist::write(&nist, &mut report)
+            .map_err(|e| Error::io(report.path(), std::io::Error::other(e)))?;
+        out.finish(report)
+    };
+    // Each area's downloads: each a file of its own.
+    let per_area = || -> Result<()> {
+        opendata::per_area::files(el, tally)
+            .par_iter()
+            .try_for_each(|&(a, r)| {
+                out.stream(&opendata::per_area::path(el, a, r), |w| {
+                    opendata::per_area::write(el, a, r, w)
+                })
+            })
+    };
+    // The three are independent files: written side by side. Errors are
+    // reported in this order whatever the schedule.
+    let (a, (b, c)) = rayon::join(tables, || rayon::join(nist, per_area));
+    a.and(b).and(c)
 }
 
 /// Renders every page in every language (a page whose fingerprint is

@@ -196,6 +196,7 @@ const UNPLACED: AreaIx = AreaIx::MAX;
 
 fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut folded: HashMap<String, (String, u64)> = HashMap::new();
     table::read(
         path,
         schema::RACES.columns,
@@ -215,6 +216,23 @@ fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec
                 ));
                 return;
             }
+            // A race id names files (data/areas/<code>/<race>.csv): the rules
+            // for codes that become file names apply.
+            if let Some(m) = file_name_problem("race id", id) {
+                problems.push(Problem::at(path, row.line, m));
+            }
+            let fold = id.to_ascii_lowercase();
+            if let Some((other, first)) = folded.get(&fold) {
+                problems.push(Problem::at(
+                    path,
+                    row.line,
+                    format!(
+                        "race id '{id}' differs only in case from '{other}' (line {first}); \
+                         their files would collide on case-insensitive file systems"
+                    ),
+                ));
+            }
+            folded.insert(fold, (id.to_string(), row.line));
             seen.insert(id.to_string(), row.line);
             ids.races.insert(id.to_string());
             let name = row.get(1);

@@ -8,6 +8,7 @@
 use std::io::Write;
 
 pub mod nist;
+pub mod per_area;
 
 use crate::check::Finding;
 use crate::model::{AreaIx, Election, FormIx};

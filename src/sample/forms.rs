@@ -57,10 +57,17 @@ fn of_station(races: &[Race], seed: u64, si: usize, st: &Station) -> Vec<FormRow
         let race = &races[r];
         let rejected = cast * rng.range(0, 20) / 1000;
         let valid = cast - rejected;
+        // Candidates are stronger in some counties and wards than in
+        // others (from a hash, not from `rng`), so maps show regions.
+        let tilt = |c: &str| {
+            let county = format!("{}/{}/{c}", st.code.get(..3).unwrap_or(&st.code), race.id);
+            let ward = format!("{}/{}/{c}", st.code.get(..10).unwrap_or(&st.code), race.id);
+            (0.4 + 1.2 * super::land::unit(&county, 5)) * (0.85 + 0.3 * super::land::unit(&ward, 6))
+        };
         let weights: Vec<f64> = race
             .candidates
             .iter()
-            .map(|c| c.2 * (0.7 + rng.unit() * 0.6))
+            .map(|c| c.2 * (0.7 + rng.unit() * 0.6) * tilt(&c.0))
             .collect();
         let sum: f64 = weights.iter().sum();
         let mut votes: Vec<u64> = weights

@@ -31,7 +31,7 @@ pub(super) struct Land {
 }
 
 /// A number in [0, 1) from a string and a salt (splitmix64 of FNV-1a).
-fn unit(key: &str, salt: u64) -> f64 {
+pub(super) fn unit(key: &str, salt: u64) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for b in key.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);

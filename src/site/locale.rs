@@ -152,6 +152,8 @@ strings! {
     az_intro,
     manifest_about,
     nist_about,
+    download_csv,
+    per_area_about,
     map_about,
     rule_sum_mismatch,
     rule_over_registered,

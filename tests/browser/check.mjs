@@ -15,7 +15,7 @@ import path from "node:path";
 import url from "node:url";
 
 const require = createRequire(import.meta.url);
-const [site, kura, shots] = process.argv.slice(2);
+const [site, kura, shots, realSite] = process.argv.slice(2);
 if (!site || !kura || !shots) {
   console.error("usage: node check.mjs SITE KURA SCREENSHOT_DIR");
   process.exit(2);
@@ -234,7 +234,7 @@ try {
   for (const width of [320, 360, 390, 1280]) {
     const ctx = await browser.newContext({ viewport: { width, height: 900 } });
     const page = await ctx.newPage();
-    for (const [name, p] of [["root", pages.root], ["station", pages.station], ["ward", pages.ward], ["findings", pages.findings],
+    for (const [name, p] of [["root", pages.root], ["county", pages.county], ["station", pages.station], ["ward", pages.ward], ["findings", pages.findings],
       ["changes", pages.changes], ["sw-station", pages["sw station"]], ["sw-root", "sw/index.html"]]) {
       await page.goto(base + p);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -252,6 +252,73 @@ try {
     await ctx.close();
   }
   ok(`phone widths: no page or table scrolls sideways at 320, 360 or 390px (${tablesChecked} tables)`);
+
+  // ---- maps, at phone width: inside the screen, one named link per child
+  // (the children table's links), and a tap on an area opens its page ----
+  for (const [name, p] of [["root", pages.root], ["county", pages.county], ["ward", pages.ward]]) {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 800 }, hasTouch: true, isMobile: true });
+    const page = await ctx.newPage();
+    await page.goto(base + p);
+    const map = page.locator("figure.map svg.map").first();
+    if (await map.count() === 0) { fail(`map: none on the ${name} page (${p})`); await ctx.close(); continue; }
+    const box = await map.boundingBox();
+    const info = await page.evaluate(() => {
+      const links = [...document.querySelectorAll("figure.map svg a")];
+      const table = [...document.querySelectorAll("table.children")][0];
+      const rows = table ? [...table.querySelectorAll("tbody a")].map((a) => a.getAttribute("href")) : [];
+      return {
+        hrefs: links.map((a) => a.getAttribute("href")),
+        named: links.filter((a) => (a.getAttribute("aria-label") || "").trim().length > 0).length,
+        rows,
+        bytes: document.querySelector("figure.map").outerHTML.length,
+      };
+    });
+    const same = JSON.stringify([...info.hrefs].sort()) === JSON.stringify([...info.rows].sort());
+    if (box.x < 0 || box.x + box.width > 360) fail(`map: the ${name} map is ${box.width}px wide at ${box.x}, off a 360px screen`);
+    else if (!same) fail(`map: the ${name} map links ${info.hrefs.length} areas, its table ${info.rows.length}`);
+    else if (info.named !== info.hrefs.length) fail(`map: ${info.hrefs.length - info.named} unnamed links on the ${name} map`);
+    else if (info.bytes >= 30000) fail(`map: the ${name} map is ${info.bytes} bytes`);
+    else {
+      // Tap the middle of the first shape (or dot): its page opens.
+      const first = page.locator("figure.map svg a").first();
+      const target = new URL(info.hrefs[0], base + p).href;
+      await first.locator("path, circle").first().tap();
+      await page.waitForURL(target, { timeout: 5000 }).catch(() => {});
+      if (page.url() !== target) fail(`map: a tap on the ${name} map's first area opened ${page.url()}, not ${target}`);
+      else ok(`map: ${name} map fits 360px (${Math.round(box.width)}px), ${info.hrefs.length} named links as its table, ${info.bytes} bytes; a tap opens the child's page`);
+    }
+    await page.goto(base + p);
+    await page.locator("figure.map").screenshot({ path: path.join(shots, `map-${name}-360.png`) });
+    await ctx.close();
+  }
+
+  // ---- the real election (data/): no page scrolls sideways at 320px ----
+  if (realSite) {
+    const real = (f) => fs.readFileSync(path.join(realSite, "data", f), "utf8").split("\n").slice(1).filter((l) => l).map((l) => l.split(","));
+    const rareas = real("areas.csv");
+    // code,name,parent,level,registered,url: one page of each level (the
+    // longest name of each, the likeliest to overflow), and the others.
+    const byLevel = new Map();
+    for (const a of rareas) {
+      const best = byLevel.get(a[a.length - 3]);
+      if (!best || a[1].length > best[1].length) byLevel.set(a[a.length - 3], a);
+    }
+    const realPages = [...byLevel.values()].map((a) => a[a.length - 1])
+      .concat(["data/index.html", "pages/about.html", "az/index.html", `findings/${rareas[0][0]}.html`]);
+    const ctx = await browser.newContext({ viewport: { width: 320, height: 800 } });
+    const page = await ctx.newPage();
+    let wide = 0;
+    for (const p of realPages) {
+      await page.goto(url.pathToFileURL(path.join(realSite, p)).href);
+      const over = await page.evaluate(() => [document.documentElement.scrollWidth - window.innerWidth,
+        ...[...document.querySelectorAll(".table-wrap")].map((w) => w.scrollWidth - w.clientWidth)]);
+      if (Math.max(...over) > 0) { wide++; fail(`layout (real data): ${p} scrolls ${Math.max(...over)}px sideways at 320px`); }
+    }
+    await page.goto(url.pathToFileURL(path.join(realSite, "index.html")).href);
+    await page.screenshot({ path: path.join(shots, "real-root-320.png"), fullPage: true });
+    await ctx.close();
+    if (wide === 0) ok(`real data: none of ${realPages.length} pages (each level, the open data, about, A–Z, findings) scrolls sideways at 320px`);
+  }
   ok(`screenshots in ${shots}`);
 
   // ---- the Kiswahili site has no English interface string ----

@@ -16,7 +16,9 @@ sed -i 's/^language = "en"$/languages = ["en", "sw"]\nbase_url = "https:\/\/resu
 sed -i '0~50s/,\([0-9]*\)$/,1\1/' "$W/in/results.csv"
 # …and a station's register and name (an area change on the changes page and
 # in the station's history).
-sed -i '$s/^\([^,]*\),\([^,]*\),\([^,]*\),\([0-9]*\)$/\1,\2 (moved),\3,1\4/' "$W/in/areas.csv"
+sed -i '$s/^\([^,]*\),\([^,]*\),\(.*\),\([0-9]*\)$/\1,\2 (moved),\3,1\4/' "$W/in/areas.csv"
 SOURCE_DATE_EPOCH=1700003600 "$KURA" build "$W/in" -o "$W/v2" --previous "$W/v1" >/dev/null 2>&1
+# The real election in data/, for the layout check at 320px.
+"$KURA" build ../../data -o "$W/real" >/dev/null 2>&1
 [ -d node_modules ] || npm ci --no-audit --no-fund --silent
-node check.mjs "$W/v2" "$KURA" "${SCREENSHOTS:-../../target/screenshots}"
+node check.mjs "$W/v2" "$KURA" "${SCREENSHOTS:-../../target/screenshots}" "$W/real"

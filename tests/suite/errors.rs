@@ -113,6 +113,17 @@ fn duplicate_codes_and_ids() {
         )],
         &["races.csv:3: duplicate race id 'pres' (first on line 2)"],
     );
+    // Race ids name files (data/areas/<code>/<race>.csv).
+    refused(
+        &[(
+            "races.csv",
+            Some(b"id,name,area\npres,President,N\ngov-r1,Governor,R1\nmp-d3,MP,D3\nPRES,Again,N\ncon,Con,N\n"),
+        )],
+        &[
+            "races.csv:5: race id 'PRES' differs only in case from 'pres' (line 2)",
+            "races.csv:6: race id 'con' is a file name Windows reserves",
+        ],
+    );
     refused(
         &[("candidates.csv", Some(b"race,id,name,party\npres,a,A,\npres,b,B,\npres,a,A2,\ngov-r1,c,C,\ngov-r1,d,D,\nmp-d3,e,E,\nmp-d3,f,F,\n"))],
         &["candidates.csv:4: duplicate candidate 'a' in race 'pres' (first on line 2)"],

@@ -118,6 +118,68 @@ fn open_data_has_the_contract_columns() {
     assert!(areas.contains("\nS1,St. <script>alert(1)</script>,D1,Station,500,areas/S1.html\n"));
 }
 
+/// Each area between the root and the stations has, for each race held
+/// there, a download of its stations' forms, linked from its page; its
+/// rows add up to the area's totals.
+#[test]
+fn each_area_page_links_its_own_results_by_station() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = build(&fixture("awkward"), tmp.path());
+    let d1 = read(&site.join("data/areas/D1/pres.csv"));
+    assert_eq!(
+        d1,
+        "station,name,form,status,registered,rejected,total_valid,valid,Alice <b>,Bob\n\
+         S1,St. <script>alert(1)</script>,F-S1-pres,verified,500,5,150,150,100,50\n\
+         S2,Station 2,F-S2-pres,provisional,400,,,170,80,90\n"
+    );
+    // A station without a form for the race: its code, name and register only.
+    let d3 = read(&site.join("data/areas/D3/pres.csv"));
+    assert!(d3.contains("\nS4,Station 4,,,,,,,,\n"), "{d3}");
+    let sums = read(&site.join("SHA256SUMS"));
+    let mut files = 0;
+    for line in SUMMARY.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (area, race) = (f[0], f[1]);
+        let path = format!("data/areas/{area}/{race}.csv");
+        let page = match area {
+            "N" => read(&site.join("index.html")),
+            _ => read(&site.join(format!("areas/{area}.html"))),
+        };
+        let is_station = area.starts_with('S');
+        if area == "N" || is_station {
+            assert!(!site.join(&path).exists(), "{path}");
+            assert!(!page.contains("data/areas/"), "{area} links a download");
+            continue;
+        }
+        files += 1;
+        assert!(
+            page.contains(&format!("href=\"../{path}\" download")),
+            "{area}: no link to {path}"
+        );
+        assert!(
+            sums.contains(&format!("  {path}\n")),
+            "{path} not in SHA256SUMS"
+        );
+        // Its rows: one per station in scope; their valid votes sum to the
+        // area's (summary.csv's valid column).
+        let csv = read(&site.join(&path));
+        assert_eq!(csv.lines().skip(1).count().to_string(), f[2], "{path}");
+        let valid: u64 = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(l.as_bytes());
+                let rec = r.records().next().unwrap().unwrap();
+                rec[7].parse::<u64>().unwrap_or(0)
+            })
+            .sum();
+        assert_eq!(valid.to_string(), f[5], "{path}");
+    }
+    assert_eq!(files, 9);
+}
+
 #[test]
 fn every_area_has_a_page_with_a_chart_at_its_url() {
     let tmp = tempfile::tempdir().unwrap();

@@ -42,6 +42,8 @@ pub struct RaceView<'a> {
     pub children: Vec<ChildRow>,
     /// The map of the children, on an area page's first race.
     pub map: Option<crate::site::map::Map>,
+    /// The link to this race's results here, station by station (CSV).
+    pub download: Option<String>,
 }
 
 /// Candidate rows of a race, most votes first.
@@ -257,6 +259,13 @@ pub(super) fn race_view<'a>(
         children_level,
         children,
         map: None,
+        download: crate::opendata::per_area::has_downloads(el, a).then(|| {
+            format!(
+                "{}{}",
+                site.home(path),
+                crate::opendata::per_area::path(el, a, race)
+            )
+        }),
     }
 }
 

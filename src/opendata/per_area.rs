@@ -1,0 +1,88 @@
+//! Downloads of one area's results: `data/areas/<code>/<race>.csv` for
+//! every area between the root and the polling stations, and each race
+//! held there — one row per polling station under the area, its form's
+//! numbers and a column per candidate — so a journalist covering one
+//! constituency downloads a file of its size, not the country's.
+//!
+//! One row per station and race (not per candidate line, as results.csv)
+//! keeps the files small: each station is in one file per level and race.
+
+use std::io::Write;
+
+use crate::model::{AreaIx, Election, RaceIx};
+use crate::tally::Tally;
+
+/// The fixed columns; a column per candidate (by name, in the race's
+/// order) follows.
+pub const COLUMNS: &[&str] = &[
+    "station",
+    "name",
+    "form",
+    "status",
+    "registered",
+    "rejected",
+    "total_valid",
+    "valid",
+];
+
+/// Whether area `a` has downloads of its own (the root's are the whole
+/// open data; a station's page shows its every number).
+pub fn has_downloads(el: &Election, a: AreaIx) -> bool {
+    el.areas[a].parent.is_some() && !el.areas[a].is_station()
+}
+
+/// Where area `a`'s file for `race` is, relative to the site root.
+pub fn path(el: &Election, a: AreaIx, race: RaceIx) -> String {
+    format!("data/areas/{}/{}.csv", el.areas[a].code, el.races[race].id)
+}
+
+/// Every (area, race) with a download, in area then scope order.
+pub fn files(el: &Election, tally: &Tally) -> Vec<(AreaIx, RaceIx)> {
+    (0..el.areas.len())
+        .filter(|&a| has_downloads(el, a))
+        .flat_map(|a| tally.scope(a).iter().map(move |&r| (a, r)))
+        .collect()
+}
+
+/// Writes area `a`'s file for `race`: every polling station under `a`, in
+/// tree order; one without a form for the race has only its code, name
+/// and register.
+pub fn write<W: Write>(el: &Election, a: AreaIx, race: RaceIx, w: W) -> csv::Result<()> {
+    let mut out = super::writer(w);
+    let r = &el.races[race];
+    let header = COLUMNS
+        .iter()
+        .copied()
+        .chain(r.candidates.iter().map(|&c| el.candidates[c].name.as_str()));
+    out.write_record(header)?;
+    let opt = |n: Option<u64>| n.map(|v| v.to_string()).unwrap_or_default();
+    let mut row: Vec<String> = Vec::with_capacity(COLUMNS.len() + r.candidates.len());
+    for s in a..el.areas[a].end {
+        let station = &el.areas[s];
+        if !station.is_station() {
+            continue;
+        }
+        row.clear();
+        row.push(station.code.clone());
+        row.push(station.name.clone());
+        match el.form_by_area_race.get(&(s, race)) {
+            Some(&f) => {
+                let form = &el.forms[f];
+                row.push(form.id.clone());
+                row.push(form.status.as_str().to_string());
+                row.push(opt(station.registered));
+                row.push(opt(form.rejected));
+                row.push(opt(form.total_valid));
+                row.push(opt(form.valid()));
+                row.extend(form.votes.iter().map(|v| opt(*v)));
+            }
+            None => {
+                row.extend([String::new(), String::new(), opt(station.registered)]);
+                row.resize(COLUMNS.len() + r.candidates.len(), String::new());
+            }
+        }
+        out.write_record(&row)?;
+    }
+    out.flush()?;
+    Ok(())
+}
