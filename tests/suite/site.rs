@@ -239,6 +239,22 @@ fn every_link_is_relative_and_resolves() {
     let tmp = tempfile::tempdir().unwrap();
     let site = build(&fixture("awkward"), tmp.path());
     assert_eq!(broken_links(&site), Vec::<String>::new());
+    // In a second language too, whose pages are a folder deeper.
+    let input = tmp.path().join("two");
+    copy_tree(&fixture("awkward"), &input);
+    let toml = read(&input.join("election.toml"))
+        .replace("[site]", "[site]\nlanguages = [\"en\", \"sw\"]");
+    std::fs::write(input.join("election.toml"), toml).unwrap();
+    let two = tmp.path().join("two-site");
+    let out = kura(&[
+        "build",
+        input.to_str().unwrap(),
+        "-o",
+        two.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(two.join("sw/areas/D1.html").is_file());
+    assert_eq!(broken_links(&two), Vec::<String>::new());
 }
 
 #[test]

@@ -259,13 +259,9 @@ pub(super) fn race_view<'a>(
         children_level,
         children,
         map: None,
-        download: crate::opendata::per_area::has_downloads(el, a).then(|| {
-            format!(
-                "{}{}",
-                site.home(path),
-                crate::opendata::per_area::path(el, a, race)
-            )
-        }),
+        // Open data is at the site's root, whatever the page's language.
+        download: crate::opendata::per_area::has_downloads(el, a)
+            .then(|| format!("{root}{}", crate::opendata::per_area::path(el, a, race))),
     }
 }
 
