@@ -311,6 +311,10 @@ pub fn file_name_problem(what: &str, code: &str) -> Option<String> {
         Some(format!(
             "{what} '{code}' is a name kura uses for its own pages; choose another"
         ))
+    } else if code.ends_with('.') {
+        Some(format!(
+            "{what} '{code}' ends with '.', which Windows drops from file names, so its file would be another's"
+        ))
     } else if WINDOWS_NAMES.contains(&stem) {
         Some(format!(
             "{what} '{code}' is a file name Windows reserves, so mirrors on Windows could not hold its page; choose another"

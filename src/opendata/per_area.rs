@@ -12,8 +12,9 @@ use std::io::Write;
 use crate::model::{AreaIx, Election, RaceIx};
 use crate::tally::Tally;
 
-/// The fixed columns; a column per candidate (by name, in the race's
-/// order) follows.
+/// The fixed columns; a column per candidate follows, in the race's order,
+/// headed `name (id)`: two candidates may share a name, or be named like a
+/// fixed column, but not an id.
 pub const COLUMNS: &[&str] = &[
     "station",
     "name",
@@ -53,7 +54,11 @@ pub fn write<W: Write>(el: &Election, a: AreaIx, race: RaceIx, w: W) -> csv::Res
     let header = COLUMNS
         .iter()
         .copied()
-        .chain(r.candidates.iter().map(|&c| el.candidates[c].name.as_str()));
+        .map(str::to_string)
+        .chain(r.candidates.iter().map(|&c| {
+            let c = &el.candidates[c];
+            format!("{} ({})", c.name, c.id)
+        }));
     out.write_record(header)?;
     let opt = |n: Option<u64>| n.map(|v| v.to_string()).unwrap_or_default();
     let mut row: Vec<String> = Vec::with_capacity(COLUMNS.len() + r.candidates.len());

@@ -10,7 +10,7 @@
 //! drawing fits [`BUDGET`] bytes: a county of many wards costs the same as
 //! one of a few.
 
-use geo::{Coord, CoordsIter, MapCoords, MultiPolygon, Simplify};
+use geo::{Coord, CoordsIter, LineString, MapCoords, MultiPolygon, Polygon, Simplify};
 
 use crate::format::{percent, xml};
 use crate::model::{AreaIx, RaceIx};
@@ -53,6 +53,8 @@ pub struct Map {
 /// One child as the map shows it.
 struct Child {
     href: String,
+    name: String,
+    /// The name, the leader and the margin, in words.
     label: String,
     fill: String,
     opacity: &'static str,
@@ -93,7 +95,7 @@ pub fn draw(site: &Site<'_>, a: AreaIx, race: RaceIx, from: &str, id: &str) -> O
                     .map(|(_, (lat, lon))| Coord { x: *lon, y: *lat }),
             ),
     )?;
-    let own = own.map(|s| s.map_coords(|p| proj.apply(p)));
+    let own = own.map(|s| thin(&s.map_coords(|p| proj.apply(p))));
 
     let mut leaders: Vec<(usize, RaceIx, String)> = Vec::new();
     let mut some_none = false;
@@ -114,6 +116,7 @@ pub fn draw(site: &Site<'_>, a: AreaIx, race: RaceIx, from: &str, id: &str) -> O
                 }
                 Child {
                     href,
+                    name: name.clone(),
                     label: format!(
                         "{name}: {} {}, {} {}",
                         site.t.leader,
@@ -129,6 +132,7 @@ pub fn draw(site: &Site<'_>, a: AreaIx, race: RaceIx, from: &str, id: &str) -> O
                 some_none = true;
                 Child {
                     href,
+                    name: name.clone(),
                     label: format!("{name}: {}", site.t.no_results),
                     fill: NONE_FILL.to_string(),
                     opacity: "1",
@@ -138,7 +142,7 @@ pub fn draw(site: &Site<'_>, a: AreaIx, race: RaceIx, from: &str, id: &str) -> O
     };
     let shape_kids: Vec<(Child, MultiPolygon<f64>)> = shapes
         .iter()
-        .map(|(c, s)| (child(*c), s.map_coords(|p| proj.apply(p))))
+        .map(|(c, s)| (child(*c), thin(&s.map_coords(|p| proj.apply(p)))))
         .collect();
     let dot_kids: Vec<(Child, Coord<f64>)> = dots
         .iter()
@@ -146,12 +150,17 @@ pub fn draw(site: &Site<'_>, a: AreaIx, race: RaceIx, from: &str, id: &str) -> O
         .collect();
     leaders.sort_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)));
 
-    // The smallest tolerance (in pixels) whose drawing fits the budget.
+    // The most detail that fits the budget: the smallest tolerance (in
+    // pixels) with every label in full, then with names alone; a map of
+    // hundreds of children is then a picture without links (the table
+    // beside it links each child).
     let mut svg = String::new();
-    for eps in [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0] {
-        svg = render(&proj, id, own.as_ref(), &shape_kids, &dot_kids, eps);
-        if svg.len() <= BUDGET {
-            break;
+    'fit: for detail in [Detail::Full, Detail::Names, Detail::Picture] {
+        for eps in [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0] {
+            svg = render(&proj, id, own.as_ref(), &shape_kids, &dot_kids, eps, detail);
+            if svg.len() <= BUDGET {
+                break 'fit;
+            }
         }
     }
     Some(Map {
@@ -191,8 +200,10 @@ impl Projection {
         }
         let k = ((min_y + max_y) / 2.0).to_radians().cos().max(0.01);
         let (dx, dy) = ((max_x - min_x) * k, max_y - min_y);
-        // A single point (one station) is drawn in the middle of a small square.
-        let scale = if dx.max(dy) > 0.0 {
+        // Points closer than a millionth of a degree (a few centimetres) are
+        // one point, drawn in the middle of a small square: dividing by a
+        // smaller span would make coordinates infinite.
+        let scale = if dx.max(dy) > 1e-6 {
             SIZE / dx.max(dy)
         } else {
             1.0
@@ -214,6 +225,48 @@ impl Projection {
             y: (self.max_y - p.y) * self.scale + PAD,
         }
     }
+}
+
+/// The most points a ring keeps before it is simplified: more cannot be
+/// told apart on a map 600 units wide, and simplifying (recursive in
+/// `geo`) costs the square of the points in the worst case.
+const MAX_RING: usize = 600;
+
+/// A projected shape thinned before simplifying: a point within one unit
+/// of the last one kept is dropped, and a ring still longer than
+/// [`MAX_RING`] keeps evenly spaced points. Rings left with under three
+/// corners are dropped (the shape may end up empty: nothing is drawn).
+fn thin(shape: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let ring = |ls: &LineString<f64>| -> Option<LineString<f64>> {
+        let mut kept: Vec<Coord<f64>> = Vec::new();
+        for &c in &ls.0 {
+            match kept.last() {
+                Some(l) if (l.x - c.x).hypot(l.y - c.y) < 1.0 => {}
+                _ => kept.push(c),
+            }
+        }
+        if kept.len() > MAX_RING {
+            let n = kept.len();
+            kept = (0..MAX_RING).map(|i| kept[i * n / MAX_RING]).collect();
+        }
+        (kept.len() >= 3).then(|| {
+            let mut ls = LineString::new(kept);
+            ls.close();
+            ls
+        })
+    };
+    MultiPolygon::new(
+        shape
+            .iter()
+            .filter_map(|p| {
+                let exterior = ring(p.exterior())?;
+                Some(Polygon::new(
+                    exterior,
+                    p.interiors().iter().filter_map(ring).collect(),
+                ))
+            })
+            .collect(),
+    )
 }
 
 /// Appends a ring as path data in whole units, dropping points that round
@@ -250,6 +303,28 @@ fn path_data(shape: &MultiPolygon<f64>, eps: f64) -> String {
     d
 }
 
+/// The index in `fills` of the child's fill and opacity, added if new.
+fn slot<'c>(fills: &mut Vec<(&'c str, &'static str, String, String)>, c: &'c Child) -> usize {
+    match fills.iter().position(|f| f.0 == c.fill && f.1 == c.opacity) {
+        Some(i) => i,
+        None => {
+            fills.push((&c.fill, c.opacity, String::new(), String::new()));
+            fills.len() - 1
+        }
+    }
+}
+
+/// How much a map says of each child.
+#[derive(Clone, Copy, PartialEq)]
+enum Detail {
+    /// Each child a link named with its leader and margin (also its tooltip).
+    Full,
+    /// Each child a link named by its name alone.
+    Names,
+    /// No links: shapes and dots of one colour drawn as one path each.
+    Picture,
+}
+
 fn render(
     proj: &Projection,
     id: &str,
@@ -257,28 +332,70 @@ fn render(
     shapes: &[(Child, MultiPolygon<f64>)],
     dots: &[(Child, Coord<f64>)],
     eps: f64,
+    detail: Detail,
 ) -> String {
+    let role = if detail == Detail::Picture {
+        "img"
+    } else {
+        "group"
+    };
     let mut s = format!(
-        "<svg class=\"map\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"group\" aria-labelledby=\"{id}\">\
+        "<svg class=\"map\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"{role}\" aria-labelledby=\"{id}\">\
          <g stroke=\"#fff\" stroke-width=\"1\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">",
         w = proj.width,
         h = proj.height,
         id = xml(id),
     );
-    let link = |s: &mut String, c: &Child| {
-        s.push_str(&format!(
-            "<a href=\"{}\" aria-label=\"{}\"><title>{}</title>",
-            xml(&c.href),
-            xml(&c.label),
-            xml(&c.label)
-        ));
-    };
     if let Some(own) = own {
         s.push_str(&format!(
             "<path d=\"{}\" fill=\"#eee\" stroke=\"#999\" aria-hidden=\"true\"/>",
             path_data(own, eps)
         ));
     }
+    if detail == Detail::Picture {
+        // One path per fill: shapes by their outlines, dots as round caps
+        // of zero-length strokes (a dozen bytes each).
+        let mut fills: Vec<(&str, &str, String, String)> = Vec::new();
+        for (c, shape) in shapes {
+            let i = slot(&mut fills, c);
+            fills[i].2.push_str(&path_data(shape, eps));
+        }
+        for (c, p) in dots {
+            let i = slot(&mut fills, c);
+            fills[i]
+                .3
+                .push_str(&format!("M{} {}h0", p.x.round(), p.y.round()));
+        }
+        for (fill, opacity, areas, points) in &fills {
+            if !areas.is_empty() {
+                s.push_str(&format!(
+                    "<path d=\"{areas}\" fill=\"{}\" fill-opacity=\"{opacity}\"/>",
+                    xml(fill)
+                ));
+            }
+            if !points.is_empty() {
+                s.push_str(&format!(
+                    "<path d=\"{points}\" stroke=\"{}\" stroke-opacity=\"{opacity}\" stroke-width=\"10\" stroke-linecap=\"round\"/>",
+                    xml(fill)
+                ));
+            }
+        }
+        s.push_str("</g></svg>");
+        return s;
+    }
+    let link = |s: &mut String, c: &Child| match detail {
+        Detail::Full => s.push_str(&format!(
+            "<a href=\"{}\" aria-label=\"{}\"><title>{}</title>",
+            xml(&c.href),
+            xml(&c.label),
+            xml(&c.label)
+        )),
+        _ => s.push_str(&format!(
+            "<a href=\"{}\" aria-label=\"{}\">",
+            xml(&c.href),
+            xml(&c.name)
+        )),
+    };
     for (c, shape) in shapes {
         let d = path_data(shape, eps);
         if d.is_empty() {

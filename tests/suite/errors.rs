@@ -124,6 +124,11 @@ fn duplicate_codes_and_ids() {
             "races.csv:6: race id 'con' is a file name Windows reserves",
         ],
     );
+    // Windows drops a final '.': D1. would be D1's file.
+    refused(
+        &[("areas.csv", Some(&areas_with(5, "D1.,District A,R1,")))],
+        &["areas.csv:5: area code 'D1.' ends with '.'"],
+    );
     refused(
         &[("candidates.csv", Some(b"race,id,name,party\npres,a,A,\npres,b,B,\npres,a,A2,\ngov-r1,c,C,\ngov-r1,d,D,\nmp-d3,e,E,\nmp-d3,f,F,\n"))],
         &["candidates.csv:4: duplicate candidate 'a' in race 'pres' (first on line 2)"],

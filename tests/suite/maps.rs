@@ -207,6 +207,99 @@ fn features_that_cannot_be_outlines_are_refused() {
     );
 }
 
+/// What an attacker tried: outlines that crashed (a 10,000-point zigzag
+/// overflowed the stack of the recursive simplifier), took minutes, or
+/// gave infinite coordinates; and hundreds of dots on one map.
+#[test]
+fn hostile_outlines_and_crowded_maps_stay_within_bounds() {
+    let (tmp, input) = scratch("awkward");
+    // R1: a closed zigzag of 20,000 points; R2: a square a billionth of a
+    // degree wide.
+    let mut zig = String::new();
+    for i in 0..20_000 {
+        let y = if i % 2 == 0 { 0.0 } else { 1.0 };
+        let _ = write!(zig, "[{:.6},{y}],", 36.0 + f64::from(i) / 20_000.0);
+    }
+    zig.push_str("[36.0,0.0]");
+    let tiny = "[[[36,0],[36.000000001,0],[36.000000001,0.000000001],[36,0.000000001],[36,0]]]";
+    std::fs::write(
+        input.join("boundaries.geojson"),
+        geo(&[
+            feature(
+                "\"R1\"",
+                &format!("{{\"type\": \"Polygon\", \"coordinates\": [[{zig}]]}}"),
+            ),
+            feature(
+                "\"R2\"",
+                &format!("{{\"type\": \"Polygon\", \"coordinates\": {tiny}}}"),
+            ),
+        ]
+        .join(",\n")),
+    )
+    .unwrap();
+    // 600 more stations in D3, each with a position.
+    let mut areas = String::new();
+    let mut positions = String::new();
+    for line in read(&input.join("areas.csv")).lines() {
+        let extra = if line.trim_start_matches('\u{feff}').starts_with("name,") {
+            ",lat,lon"
+        } else {
+            ",,"
+        };
+        let _ = writeln!(areas, "{line}{extra}");
+    }
+    for i in 0..600 {
+        let _ = writeln!(
+            positions,
+            "Crowded station {i},,D3,X{i},100,{},{}",
+            -1.0 - f64::from(i % 30) / 100.0,
+            36.0 + f64::from(i / 30) / 100.0
+        );
+    }
+    areas.push_str(&positions);
+    std::fs::write(input.join("areas.csv"), areas).unwrap();
+    let site = build(&input, tmp.path());
+    let root = read(&site.join("index.html"));
+    let map = map_of(&root).expect("the root has a map");
+    assert!(!map.contains("NaN") && !map.contains("inf"), "{map}");
+    assert!(map.len() <= 28_000);
+    // D3's 602 stations: a picture (no links) within the budget; the
+    // table beside it links each.
+    let d3 = read(&site.join("areas/D3.html"));
+    let map = map_of(&d3).expect("D3 has placed stations");
+    assert!(map.len() <= 28_000, "{} bytes", map.len());
+    assert!(
+        map.contains("role=\"img\"") && !map.contains("<a "),
+        "{}",
+        &map[..300]
+    );
+    assert!(d3.contains("areas/X599.html\""));
+}
+
+#[test]
+fn positions_and_rings_the_converter_cannot_take_are_refused() {
+    let ring = |coords: &str| format!("{{\"type\": \"Polygon\", \"coordinates\": [{coords}]}}");
+    let features = [
+        feature("\"R1\"", &ring("[[36],[37,0],[37,1],[36,0]]")),
+        feature("\"R2\"", &ring("[[36,0],[37,0],[36,0]]")),
+        feature(
+            "\"D1\"",
+            "{\"type\": \"MultiPolygon\", \"coordinates\": []}",
+        ),
+        feature("\"D2\"", &ring("[[36,0],[1e308,0],[37,1],[36,0]]")),
+    ]
+    .join(",\n");
+    refused(
+        &[("boundaries.geojson", Some(&geo(&features)))],
+        &[
+            "boundaries.geojson: feature 1: area 'R1' has a position of 1 number(s) (ring 1 of polygon 1)",
+            "boundaries.geojson: feature 2: area 'R2' has a ring (1 of polygon 1) of 3 positions; a ring needs at least 4",
+            "boundaries.geojson: feature 3: area 'D1' is an empty MultiPolygon",
+            "boundaries.geojson: feature 4: area 'D2': the point (1e308, 0) is not a longitude and latitude",
+        ],
+    );
+}
+
 #[test]
 fn a_station_position_must_be_whole_and_in_range() {
     let areas = "code,name,parent,registered,lat,lon\nN,Nation,,,,\nR1,North,N,,,\nR2,South,N,,,\nD1,District A,R1,,,\nD2,District B,R1,,,\nD3,District C,R2,,,\nS1,Station 1,D1,500,-1.2,\nS2,Station 2,D1,400,91,36\nS3,Station 3,D2,300,1,east\nS4,Station 4,D3,,NaN,1\nS5,Station 5,D3,200,0,0\n";

@@ -128,7 +128,7 @@ fn each_area_page_links_its_own_results_by_station() {
     let d1 = read(&site.join("data/areas/D1/pres.csv"));
     assert_eq!(
         d1,
-        "station,name,form,status,registered,rejected,total_valid,valid,Alice <b>,Bob\n\
+        "station,name,form,status,registered,rejected,total_valid,valid,Alice <b> (a),Bob (b)\n\
          S1,St. <script>alert(1)</script>,F-S1-pres,verified,500,5,150,150,100,50\n\
          S2,Station 2,F-S2-pres,provisional,400,,,170,80,90\n"
     );
