@@ -455,25 +455,29 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
         out.finish(totals)?;
         out.finish(summary)
     };
+    // The NIST report is large (111 MB at Kenya's scale): made once to see
+    // whether it changed, written only if it did.
     let nist = || -> Result<()> {
-        let mut report = out.create(opendata::nist::PATH)?;
-        let nist = opendata::nist::Report {
+        let report = opendata::nist::Report {
             el,
             tally,
             generated: published,
         };
-        opendata::nist::write(&nist, &mut report)
-            .map_err(|e| Error::io(report.path(), std::io::Error::other(e)))?;
-        out.finish(report)
+        out.stream_if_changed(opendata::nist::PATH, |w| {
+            opendata::nist::write(&report, w).map_err(std::io::Error::other)
+        })
     };
-    // Each area's downloads: each a file of its own.
+    // Each area's downloads: small files, made in memory and written only
+    // where they changed.
     let per_area = || -> Result<()> {
         opendata::per_area::files(el, tally)
             .par_iter()
             .try_for_each(|&(a, r)| {
-                out.stream(&opendata::per_area::path(el, a, r), |w| {
-                    opendata::per_area::write(el, a, r, w)
-                })
+                let path = opendata::per_area::path(el, a, r);
+                let mut bytes = Vec::new();
+                opendata::per_area::write(el, a, r, &mut bytes)
+                    .map_err(|e| publish::csv_error(Path::new(&path), e))?;
+                out.write(&path, &bytes)
             })
     };
     // The three are independent files: written side by side. Errors are

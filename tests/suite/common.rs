@@ -105,6 +105,31 @@ pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The real election in data/, built once per run of the tests (at 30,000
+/// stations, the slowest build they make) into the target folder's
+/// scratch space; tests only read it.
+pub fn real_site() -> &'static Path {
+    static SITE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        // One folder per test process (a runner may start one per test);
+        // those of processes that have ended are cleared.
+        let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for e in std::fs::read_dir(scratch).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("real-site-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        let tmp = scratch.join(format!("real-site-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        build(&data, &tmp)
+    })
+}
+
 /// Builds `input` into `<tmp>/site` and returns the site's path.
 pub fn build(input: &Path, tmp: &Path) -> PathBuf {
     let site = tmp.join("site");

@@ -442,11 +442,7 @@ fn sample_of_300_stations_builds() {
 
 #[test]
 fn the_real_sample_in_data_builds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let site = build(
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data")),
-        tmp.path(),
-    );
+    let site = real_site();
     let summary = read(&site.join("data/summary.csv"));
     // Every one of the source's 30,000 Form 34A tallies, all reporting.
     assert!(
