@@ -216,7 +216,7 @@ fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec
                 ));
                 return;
             }
-            // A race id names files (data/areas/<code>/<race>.csv): the rules
+            // A race id names files (data/races/<race>/<code>.csv): the rules
             // for codes that become file names apply.
             if let Some(m) = file_name_problem("race id", id) {
                 problems.push(Problem::at(path, row.line, m));

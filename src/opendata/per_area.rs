@@ -1,4 +1,4 @@
-//! Downloads of one area's results: `data/areas/<code>/<race>.csv` for
+//! Downloads of one area's results: `data/races/<race>/<code>.csv` for
 //! every area between the root and the polling stations, and each race
 //! held there — one row per polling station under the area, its form's
 //! numbers and a column per candidate — so a journalist covering one
@@ -34,7 +34,7 @@ pub fn has_downloads(el: &Election, a: AreaIx) -> bool {
 
 /// Where area `a`'s file for `race` is, relative to the site root.
 pub fn path(el: &Election, a: AreaIx, race: RaceIx) -> String {
-    format!("data/areas/{}/{}.csv", el.areas[a].code, el.races[race].id)
+    format!("data/races/{}/{}.csv", el.races[race].id, el.areas[a].code)
 }
 
 /// Every (area, race) with a download, in area then scope order.

@@ -113,7 +113,7 @@ fn duplicate_codes_and_ids() {
         )],
         &["races.csv:3: duplicate race id 'pres' (first on line 2)"],
     );
-    // Race ids name files (data/areas/<code>/<race>.csv).
+    // Race ids name files (data/races/<race>/<code>.csv).
     refused(
         &[(
             "races.csv",

@@ -125,7 +125,7 @@ fn open_data_has_the_contract_columns() {
 fn each_area_page_links_its_own_results_by_station() {
     let tmp = tempfile::tempdir().unwrap();
     let site = build(&fixture("awkward"), tmp.path());
-    let d1 = read(&site.join("data/areas/D1/pres.csv"));
+    let d1 = read(&site.join("data/races/pres/D1.csv"));
     assert_eq!(
         d1,
         "station,name,form,status,registered,rejected,total_valid,valid,Alice <b> (a),Bob (b)\n\
@@ -133,14 +133,14 @@ fn each_area_page_links_its_own_results_by_station() {
          S2,Station 2,F-S2-pres,provisional,400,,,170,80,90\n"
     );
     // A station without a form for the race: its code, name and register only.
-    let d3 = read(&site.join("data/areas/D3/pres.csv"));
+    let d3 = read(&site.join("data/races/pres/D3.csv"));
     assert!(d3.contains("\nS4,Station 4,,,,,,,,\n"), "{d3}");
     let sums = read(&site.join("SHA256SUMS"));
     let mut files = 0;
     for line in SUMMARY.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let (area, race) = (f[0], f[1]);
-        let path = format!("data/areas/{area}/{race}.csv");
+        let path = format!("data/races/{race}/{area}.csv");
         let page = match area {
             "N" => read(&site.join("index.html")),
             _ => read(&site.join(format!("areas/{area}.html"))),
@@ -148,7 +148,7 @@ fn each_area_page_links_its_own_results_by_station() {
         let is_station = area.starts_with('S');
         if area == "N" || is_station {
             assert!(!site.join(&path).exists(), "{path}");
-            assert!(!page.contains("data/areas/"), "{area} links a download");
+            assert!(!page.contains("data/races/"), "{area} links a download");
             continue;
         }
         files += 1;
