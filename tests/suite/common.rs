@@ -130,6 +130,17 @@ pub fn real_site() -> &'static Path {
     })
 }
 
+/// A copy of the awkward fixture at `<tmp>/<name>` built in English and
+/// Kiswahili; returns the input folder.
+pub fn awkward_in_two_languages(tmp: &Path, name: &str) -> PathBuf {
+    let input = tmp.join(name);
+    copy_tree(&fixture("awkward"), &input);
+    let toml = read(&input.join("election.toml"))
+        .replace("[site]", "[site]\nlanguages = [\"en\", \"sw\"]");
+    std::fs::write(input.join("election.toml"), toml).unwrap();
+    input
+}
+
 /// Builds `input` into `<tmp>/site` and returns the site's path.
 pub fn build(input: &Path, tmp: &Path) -> PathBuf {
     let site = tmp.join("site");

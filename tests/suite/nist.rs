@@ -232,11 +232,7 @@ fn the_real_sample_report_is_valid_nist_and_equals_the_totals() {
 #[test]
 fn an_awkward_two_language_report_is_valid_and_partial() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    copy_tree(&fixture("awkward"), &input);
-    let toml = read(&input.join("election.toml"))
-        .replace("[site]", "[site]\nlanguages = [\"en\", \"sw\"]");
-    std::fs::write(input.join("election.toml"), toml).unwrap();
+    let input = awkward_in_two_languages(tmp.path(), "in");
     let site = build(&input, tmp.path());
     let report = check_site(&site, &["en", "sw"]);
     assert_eq!(report["Status"], "unofficial-partial");

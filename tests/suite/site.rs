@@ -240,11 +240,7 @@ fn every_link_is_relative_and_resolves() {
     let site = build(&fixture("awkward"), tmp.path());
     assert_eq!(broken_links(&site), Vec::<String>::new());
     // In a second language too, whose pages are a folder deeper.
-    let input = tmp.path().join("two");
-    copy_tree(&fixture("awkward"), &input);
-    let toml = read(&input.join("election.toml"))
-        .replace("[site]", "[site]\nlanguages = [\"en\", \"sw\"]");
-    std::fs::write(input.join("election.toml"), toml).unwrap();
+    let input = awkward_in_two_languages(tmp.path(), "two");
     let two = tmp.path().join("two-site");
     let out = kura(&[
         "build",
