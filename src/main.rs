@@ -277,12 +277,21 @@ fn build(args: BuildArgs) -> Result<ExitCode, Error> {
             report.written.0, report.written.1
         );
     }
-    let _ = writeln!(
-        err,
-        "built {} ({} files)",
-        shown(&args.output),
-        report.files
-    );
+    if report.unchanged {
+        let _ = writeln!(
+            err,
+            "{} is up to date: the input has not changed since it was built ({} files)",
+            shown(&args.output),
+            report.files
+        );
+    } else {
+        let _ = writeln!(
+            err,
+            "built {} ({} files)",
+            shown(&args.output),
+            report.files
+        );
+    }
     let _ = writeln!(std::io::stdout(), "version {}", report.version_id);
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! the ones before it produced.
 
 mod history;
+mod unchanged;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,9 @@ pub struct BuildReport {
     pub written: (usize, usize),
     /// What the user should know although the build succeeded.
     pub warnings: Vec<String>,
+    /// The input had not changed since the build that published the live
+    /// site, which was left as it was (nothing written).
+    pub unchanged: bool,
 }
 
 /// A loaded, checked and tallied election: everything but the output.
@@ -170,7 +174,36 @@ impl<'a> Build<'a> {
     /// The stages, in order.
     fn run(mut self) -> Result<BuildReport> {
         let previous = self.previous()?;
-        let (checked, mut cache) = self.load()?;
+        let cache_text = self.stages.time("read cache", || {
+            publish::cache::read_text(&self.opts.output)
+        });
+        // A version following another is never the same as the live one;
+        // without SOURCE_DATE_EPOCH each build has its own time.
+        let input_digest = match (&previous, &self.opts.source_date_epoch) {
+            (None, Some(e)) if !e.trim().is_empty() => self.stages.time("input digest", || {
+                unchanged::digest(
+                    &self.opts.input,
+                    &unchanged::Settings {
+                        epoch: self.published.0,
+                        strict: self.opts.strict,
+                        signer: self.key.as_ref().map(|k| k.public().bytes()),
+                    },
+                )
+            }),
+            _ => None,
+        };
+        if let Some(digest) = &input_digest {
+            let live = publish::cache::live(&cache_text);
+            let same = self.stages.time("check live site", || {
+                unchanged::holds(&self.opts.output, &live, digest)
+            });
+            if same {
+                return Ok(self.unchanged_report(&live));
+            }
+        }
+        let cache = publish::cache::parse(&cache_text);
+        std::thread::spawn(move || drop(cache_text));
+        let (checked, mut cache) = self.load(cache)?;
         let errors = checked
             .findings
             .iter()
@@ -232,10 +265,10 @@ impl<'a> Build<'a> {
             write_cache(
                 &self.opts.output,
                 &checked,
-                &files,
-                &version_id,
+                (&files, &version_id),
                 &out,
                 spare,
+                input_digest.as_deref(),
             )
         });
         let (pages, written) = out.counts();
@@ -251,11 +284,28 @@ impl<'a> Build<'a> {
             pages,
             written,
             warnings: self.warnings,
+            unchanged: false,
         };
         // Freeing hundreds of thousands of small allocations takes a while and
         // nothing waits for it.
         std::thread::spawn(move || drop((checked, out, cache, files)));
         Ok(report)
+    }
+
+    /// The report of a build that found the live site already built from
+    /// this very input: what the build that wrote it reported.
+    fn unchanged_report(self, live: &publish::cache::Live<'_>) -> BuildReport {
+        let files = live.files.len() + 1 + usize::from(self.key.is_some());
+        BuildReport {
+            version_id: live.sums.to_string(),
+            files,
+            findings: live.findings.clone(),
+            timings: self.stages.timings.into_inner(),
+            pages: (0, 0),
+            written: (0, files),
+            warnings: self.warnings,
+            unchanged: true,
+        }
     }
 
     /// Checks `--previous` and reads what this version carries on from
@@ -288,18 +338,13 @@ impl<'a> Build<'a> {
         }))
     }
 
-    /// Reads the input (and, meanwhile, the cache of the last build into
-    /// this destination), then hashes, tallies and checks it.
-    fn load(&mut self) -> Result<(Checked, Cache)> {
-        let dest = self.opts.output.clone();
-        let cache_reader = std::thread::spawn(move || publish::cache::read(&dest));
+    /// Reads the input, then hashes (with what the cache of the last build
+    /// into this destination knows), tallies and checks it.
+    fn load(&mut self, cache: Cache) -> Result<(Checked, Cache)> {
         let input = &self.opts.input;
         let loaded = self
             .stages
             .time("load", || load::read(input).map_err(Error::Input));
-        let cache = self
-            .stages
-            .time("read cache", || cache_reader.join().unwrap_or_default());
         let options = load::Options {
             hash_cache: Some(&cache.scans),
         };
@@ -545,10 +590,10 @@ fn render(
 fn write_cache(
     dest: &Path,
     checked: &Checked,
-    files: &[(String, fsx::CachedHash)],
-    version_id: &str,
+    (files, version_id): (&[(String, fsx::CachedHash)], &str),
     out: &Output,
     (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
+    input: Option<&str>,
 ) {
     let scans = checked
         .election
@@ -566,6 +611,12 @@ fn write_cache(
             spare: &spare,
             spare_dirs: &spare_dirs,
             fingerprints: &out.fingerprints(),
+            input: input.unwrap_or(""),
+            extras: &input.map(|_| unchanged::extras(dest)).unwrap_or_default(),
+            findings: &check::counts(&checked.findings)
+                .into_iter()
+                .map(|(c, n)| (c.id.to_string(), n))
+                .collect::<Vec<_>>(),
         },
     );
 }

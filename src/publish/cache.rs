@@ -74,10 +74,69 @@ fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
 
 /// Reads the cache; anything unreadable is simply not cached.
 pub fn read(dest: &Path) -> Cache {
+    parse(&read_text(dest))
+}
+
+/// The cache's text ("" when there is none, or it cannot be read), to be
+/// [`parse`]d whole or looked into by [`live`].
+pub fn read_text(dest: &Path) -> String {
+    crate::fsx::read_to_string(&path_for(dest))
+        .ok()
+        .filter(|t| t.lines().next() == Some(HEADER))
+        .unwrap_or_default()
+}
+
+/// What the cache says of the live site alone, borrowed from its text:
+/// enough to tell whether the site is untouched since it was written.
+#[derive(Default)]
+pub struct Live<'a> {
+    pub input: &'a str,
+    pub extras: &'a str,
+    /// The SHA-256 of its `SHA256SUMS` (its version id).
+    pub sums: &'a str,
+    pub findings: Vec<(String, usize)>,
+    /// Its files (path, size, modification and change times), and its
+    /// folders' modification times.
+    pub files: Vec<(&'a str, u64, i128, i128)>,
+    pub dirs: Vec<(&'a str, i128)>,
+}
+
+/// Looks into the cache's text for what it says of the live site.
+pub fn live(text: &str) -> Live<'_> {
+    let mut live = Live::default();
+    for line in text.lines().skip(1) {
+        let kind = line.as_bytes().first().copied();
+        if !matches!(kind, Some(b'I' | b'H' | b'C' | b'O' | b'D')) {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        match f[..] {
+            ["I", input, extras] => (live.input, live.extras) = (input, extras),
+            ["H", sums] => live.sums = sums,
+            ["C", check, n] => {
+                if let Ok(n) = n.parse() {
+                    live.findings.push((check.to_string(), n));
+                }
+            }
+            ["O", path, size, mtime, sha] => {
+                if let Some(e) = entry(size, mtime, sha) {
+                    live.files.push((path, e.size, e.mtime_ns, e.ctime_ns));
+                }
+            }
+            ["D", path, mtime] => {
+                if let Ok(t) = mtime.parse() {
+                    live.dirs.push((path, t));
+                }
+            }
+            _ => {}
+        }
+    }
+    live
+}
+
+/// Parses the cache's text; anything unreadable is simply not cached.
+pub fn parse(text: &str) -> Cache {
     let mut cache = Cache::default();
-    let Ok(text) = crate::fsx::read_to_string(&path_for(dest)) else {
-        return cache;
-    };
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return cache;
@@ -134,6 +193,10 @@ pub struct Contents<'a> {
     pub spare: &'a Record,
     pub spare_dirs: &'a HashMap<String, i128>,
     pub fingerprints: &'a [(String, String)],
+    /// What [`Live::input`], [`Live::extras`] and [`Live::findings`] hold.
+    pub input: &'a str,
+    pub extras: &'a str,
+    pub findings: &'a [(String, usize)],
 }
 
 /// Writes the cache for the site just published at `dest` (atomically).
@@ -154,6 +217,14 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
         }
     }
     writeln!(out, "H\t{}", c.live_sums)?;
+    if !c.input.is_empty() {
+        writeln!(out, "I\t{}\t{}", c.input, c.extras)?;
+    }
+    for (check, n) in c.findings {
+        if clean(check) {
+            writeln!(out, "C\t{check}\t{n}")?;
+        }
+    }
     let files = c
         .live
         .iter()

@@ -57,6 +57,13 @@ impl PublicKey {
         key_id(&self.keynum)
     }
 
+    /// The key id and the key's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut b = self.keynum.to_vec();
+        b.extend_from_slice(self.key.as_bytes());
+        b
+    }
+
     /// Whether both are the same Ed25519 key, whatever their key ids.
     pub fn same_key(&self, other: &PublicKey) -> bool {
         self.key == other.key

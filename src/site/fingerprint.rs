@@ -43,7 +43,7 @@ impl Hasher {
 /// The SHA-256 of the running program: any change to kura, its templates
 /// or its strings changes every fingerprint. When the program cannot be
 /// read, a random value: nothing is then reused.
-fn program() -> &'static [u8; 32] {
+pub(crate) fn program() -> &'static [u8; 32] {
     static PROGRAM: OnceLock<[u8; 32]> = OnceLock::new();
     PROGRAM.get_or_init(|| {
         let bytes = std::env::current_exe().and_then(std::fs::read);

@@ -324,11 +324,13 @@ fn a_following_version_and_an_unchanged_one_rebuild_exactly() {
     );
     assert!(read(&site.join(format!("areas/{station}.html"))).contains("id=\"history\""));
 
-    // Nothing changes: the build after next finds every file of the
-    // spare as it should be and writes nothing.
+    // Nothing changes, but the program does (as after an upgrade of kura):
+    // the build after next finds every file of the spare as it should be
+    // and writes nothing.
     build_into(&input, &site);
     let before = inodes(&site);
     build_into(&input, &site);
+    std::fs::write(tmp.path().join(".site.kura-cache"), forget_input(&site)).unwrap();
     let out = kura(&[
         "build",
         input.to_str().unwrap(),
@@ -351,6 +353,19 @@ fn a_following_version_and_an_unchanged_one_rebuild_exactly() {
         rewritten.is_empty(),
         "an unchanged rebuild rewrote {rewritten:?}"
     );
+}
+
+/// The cache of `site` without the digest of the input it was built from,
+/// as a cache written by another version of kura would be: the next build
+/// cannot tell its input is unchanged and goes through every stage.
+fn forget_input(site: &Path) -> String {
+    let cache = site.with_file_name(".site.kura-cache");
+    let text = read(&cache);
+    assert!(text.lines().any(|l| l.starts_with("I\t")));
+    text.lines()
+        .filter(|l| !l.starts_with("I\t"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[test]
@@ -404,8 +419,20 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     let input = fixture("awkward");
-    build_into(&input, &site);
-    build_into(&input, &site);
+    // Each build at its own time, so that none finds its input unchanged.
+    let build_at = |epoch: usize| {
+        let args = [
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        let epoch = (1_700_000_000 + epoch).to_string();
+        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    build_at(0);
+    build_at(1);
     // Someone adds files to kura's spare site (a file added to the live
     // site stops the build instead: see security.rs) and alters a page of
     // the live site in place.
@@ -420,8 +447,8 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     bytes.extend_from_slice(b"<!-- altered -->");
     std::fs::write(&page, bytes).unwrap();
     // That site becomes the spare, then is brought up to date.
-    for _ in 0..3 {
-        build_into(&input, &site);
+    for epoch in 2..5 {
+        build_at(epoch);
         let out = kura(&["verify", site.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     }
@@ -509,4 +536,128 @@ fn a_page_whose_bytes_change_gets_a_new_fingerprint() {
         }
         assert!(moved > 0, "{what}: no page changed");
     }
+}
+
+/// Builds `input` into `site` with `extra` arguments (and `-v`); returns
+/// standard error, asserting success and that standard output names the
+/// site's version.
+fn build_v(input: &Path, site: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut args = vec![
+        "build",
+        input.to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    args.push("-v");
+    let out = kura_with(Path::new(env!("CARGO_MANIFEST_DIR")), &args, env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("version {}\n", version_id(site)));
+    stderr(&out)
+}
+
+const UP_TO_DATE: &str = "is up to date: the input has not changed since it was built";
+
+/// Writes `bytes` over `path` keeping its size and modification time, as
+/// an edit that hides itself would: only the change time moves.
+fn overwrite_hiding(path: &Path, bytes: &[u8]) {
+    let old = std::fs::metadata(path).unwrap();
+    assert_eq!(old.len(), bytes.len() as u64);
+    std::fs::write(path, bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(old.modified().unwrap())
+        .unwrap();
+}
+
+#[test]
+fn an_unchanged_input_leaves_the_site_alone_and_any_change_rebuilds_it() {
+    let (tmp, input, site, form, _) = sample_site();
+    // The first build after the one that made the site finds nothing to do
+    // and touches nothing, not even SHA256SUMS or the log.
+    let files = |site: &Path| -> std::collections::BTreeMap<String, (u64, i64)> {
+        walkdir::WalkDir::new(site)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let m = e.metadata().unwrap();
+                let rel = e
+                    .path()
+                    .strip_prefix(site)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, (m.ino(), m.ctime_nsec()))
+            })
+            .collect()
+    };
+    let before = files(&site);
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(err.contains(UP_TO_DATE), "{err}");
+    assert!(err.contains("0 rendered"), "{err}");
+    assert_eq!(files(&site), before, "an up-to-date build touched the site");
+
+    // Without SOURCE_DATE_EPOCH each build is published at its own time.
+    let err = build_v(&input, &site, &[], &[("SOURCE_DATE_EPOCH", "")]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+
+    // One vote anywhere in the input.
+    set_field(&input, "results.csv", ("form", &form), "votes", "4321");
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    assert!(read(&site.join("data/results.csv")).contains(",4321\n"));
+
+    // A scan rewritten in place with the same size and time.
+    let scan = std::fs::read_dir(input.join("scans/specimens"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&scan).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    overwrite_hiding(&scan, &bytes);
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    assert_rebuild_is_fresh(&input, &site, &[], "rescanned in place");
+
+    // A file added to the input folder, even one kura does not read.
+    std::fs::write(input.join("NOTES.txt"), "checked by the returning officer").unwrap();
+    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+
+    // A page of the live site altered in place the same way, or a log file
+    // removed: rebuilt, and the site verifies again.
+    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    let page = site.join("index.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes[10] ^= 0x20;
+    overwrite_hiding(&page, &bytes);
+    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    let v = kura(&["verify", site.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    let checkpoint = site.join("log/checkpoint");
+    assert!(checkpoint.is_file());
+    std::fs::remove_file(&checkpoint).unwrap();
+    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    assert!(checkpoint.is_file());
+
+    // Signing, or signing with another key, is a change of its own.
+    let (key, _) = keygen(tmp.path());
+    let k = key.to_str().unwrap();
+    assert!(!build_v(&input, &site, &["--sign", k], &[]).contains(UP_TO_DATE));
+    assert!(site.join("SHA256SUMS.minisig").is_file());
+    assert!(build_v(&input, &site, &["--sign", k], &[]).contains(UP_TO_DATE));
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let (key2, _) = keygen(&other);
+    assert!(!build_v(&input, &site, &["--sign", key2.to_str().unwrap()], &[]).contains(UP_TO_DATE));
+    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    assert!(!site.join("SHA256SUMS.minisig").exists());
 }

@@ -1,0 +1,205 @@
+//! A build whose input has not changed since the build that published the
+//! live site has nothing to do: the same program, input, options and
+//! `SOURCE_DATE_EPOCH` make the same bytes. Telling that costs a read of
+//! the input's text files and a `stat` of each scan and each published
+//! file, instead of loading, rendering and sealing the whole election.
+//!
+//! The [`digest`] covers every file under the input folder: the content of
+//! each one outside `scans/` (CSV, TOML, GeoJSON, Markdown: what a person
+//! edits), and the size, modification and change times and inode of each
+//! scan (the [`Stamp`] the scan hash cache already trusts; the change time
+//! cannot be set back). It is taken before anything is loaded, so an input
+//! edited during a build makes the next build a full one, never a stale
+//! one.
+
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+use sha2::Digest;
+
+use crate::fsx::{Stamp, mtime_ns};
+use crate::publish::{self, cache::Live};
+
+/// What the output depends on besides the input folder.
+pub struct Settings {
+    /// `SOURCE_DATE_EPOCH` as given (without it there is no fast path:
+    /// each build is published at its own time).
+    pub epoch: i64,
+    pub strict: bool,
+    /// The public key `SHA256SUMS` is signed with, if any.
+    pub signer: Option<Vec<u8>>,
+}
+
+/// One file or folder of the input, as the digest sees it.
+enum Seen {
+    /// A file whose bytes are hashed.
+    Content(std::path::PathBuf),
+    /// A scan (or anything not a regular file): its stamp only (and, for a
+    /// symbolic link, where it leads).
+    Stamp {
+        path: std::path::PathBuf,
+        link: bool,
+    },
+    Folder,
+}
+
+/// The digest of the program, `settings` and everything under `input`;
+/// `None` when the folder cannot be read (the full build then says why).
+pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
+    let root = input.canonicalize().ok()?;
+    let scans = root.join("scans");
+    let mut entries: Vec<(String, Seen)> = Vec::new();
+    for e in walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1)
+    {
+        let e = e.ok()?;
+        let rel = e
+            .path()
+            .strip_prefix(&root)
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
+        let t = e.file_type();
+        let seen = if t.is_dir() {
+            Seen::Folder
+        } else if t.is_file() && !e.path().starts_with(&scans) {
+            Seen::Content(e.into_path())
+        } else {
+            // Scans, symbolic links, FIFOs: never opened here.
+            Seen::Stamp {
+                link: t.is_symlink(),
+                path: e.into_path(),
+            }
+        };
+        entries.push((rel, seen));
+    }
+    // Each entry's part, made side by side, joined in the walk's order.
+    let parts: Vec<Option<Vec<u8>>> = entries
+        .par_iter()
+        .map(|(rel, seen)| {
+            let mut part = Vec::with_capacity(rel.len() + 80);
+            part.extend_from_slice(rel.as_bytes());
+            part.push(0);
+            match seen {
+                Seen::Folder => part.push(b'd'),
+                Seen::Content(path) => {
+                    part.push(b'f');
+                    part.extend_from_slice(&content_hash(path)?);
+                }
+                Seen::Stamp { path, link } => {
+                    part.push(b's');
+                    if *link && let Ok(target) = std::fs::read_link(path) {
+                        part.extend_from_slice(target.to_string_lossy().as_bytes());
+                        part.push(0);
+                    }
+                    // Following a link: the stamp of what it leads to.
+                    match std::fs::metadata(path) {
+                        Ok(m) => {
+                            let s = Stamp::of(&m);
+                            part.extend_from_slice(&s.size.to_le_bytes());
+                            part.extend_from_slice(&s.mtime_ns.to_le_bytes());
+                            part.extend_from_slice(&s.ctime_ns.to_le_bytes());
+                            part.extend_from_slice(&s.ino.to_le_bytes());
+                        }
+                        Err(_) => part.push(b'-'),
+                    }
+                }
+            }
+            Some(part)
+        })
+        .collect();
+    let mut h = sha2::Sha256::new();
+    h.update(crate::site::fingerprint::program());
+    h.update(
+        format!(
+            "kura-input 1\0{}\0{}\0{}\0{:?}\0",
+            root.to_string_lossy(),
+            settings.epoch,
+            settings.strict,
+            settings.signer
+        )
+        .as_bytes(),
+    );
+    for part in parts {
+        let part = part?;
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(&part);
+    }
+    Some(crate::digest::hex(&h.finalize()))
+}
+
+/// The SHA-256 of a regular file, read in blocks.
+fn content_hash(path: &Path) -> Option<[u8; 32]> {
+    let mut file = crate::fsx::open(path).ok()?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(h.finalize().into())
+}
+
+/// The digest of what the live site holds besides the files of its
+/// record: `SHA256SUMS`, its signature and the log (neither listed in the
+/// record nor in `SHA256SUMS`).
+pub fn extras(dest: &Path) -> String {
+    let mut h = sha2::Sha256::new();
+    let mut files = vec![dest.join(publish::SUMS), dest.join(publish::SUMS_SIG)];
+    let log = dest.join(publish::LOG);
+    files.extend(
+        walkdir::WalkDir::new(&log)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .map(|e| e.into_path()),
+    );
+    for f in files {
+        let rel = f.strip_prefix(dest).unwrap_or(&f).to_string_lossy();
+        h.update(rel.as_bytes());
+        h.update([0]);
+        match std::fs::symlink_metadata(&f) {
+            Ok(m) if m.is_file() => {
+                h.update(b"f");
+                h.update(content_hash(&f).unwrap_or_default());
+            }
+            Ok(m) if m.is_dir() => h.update(b"d"),
+            Ok(_) => h.update(b"?"),
+            Err(_) => h.update(b"-"),
+        }
+    }
+    crate::digest::hex(&h.finalize())
+}
+
+/// Whether the site at `dest` is still exactly what the build that wrote
+/// `live` (from the cache) published for the input of digest `input`:
+/// same digest, same `SHA256SUMS`, signature and log, every recorded file
+/// with its recorded size and times, and no folder with entries added or
+/// removed.
+pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
+    if live.input.is_empty() || live.input != input || live.files.is_empty() || live.dirs.is_empty()
+    {
+        return false;
+    }
+    if extras(dest) != live.extras {
+        return false;
+    }
+    live.files.par_iter().all(|&(rel, size, mtime, ctime)| {
+        std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| {
+            m.is_file()
+                && m.len() == size
+                && mtime_ns(&m) == mtime
+                && Stamp::of(&m).ctime_ns == ctime
+        })
+    }) && live.dirs.par_iter().all(|(rel, t)| {
+        std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| m.is_dir() && mtime_ns(&m) == *t)
+    })
+}
