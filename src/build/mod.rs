@@ -177,21 +177,24 @@ impl<'a> Build<'a> {
         let cache_text = self.stages.time("read cache", || {
             publish::cache::read_text(&self.opts.output)
         });
+        let (digest, listing) = self.stages.time("input digest", || {
+            unchanged::digest(
+                &self.opts.input,
+                &unchanged::Settings {
+                    epoch: self.published.0,
+                    strict: self.opts.strict,
+                    signer: self.key.as_ref().map(|k| k.public().bytes()),
+                },
+            )
+        });
         // A version following another is never the same as the live one;
         // without SOURCE_DATE_EPOCH each build has its own time.
-        let input_digest = match (&previous, &self.opts.source_date_epoch) {
-            (None, Some(e)) if !e.trim().is_empty() => self.stages.time("input digest", || {
-                unchanged::digest(
-                    &self.opts.input,
-                    &unchanged::Settings {
-                        epoch: self.published.0,
-                        strict: self.opts.strict,
-                        signer: self.key.as_ref().map(|k| k.public().bytes()),
-                    },
-                )
-            }),
-            _ => None,
-        };
+        let epoch_set = self
+            .opts
+            .source_date_epoch
+            .as_ref()
+            .is_some_and(|e| !e.trim().is_empty());
+        let input_digest = digest.filter(|_| previous.is_none() && epoch_set);
         if let Some(digest) = &input_digest {
             let live = publish::cache::live(&cache_text);
             let same = self.stages.time("check live site", || {
@@ -201,9 +204,10 @@ impl<'a> Build<'a> {
                 return Ok(self.unchanged_report(&live));
             }
         }
-        let cache = publish::cache::parse(&cache_text);
-        std::thread::spawn(move || drop(cache_text));
-        let (checked, mut cache) = self.load(cache)?;
+        // The cache is parsed while the input loads.
+        let cache = std::thread::spawn(move || publish::cache::parse(&cache_text));
+        let (checked, mut cache) = self.load(cache, &listing)?;
+        drop(listing);
         let errors = checked
             .findings
             .iter()
@@ -340,13 +344,21 @@ impl<'a> Build<'a> {
 
     /// Reads the input, then hashes (with what the cache of the last build
     /// into this destination knows), tallies and checks it.
-    fn load(&mut self, cache: Cache) -> Result<(Checked, Cache)> {
+    fn load(
+        &mut self,
+        cache: std::thread::JoinHandle<Cache>,
+        listing: &load::scans::Listing,
+    ) -> Result<(Checked, Cache)> {
         let input = &self.opts.input;
         let loaded = self
             .stages
             .time("load", || load::read(input).map_err(Error::Input));
+        let cache = self
+            .stages
+            .time("parse cache", || cache.join().unwrap_or_default());
         let options = load::Options {
             hash_cache: Some(&cache.scans),
+            listing: Some(listing),
         };
         let checked = self.stages.checked(input, loaded?, &options)?;
         Ok((checked, cache))
@@ -573,12 +585,8 @@ fn render(
     for (path, bytes) in site::search::index(el) {
         out.write(&path, &bytes)?;
     }
-    let pages: Vec<String> = out
-        .files()
-        .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| p.ends_with(".html") && p != paths::NOT_FOUND)
-        .collect();
+    let mut pages = out.paths_ending(".html");
+    pages.retain(|p| p != paths::NOT_FOUND);
     for (path, bytes) in site::sitemap::files(&el.meta, &pages) {
         out.write(&path, &bytes)?;
     }

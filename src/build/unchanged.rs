@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use sha2::Digest;
 
 use crate::fsx::{Stamp, mtime_ns};
+use crate::load::scans::Listing;
 use crate::publish::{self, cache::Live};
 
 /// What the output depends on besides the input folder.
@@ -44,10 +45,13 @@ enum Seen {
     Folder,
 }
 
-/// The digest of the program, `settings` and everything under `input`;
-/// `None` when the folder cannot be read (the full build then says why).
-pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
-    let root = input.canonicalize().ok()?;
+/// The digest of the program, `settings` and everything under `input`
+/// (`None` when the folder cannot be read: the full build then says why),
+/// and what the walk saw of each scan, for the hash stage.
+pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
+    let Ok(root) = input.canonicalize() else {
+        return (None, Listing::new());
+    };
     let scans = root.join("scans");
     let mut entries: Vec<(String, Seen)> = Vec::new();
     for e in walkdir::WalkDir::new(&root)
@@ -55,13 +59,11 @@ pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
         .sort_by_file_name()
         .min_depth(1)
     {
-        let e = e.ok()?;
-        let rel = e
-            .path()
-            .strip_prefix(&root)
-            .ok()?
-            .to_string_lossy()
-            .into_owned();
+        let Ok(e) = e else {
+            return (None, Listing::new());
+        };
+        let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+        let rel = rel.to_string_lossy().into_owned();
         let t = e.file_type();
         let seen = if t.is_dir() {
             Seen::Folder
@@ -70,24 +72,28 @@ pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
         } else {
             // Scans, symbolic links, FIFOs: never opened here.
             Seen::Stamp {
-                link: t.is_symlink(),
+                link: !t.is_file(),
                 path: e.into_path(),
             }
         };
         entries.push((rel, seen));
     }
     // Each entry's part, made side by side, joined in the walk's order.
-    let parts: Vec<Option<Vec<u8>>> = entries
+    let parts: Vec<(Option<Vec<u8>>, Option<Stamp>)> = entries
         .par_iter()
         .map(|(rel, seen)| {
             let mut part = Vec::with_capacity(rel.len() + 80);
             part.extend_from_slice(rel.as_bytes());
             part.push(0);
+            let mut stamp = None;
             match seen {
                 Seen::Folder => part.push(b'd'),
                 Seen::Content(path) => {
                     part.push(b'f');
-                    part.extend_from_slice(&content_hash(path)?);
+                    match content_hash(path) {
+                        Some(h) => part.extend_from_slice(&h),
+                        None => return (None, None),
+                    }
                 }
                 Seen::Stamp { path, link } => {
                     part.push(b's');
@@ -103,12 +109,13 @@ pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
                             part.extend_from_slice(&s.mtime_ns.to_le_bytes());
                             part.extend_from_slice(&s.ctime_ns.to_le_bytes());
                             part.extend_from_slice(&s.ino.to_le_bytes());
+                            stamp = (!*link && m.is_file()).then_some(s);
                         }
                         Err(_) => part.push(b'-'),
                     }
                 }
             }
-            Some(part)
+            (Some(part), stamp)
         })
         .collect();
     let mut h = sha2::Sha256::new();
@@ -123,12 +130,21 @@ pub fn digest(input: &Path, settings: &Settings) -> Option<String> {
         )
         .as_bytes(),
     );
-    for part in parts {
-        let part = part?;
+    let mut listing = Listing::new();
+    let mut complete = true;
+    for ((rel, seen), (part, stamp)) in entries.into_iter().zip(parts) {
+        let Some(part) = part else {
+            complete = false;
+            continue;
+        };
         h.update((part.len() as u64).to_le_bytes());
         h.update(&part);
+        if let (Some(name), Seen::Stamp { path, .. }) = (rel.strip_prefix("scans/"), seen) {
+            listing.insert(name.to_string(), stamp.map(|s| (path, s)));
+        }
     }
-    Some(crate::digest::hex(&h.finalize()))
+    let digest = complete.then(|| crate::digest::hex(&h.finalize()));
+    (digest, listing)
 }
 
 /// The SHA-256 of a regular file, read in blocks.

@@ -26,6 +26,8 @@ use table::{code_problem, file_name_problem, truncate, valid_code};
 pub struct Options<'a> {
     /// Previously computed scan hashes, keyed by path, size and mtime.
     pub hash_cache: Option<&'a scans::HashCache>,
+    /// What a walk of `scans/` just before saw (saves a `stat` per scan).
+    pub listing: Option<&'a scans::Listing>,
 }
 
 /// Reads the input folder `dir` and hashes its scans. Returns every problem
@@ -43,7 +45,12 @@ pub fn hash_scans(
     options: &Options<'_>,
 ) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
-    scans::attach(dir, el, options.hash_cache, &mut problems);
+    scans::attach(
+        dir,
+        el,
+        (options.hash_cache, options.listing),
+        &mut problems,
+    );
     if problems.is_empty() {
         Ok(())
     } else {
@@ -135,7 +142,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     } else {
         // The scans of the forms that did load are checked too (their
         // content, their paths), so that one run lists every error.
-        scans::attach(dir, &mut el, None, &mut problems);
+        scans::attach(dir, &mut el, (None, None), &mut problems);
         scans::check_unloaded(dir, &seen.unloaded_scans, &mut problems);
         problems.sort();
         problems.dedup();

@@ -26,6 +26,12 @@ pub struct ScanHash {
 /// slow at hundreds of thousands of entries).
 pub type HashCache = std::collections::HashMap<std::ffi::OsString, ScanHash>;
 
+/// What a walk of `scans/` taken just before (see `build::unchanged`) saw
+/// at each path under it: a regular file's canonical path and [`Stamp`],
+/// or, for anything else (a symbolic link, a folder), `None`: look again.
+/// A path it does not list did not exist then, and is looked for again too.
+pub type Listing = std::collections::HashMap<String, Option<(PathBuf, Stamp)>>;
+
 /// Checks the form of a scan path from forms.csv (empty is fine: no scan yet).
 pub fn check_path(p: &str) -> Result<(), String> {
     if p.is_empty() {
@@ -77,7 +83,7 @@ pub fn extension(p: &str) -> String {
 pub fn attach(
     dir: &Path,
     el: &mut Election,
-    cache: Option<&HashCache>,
+    (cache, listing): (Option<&HashCache>, Option<&Listing>),
     problems: &mut Vec<Problem>,
 ) {
     let forms_csv = dir.join(super::schema::FORMS.file);
@@ -104,12 +110,17 @@ pub fn attach(
     let results: Vec<(String, Result<Option<Scan>, Problem>)> = jobs
         .par_iter()
         .map(|&(p, line)| {
-            let r = locate(&scans_dir, root.as_deref(), &dirs, p)
+            let listed = listing.and_then(|l| listed(l, p));
+            let r = listed
+                .map_or_else(
+                    || locate(&scans_dir, root.as_deref(), &dirs, p),
+                    |l| Ok(Some(l)),
+                )
                 .map_err(|m| Problem::at(&forms_csv, line, m))
                 .and_then(|found| match found {
                     None => Ok(None),
-                    Some((source, meta)) => {
-                        hash_scan(p, source, &meta, cache).map(Some).map_err(|e| {
+                    Some((source, stamp)) => {
+                        hash_scan(p, source, stamp, cache).map(Some).map_err(|e| {
                             let m = match e.kind() {
                                 std::io::ErrorKind::InvalidData => format!("scan '{p}' {e}"),
                                 _ => format!("scan '{p}': cannot read: {e}"),
@@ -164,6 +175,18 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
     problems.extend(found);
 }
 
+/// A scan the [`Listing`] saw as a regular file, found as [`locate`]
+/// would find it (`p` first, then without a leading `scans/`).
+fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
+    match listing.get(p) {
+        Some(seen) => seen.clone(),
+        None => match p.strip_prefix("scans/").map(|s| listing.get(s)) {
+            Some(Some(seen)) => seen.clone(),
+            _ => None,
+        },
+    }
+}
+
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
 /// `dirs` holds the canonical form of every folder scans are in, computed
 /// once per folder: one `lstat` per scan is then enough, unless the scan is
@@ -173,7 +196,7 @@ fn locate(
     root: Option<&Path>,
     dirs: &BTreeMap<PathBuf, Option<PathBuf>>,
     p: &str,
-) -> Result<Option<(PathBuf, std::fs::Metadata)>, String> {
+) -> Result<Option<(PathBuf, Stamp)>, String> {
     let mut candidate = scans_dir.join(p);
     let mut meta = std::fs::symlink_metadata(&candidate);
     if meta.is_err()
@@ -220,16 +243,15 @@ fn locate(
         };
         return Err(format!("scan '{p}' is {what}"));
     }
-    Ok(Some((real, meta)))
+    Ok(Some((real, Stamp::of(&meta))))
 }
 
 fn hash_scan(
     p: &str,
     source: PathBuf,
-    meta: &std::fs::Metadata,
+    stamp: Stamp,
     cache: Option<&HashCache>,
 ) -> std::io::Result<Scan> {
-    let stamp = Stamp::of(meta);
     let cached = cache
         .and_then(|c| c.get(source.as_os_str()))
         .filter(|c| c.stamp == stamp)

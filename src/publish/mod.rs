@@ -243,8 +243,14 @@ impl Output {
 
     /// Records a file just written.
     fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
-        self.count(2);
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        self.record_meta(rel, &meta, sha);
+        Ok(())
+    }
+
+    /// Records a file just written, whose metadata is `meta`.
+    fn record_meta(&self, rel: &str, meta: &fs::Metadata, sha: String) {
+        self.count(2);
         self.push(
             rel,
             CachedHash {
@@ -254,7 +260,6 @@ impl Output {
                 sha256: sha,
             },
         );
-        Ok(())
     }
 
     /// Puts the file `rel` with hash `sha` in place without writing it,
@@ -330,8 +335,15 @@ impl Output {
         let path = self.root.join(rel);
         let sha = crate::digest::sha256_hex(bytes);
         if !self.place(rel, &sha, &path)? {
-            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
-            self.record(rel, &path, sha)?;
+            // The file's times as written, from its handle (no second lookup
+            // of its path).
+            let meta = fs::File::create(&path)
+                .and_then(|mut f| {
+                    f.write_all(bytes)?;
+                    f.metadata()
+                })
+                .map_err(|e| Error::io(&path, e))?;
+            self.record_meta(rel, &meta, sha);
         }
         Ok(())
     }
@@ -404,6 +416,12 @@ impl Output {
         F: Fn(&mut dyn Write) -> std::io::Result<()>,
     {
         let dest = self.root.join(rel);
+        if !self.reuse.present.contains_key(rel) && !self.reuse.live.contains_key(rel) {
+            // Nothing to compare with: made once, into the file.
+            let mut w = self.create(rel)?;
+            fill(&mut w).map_err(|e| Error::io(&w.path, e))?;
+            return self.finish(w);
+        }
         let mut sink = HashSink(sha2::Sha256::new());
         fill(&mut sink).map_err(|e| Error::io(&dest, e))?;
         let sha = crate::digest::hex(&sink.0.finalize());
@@ -449,11 +467,12 @@ impl Output {
     /// signature, or removes an old one) for the files written. Returns
     /// the text of `SHA256SUMS`.
     pub fn seal(&self, signature: impl FnOnce(&str) -> Option<Vec<u8>>) -> Result<String> {
-        let written: std::collections::HashSet<String> =
-            self.entries().into_iter().map(|(p, _)| p).collect();
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let written: std::collections::HashSet<&str> =
+            files.iter().map(|(p, _)| p.as_str()).collect();
         let mut emptied = std::collections::BTreeSet::new();
         for rel in self.reuse.present.keys() {
-            if !written.contains(rel) {
+            if !written.contains(rel.as_str()) {
                 let path = self.root.join(rel);
                 match fs::remove_file(&path) {
                     Ok(()) => {}
@@ -471,7 +490,14 @@ impl Output {
         for d in emptied.iter().rev() {
             let _ = fs::remove_dir(self.root.join(d));
         }
-        let sums = crate::sums::text(&self.files());
+        let mut sorted: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.sha256.as_str()))
+            .collect();
+        sorted.sort_unstable();
+        let sums = crate::sums::text(&sorted);
+        drop((sorted, written));
+        drop(files);
         for (name, bytes) in [
             (SUMS, Some(sums.as_bytes().to_vec())),
             (SUMS_SIG, signature(&sums)),
@@ -496,15 +522,17 @@ impl Output {
         write_log(&self.root, files)
     }
 
-    /// Every file written so far (path and sha256), sorted by path.
-    pub fn files(&self) -> Vec<(String, String)> {
-        let mut files: Vec<(String, String)> = self
-            .entries()
-            .into_iter()
-            .map(|(p, c)| (p, c.sha256))
+    /// The paths of the files written so far whose names end in `suffix`,
+    /// sorted.
+    pub fn paths_ending(&self, suffix: &str) -> Vec<String> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut paths: Vec<String> = files
+            .iter()
+            .filter(|(p, _)| p.ends_with(suffix))
+            .map(|(p, _)| p.clone())
             .collect();
-        files.sort();
-        files
+        paths.sort_unstable();
+        paths
     }
 
     /// Every file written so far with its size and mtime, for the cache.

@@ -78,22 +78,38 @@ const REDUNDANT: &[&str] = &[
 ];
 
 /// Makes the SVG scale with its container, lighter, and describe itself to
-/// screen readers.
-fn accessible(mut svg: String, id: &str, title: &str, desc: &str) -> String {
-    for r in REDUNDANT {
-        svg = svg.replace(r, "");
+/// screen readers, in one pass over what plotters wrote: the attributes in
+/// [`REDUNDANT`] and every `font-size` (plotters computes sizes such as
+/// 12.903225806451614; the style sheet sets them) are dropped, and so are
+/// the line breaks between tags. Text is escaped by plotters, so a `"`
+/// only ever closes an attribute and these patterns only occur in tags.
+fn accessible(svg: String, id: &str, title: &str, desc: &str) -> String {
+    let mut body = String::with_capacity(svg.len());
+    let mut rest = svg.as_str();
+    while let Some(i) = rest.find([' ', '\n']) {
+        body.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('\n') {
+            if !(body.ends_with('>') || rest[1..].starts_with('<')) {
+                body.push('\n');
+            }
+            rest = &rest[1..];
+        } else if let Some(r) = REDUNDANT.iter().find(|r| rest.starts_with(**r)) {
+            rest = &rest[r.len()..];
+        } else if let Some(size) = rest.strip_prefix(" font-size=\"")
+            && let Some(end) = size.find('"')
+        {
+            rest = &size[end + 1..];
+        } else {
+            body.push(' ');
+            rest = &rest[1..];
+        }
     }
-    // Font sizes as plotters computes them (12.903225806451614): round them.
-    while let Some(i) = svg.find(" font-size=\"") {
-        let rest = &svg[i + 12..];
-        let Some(end) = rest.find('"') else { break };
-        svg.replace_range(i..i + 13 + end, "");
-    }
-    let svg = svg.replace(">\n", ">").replace("\n<", "<");
-    let Some(open_end) = svg.find('>') else {
-        return svg;
+    body.push_str(rest);
+    let Some(open_end) = body.find('>') else {
+        return body;
     };
-    let (open, rest) = svg.split_at(open_end);
+    let (open, rest) = body.split_at(open_end);
     // Drop fixed width/height so CSS can scale it by its viewBox.
     let open = open
         .split(' ')
@@ -136,5 +152,32 @@ mod tests {
         assert!(svg.contains("A &amp; B"));
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("#FF0000") || svg.contains("#ff0000"));
+    }
+
+    /// The one-pass clean-up gives what replacing each pattern in turn did.
+    #[test]
+    fn plotters_output_is_cleaned_as_by_each_replacement_in_turn() {
+        let raw = "<svg width=\"420\" height=\"96\" viewBox=\"0 0 420 96\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"2\" y=\"6\" dy=\"0.76em\" text-anchor=\"start\" font-family=\"sans-serif\" font-size=\"12.903225806451614\" opacity=\"1\" fill=\"#000000\">A &quot;B&quot; \u{2014} 1,000 (50.0%)</text>\n<rect x=\"2\" y=\"24\" width=\"208\" height=\"18\" opacity=\"1\" fill=\"#1B9E77\" stroke=\"none\"/>\n</svg>\n";
+        let mut old = raw.to_string();
+        for r in REDUNDANT {
+            old = old.replace(r, "");
+        }
+        while let Some(i) = old.find(" font-size=\"") {
+            let end = old[i + 12..].find('"').unwrap();
+            old.replace_range(i..i + 13 + end, "");
+        }
+        let old = old.replace(">\n", ">").replace("\n<", "<");
+        let new = accessible(raw.to_string(), "x", "t", "d");
+        assert!(
+            new.ends_with(&old[old.find('>').unwrap() + 1..]),
+            "{new}\n{old}"
+        );
+        assert!(
+            new.starts_with(
+                "<svg viewBox=\"0 0 420 96\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""
+            ),
+            "{new}"
+        );
+        assert!(!new.contains("font-size") && !new.contains("opacity") && !new.contains('\n'));
     }
 }
