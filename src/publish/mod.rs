@@ -255,8 +255,8 @@ impl Output {
             rel,
             CachedHash {
                 size: meta.len(),
-                mtime_ns: mtime_ns(&meta),
-                ctime_ns: Stamp::of(&meta).ctime_ns,
+                mtime_ns: mtime_ns(meta),
+                ctime_ns: Stamp::of(meta).ctime_ns,
                 sha256: sha,
             },
         );
