@@ -320,10 +320,16 @@ pub struct Finding {
     pub area: AreaIx,
     pub race: RaceIx,
     pub form: Option<FormIx>,
-    /// In English, as published in findings.csv.
-    pub detail: String,
-    /// The same, to be worded in another language.
+    /// What it found, to be worded in each language ([`Finding::detail`]
+    /// in English): a million findings hold no sentence each.
     pub parts: Vec<Part>,
+}
+
+impl Finding {
+    /// In English, as published in findings.csv.
+    pub fn detail(&self) -> String {
+        word(&self.parts, Detail::english)
+    }
 }
 
 /// Runs every check over the election. The result is sorted by check (in
@@ -338,7 +344,6 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             area: form.area,
             race: form.race,
             form: Some(f),
-            detail: word(&parts, Detail::english),
             parts,
         });
     };
@@ -365,6 +370,7 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             b.form.map(|f| &el.forms[f].id),
         ))
     });
+    out.shrink_to_fit();
     out
 }
 

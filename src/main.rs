@@ -312,7 +312,7 @@ fn check(data: &Path) -> Result<ExitCode, Error> {
             el.areas[f.area].code,
             el.races[f.race].id,
             form,
-            f.detail
+            f.detail()
         );
         let _ = writeln!(out, "{}", clean(&line));
     }

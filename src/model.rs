@@ -139,7 +139,7 @@ pub struct Form {
     /// The scan path as written in the input (empty when none).
     pub scan_path: String,
     /// The scan, when the path names a file that exists.
-    pub scan: Option<Scan>,
+    pub scan: Option<Box<Scan>>,
     /// Hash declared at capture (lower-case hex), if any.
     pub declared_sha256: Option<String>,
     pub rejected: Option<u64>,
@@ -150,8 +150,6 @@ pub struct Form {
     /// Votes per candidate of the race, in the race's candidate order;
     /// `None` where the form has no line for that candidate.
     pub votes: Vec<Option<u64>>,
-    /// Line numbers in results.csv, parallel to `votes` (for messages).
-    pub lines: Vec<u64>,
 }
 
 impl Form {

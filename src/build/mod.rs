@@ -395,7 +395,7 @@ impl<'a> Build<'a> {
     fn scans(&self, out: &Output, checked: &Checked) -> Result<usize> {
         let el = &checked.election;
         let mut scans: Vec<&model::Scan> =
-            el.forms.iter().filter_map(|f| f.scan.as_ref()).collect();
+            el.forms.iter().filter_map(|f| f.scan.as_deref()).collect();
         scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         scans.dedup_by(|a, b| a.sha256 == b.sha256);
         self.bar.set_message("scans");

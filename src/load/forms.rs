@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::table::{self, Row, code_problem, count, optional_count, truncate, valid_code};
-use super::{Seen, UNPLACED, race_index, scans, schema, valid_datetime};
+use super::{FormSeen, Seen, UNPLACED, race_index, scans, schema, valid_datetime};
 use crate::error::Problem;
 use crate::model::{AreaIx, Election, Form, Status};
 
@@ -24,7 +24,6 @@ pub(super) fn read_forms(
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        seen: HashMap::new(),
         by_area_race: BTreeMap::new(),
     };
     table::read(
@@ -41,8 +40,6 @@ struct Forms<'a> {
     path: &'a Path,
     /// Race id → race.
     races: HashMap<String, usize>,
-    /// The line of each form id loaded.
-    seen: HashMap<String, u64>,
     /// The form (id and line) placed on each area and race.
     by_area_race: BTreeMap<(AreaIx, usize), (String, u64)>,
 }
@@ -64,12 +61,12 @@ impl Forms<'_> {
         let at = |m: String| Problem::at(path, row.line, m);
         if !valid_code(id) {
             problems.push(at(code_problem("form id", id)));
-        } else if let Some(first) = self.seen.get(id) {
+        } else if let Some((_, first)) = ids.forms.get(id).and_then(|f| f.loaded) {
             problems.push(at(format!(
                 "duplicate form id '{id}' (first on line {first})"
             )));
-        } else {
-            ids.forms.insert(id.to_string());
+        } else if !ids.forms.contains_key(id) {
+            ids.forms.insert(id.to_string(), FormSeen::default());
         }
         let (area, race) = self.place(row, el, ids, problems);
         let scan_path = row.get(3);
@@ -117,7 +114,9 @@ impl Forms<'_> {
             }
             return;
         };
-        self.seen.insert(id.to_string(), row.line);
+        if let Some(seen) = ids.forms.get_mut(id) {
+            seen.loaded = Some((el.forms.len(), row.line));
+        }
         el.form_by_area_race.insert((area, race), el.forms.len());
         let n = el.races[race].candidates.len();
         el.forms.push(Form {
@@ -134,7 +133,6 @@ impl Forms<'_> {
             device: row.get(8).to_string(),
             captured_at: captured_at.to_string(),
             votes: vec![None; n],
-            lines: vec![0; n],
         });
     }
 
@@ -167,8 +165,8 @@ impl Forms<'_> {
                 truncate(race_id, 64)
             )));
         }
-        if let (Some(r), true) = (race, valid_code(id)) {
-            ids.form_race.insert(id.to_string(), r);
+        if let (Some(r), Some(seen)) = (race, ids.forms.get_mut(id)) {
+            seen.race = Some(r);
         }
         let race = race.filter(|&r| el.races[r].area != UNPLACED);
         if let (Some(a), Some(r)) = (area, race) {
@@ -213,12 +211,6 @@ pub(super) fn read_results(
     ids: &Seen,
     problems: &mut Vec<Problem>,
 ) {
-    let forms: HashMap<String, usize> = el
-        .forms
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.clone(), i))
-        .collect();
     // Candidate id → every (race, position in the race's list) it has;
     // looked up by &str, without allocating, for each of a million lines.
     let mut cand_races: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
@@ -230,6 +222,15 @@ pub(super) fn read_results(
                 .push((r, pos));
         }
     }
+    // The line each vote was read from, to name it when a second line
+    // gives the same candidate's votes: one flat list for the whole file,
+    // dropped once it is read (a list per form would be kept with it).
+    let mut first = Vec::with_capacity(el.forms.len() + 1);
+    first.push(0usize);
+    for f in &el.forms {
+        first.push(first[first.len() - 1] + f.votes.len());
+    }
+    let mut lines = vec![0u64; first[first.len() - 1]];
     table::read(
         path,
         schema::RESULTS.columns,
@@ -245,14 +246,15 @@ pub(super) fn read_results(
                     None
                 }
             };
-            let loaded = forms.get(form_id).copied();
-            let race = match (loaded, ids.form_race.get(form_id)) {
+            let seen = ids.forms.get(form_id);
+            let loaded = seen.and_then(|f| f.loaded).map(|(f, _)| f);
+            let race = match (loaded, seen.and_then(|f| f.race)) {
                 (Some(f), _) => el.forms[f].race,
                 // A form with errors of its own: its lines are still
                 // checked against its race's candidates.
-                (None, Some(&r)) => r,
+                (None, Some(r)) => r,
                 (None, None) => {
-                    if !ids.forms.contains(form_id) {
+                    if seen.is_none() {
                         problems.push(Problem::at(
                             path,
                             row.line,
@@ -293,14 +295,14 @@ pub(super) fn read_results(
                     row.line,
                     format!(
                         "second line for candidate '{cand}' on form '{form_id}' (first on line {})",
-                        form.lines[pos]
+                        lines[first[f] + pos]
                     ),
                 ));
                 return;
             }
             if let Some(v) = votes {
                 form.votes[pos] = Some(v);
-                form.lines[pos] = row.line;
+                lines[first[f] + pos] = row.line;
             }
         },
     );

@@ -130,6 +130,9 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         &mut problems,
     );
     read_forms(dir, &mut el, &mut seen, &mut problems);
+    // Grown by doubling, the list may hold room for twice the forms: at a
+    // million stations that room alone is over half a gigabyte.
+    el.forms.shrink_to_fit();
     read_results(
         &dir.join(schema::RESULTS.file),
         &mut el,
@@ -181,11 +184,21 @@ struct Seen {
     areas: BTreeSet<String>,
     races: BTreeSet<String>,
     candidates: BTreeSet<(String, String)>,
-    forms: BTreeSet<String>,
-    /// The race of each form whose race is known, loaded or not.
-    form_race: HashMap<String, usize>,
+    /// Every well-formed form id of forms.csv, with what its row said.
+    forms: HashMap<String, FormSeen>,
     /// Scan paths (well formed) of forms that did not load, and their lines.
     unloaded_scans: Vec<(String, u64)>,
+}
+
+/// What forms.csv said of one form id (one entry per form, however many
+/// things are known of it: at a million forms, each map keyed by form id
+/// costs about 60 MB).
+#[derive(Default, Clone, Copy)]
+struct FormSeen {
+    /// Its race, when known, whether the form loaded or not.
+    race: Option<usize>,
+    /// The form and its line, when it loaded.
+    loaded: Option<(crate::model::FormIx, u64)>,
 }
 
 impl Seen {

@@ -143,7 +143,7 @@ pub fn attach(
         }
     }
     for f in &mut el.forms {
-        f.scan = found.get(&f.scan_path).cloned();
+        f.scan = found.get(&f.scan_path).cloned().map(Box::new);
     }
 }
 
