@@ -83,7 +83,6 @@ pub fn prepare(
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut opts = opts.clone();
     opts.output = publish::resolve_destination(&opts.output)?;
-    publish::check_destination(&opts.output)?;
     // Old sites moved aside by earlier builds are deleted meanwhile.
     let cleaner = publish::clear_aside(&opts.output);
     let result = Build::new(&opts).and_then(Build::run);
@@ -195,15 +194,26 @@ impl<'a> Build<'a> {
             .as_ref()
             .is_some_and(|e| !e.trim().is_empty());
         let input_digest = digest.filter(|_| previous.is_none() && epoch_set);
+        let dest = &self.opts.output;
+        let live = publish::cache::live(&cache_text);
         if let Some(digest) = &input_digest {
-            let live = publish::cache::live(&cache_text);
-            let same = self.stages.time("check live site", || {
-                unchanged::holds(&self.opts.output, &live, digest)
-            });
+            let same = self
+                .stages
+                .time("check live site", || unchanged::holds(dest, &live, digest));
             if same {
                 return Ok(self.unchanged_report(&live));
             }
         }
+        // The output must be empty or a site kura built holding only what
+        // its SHA256SUMS lists: known without a walk of every file when
+        // its folders are as the last build left them.
+        self.stages.time("check output", || {
+            if !unchanged::tree_holds(dest, &live) {
+                publish::check_destination(dest)?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        drop(live);
         // The cache is parsed while the input loads.
         let cache = std::thread::spawn(move || publish::cache::parse(&cache_text));
         let (checked, mut cache) = self.load(cache, &listing)?;
@@ -608,7 +618,23 @@ fn write_cache(
         .forms
         .iter()
         .filter_map(|f| f.scan.as_ref());
-    let live_dirs = publish::folder_times(dest, files.iter().map(|(p, _)| p.as_str()));
+    // The folders of every file, the log's too (it is not in `files`).
+    let log: Vec<String> = walkdir::WalkDir::new(dest.join(publish::LOG))
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dest).ok()?;
+            Some(rel.to_string_lossy().into_owned())
+        })
+        .collect();
+    let live_dirs = unchanged::settle(publish::folder_times(
+        dest,
+        files
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .chain(log.iter().map(String::as_str)),
+    ));
     let _ = publish::cache::write(
         dest,
         publish::cache::Contents {

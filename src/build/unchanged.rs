@@ -56,7 +56,6 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
     let mut entries: Vec<(String, Seen)> = Vec::new();
     for e in walkdir::WalkDir::new(&root)
         .follow_links(false)
-        .sort_by_file_name()
         .min_depth(1)
     {
         let Ok(e) = e else {
@@ -78,6 +77,8 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         };
         entries.push((rel, seen));
     }
+    // In one order whatever order the folders list their entries in.
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Each entry's part, made side by side, joined in the walk's order.
     let parts: Vec<(Option<Vec<u8>>, Option<Stamp>)> = entries
         .par_iter()
@@ -195,27 +196,120 @@ pub fn extras(dest: &Path) -> String {
     crate::digest::hex(&h.finalize())
 }
 
-/// Whether the site at `dest` is still exactly what the build that wrote
-/// `live` (from the cache) published for the input of digest `input`:
-/// same digest, same `SHA256SUMS`, signature and log, every recorded file
-/// with its recorded size and times, and no folder with entries added or
-/// removed.
-pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
-    if live.input.is_empty() || live.input != input || live.files.is_empty() || live.dirs.is_empty()
+/// A folder modified this close to the moment its time was recorded may
+/// be modified again within the same tick of the file system's clock
+/// without its time moving: its time is recorded as [`RACY`] instead, and
+/// the folder is listed when next checked (git's "racily clean" entries).
+pub const RACY_NS: i128 = 2_000_000_000;
+pub const RACY: i128 = -1;
+
+/// The folders' times to record, as [`tree_holds`] will read them: those
+/// modified within [`RACY_NS`] of now become [`RACY`].
+pub fn settle(
+    mut dirs: std::collections::HashMap<String, i128>,
+) -> std::collections::HashMap<String, i128> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    for t in dirs.values_mut() {
+        if *t > now - RACY_NS {
+            *t = RACY;
+        }
+    }
+    dirs
+}
+
+/// Whether the folders of the site at `dest` are as the build that wrote
+/// `live` (from the cache) left them: its `SHA256SUMS` is the one that
+/// build wrote, and no folder has had an entry added or removed since (a
+/// folder's modification time moves with each; a folder recorded as
+/// [`RACY`] is listed instead, and must hold only what kura put there).
+/// Then the site holds nothing its `SHA256SUMS` does not list, without a
+/// walk of every file.
+pub fn tree_holds(dest: &Path, live: &Live<'_>) -> bool {
+    if live.sums.is_empty()
+        || live.dirs.is_empty()
+        || !crate::fsx::read(&dest.join(publish::SUMS))
+            .is_ok_and(|b| crate::digest::sha256_hex(&b) == live.sums)
     {
         return false;
     }
-    if extras(dest) != live.extras {
+    let racy: Vec<&str> = live
+        .dirs
+        .iter()
+        .filter(|(_, t)| *t == RACY)
+        .map(|(d, _)| *d)
+        .collect();
+    let steady = live
+        .dirs
+        .par_iter()
+        .filter(|(_, t)| *t != RACY)
+        .all(|(rel, t)| {
+            std::fs::symlink_metadata(dest.join(rel))
+                .is_ok_and(|m| m.is_dir() && mtime_ns(&m) == *t)
+        });
+    if !steady {
         return false;
     }
-    live.files.par_iter().all(|&(rel, size, mtime, ctime)| {
-        std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| {
-            m.is_file()
-                && m.len() == size
-                && mtime_ns(&m) == mtime
-                && Stamp::of(&m).ctime_ns == ctime
+    if racy.is_empty() {
+        return true;
+    }
+    let files: std::collections::HashSet<&str> = live.files.iter().map(|f| f.0).collect();
+    let dirs: std::collections::HashSet<&str> = live.dirs.iter().map(|d| d.0).collect();
+    racy.iter().all(|dir| {
+        let path = if dir.is_empty() {
+            dest.to_path_buf()
+        } else {
+            dest.join(dir)
+        };
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return false;
+        }
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            return false;
+        };
+        entries.into_iter().all(|e| {
+            let Ok(e) = e else { return false };
+            let name = e.file_name();
+            let Some(name) = name.to_str() else {
+                return false;
+            };
+            let rel = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            match e.file_type() {
+                Ok(t) if t.is_dir() => dirs.contains(rel.as_str()),
+                Ok(t) if t.is_file() => {
+                    files.contains(rel.as_str())
+                        || rel == publish::SUMS
+                        || rel == publish::SUMS_SIG
+                        || publish::is_log_path(&rel)
+                        || publish::is_leftover(&rel)
+                }
+                _ => false,
+            }
         })
-    }) && live.dirs.par_iter().all(|(rel, t)| {
-        std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| m.is_dir() && mtime_ns(&m) == *t)
     })
+}
+
+/// Whether the site at `dest` is still exactly what the build that wrote
+/// `live` published for the input of digest `input`: same digest, folders
+/// as they were ([`tree_holds`]), the same signature and log, and every
+/// recorded file with its recorded size and times.
+pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
+    !live.input.is_empty()
+        && live.input == input
+        && !live.files.is_empty()
+        && tree_holds(dest, live)
+        && extras(dest) == live.extras
+        && live.files.par_iter().all(|&(rel, size, mtime, ctime)| {
+            std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| {
+                m.is_file()
+                    && m.len() == size
+                    && mtime_ns(&m) == mtime
+                    && Stamp::of(&m).ctime_ns == ctime
+            })
+        })
 }

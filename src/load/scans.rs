@@ -89,61 +89,67 @@ pub fn attach(
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
-    // Each distinct path once, in sorted order.
+    // Each distinct path once, in sorted order, with the forms naming it.
     let mut paths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in el.forms.iter().enumerate() {
         if !f.scan_path.is_empty() {
             paths.entry(f.scan_path.as_str()).or_default().push(i);
         }
     }
-    let jobs: Vec<(&str, u64)> = paths
-        .iter()
-        .map(|(p, forms)| (*p, el.forms[forms[0]].line))
+    let jobs: Vec<(&str, Vec<usize>)> = paths.into_iter().collect();
+    // What the walk saw of each; the canonical folders of the others.
+    let seen: Vec<Option<(PathBuf, Stamp)>> = jobs
+        .par_iter()
+        .map(|(p, _)| listing.and_then(|l| listed(l, p)))
         .collect();
     let mut dirs: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
-    for (p, _) in &jobs {
-        if let Some(parent) = scans_dir.join(p).parent() {
+    for ((p, _), seen) in jobs.iter().zip(&seen) {
+        if seen.is_none()
+            && let Some(parent) = scans_dir.join(p).parent()
+        {
             dirs.entry(parent.to_path_buf())
                 .or_insert_with(|| parent.canonicalize().ok());
         }
     }
-    let results: Vec<(String, Result<Option<Scan>, Problem>)> = jobs
+    let results: Vec<Result<Option<Scan>, Problem>> = jobs
         .par_iter()
-        .map(|&(p, line)| {
-            let listed = listing.and_then(|l| listed(l, p));
-            let r = listed
-                .map_or_else(
-                    || locate(&scans_dir, root.as_deref(), &dirs, p),
-                    |l| Ok(Some(l)),
-                )
-                .map_err(|m| Problem::at(&forms_csv, line, m))
-                .and_then(|found| match found {
-                    None => Ok(None),
-                    Some((source, stamp)) => {
-                        hash_scan(p, source, stamp, cache).map(Some).map_err(|e| {
-                            let m = match e.kind() {
-                                std::io::ErrorKind::InvalidData => format!("scan '{p}' {e}"),
-                                _ => format!("scan '{p}': cannot read: {e}"),
-                            };
-                            Problem::at(&forms_csv, line, m)
-                        })
-                    }
-                });
-            (p.to_string(), r)
+        .zip(seen)
+        .map(|((p, forms), seen)| {
+            let line = el.forms[forms[0]].line;
+            seen.map_or_else(
+                || locate(&scans_dir, root.as_deref(), &dirs, p),
+                |l| Ok(Some(l)),
+            )
+            .map_err(|m| Problem::at(&forms_csv, line, m))
+            .and_then(|found| match found {
+                None => Ok(None),
+                Some((source, stamp)) => {
+                    hash_scan(p, source, stamp, cache).map(Some).map_err(|e| {
+                        let m = match e.kind() {
+                            std::io::ErrorKind::InvalidData => format!("scan '{p}' {e}"),
+                            _ => format!("scan '{p}': cannot read: {e}"),
+                        };
+                        Problem::at(&forms_csv, line, m)
+                    })
+                }
+            })
         })
         .collect();
-    let mut found: BTreeMap<String, Scan> = BTreeMap::new();
-    for (p, r) in results {
+    let groups: Vec<Vec<usize>> = jobs.into_iter().map(|(_, forms)| forms).collect();
+    for f in &mut el.forms {
+        f.scan = None;
+    }
+    for (forms, r) in groups.into_iter().zip(results) {
         match r {
             Ok(Some(scan)) => {
-                found.insert(p, scan);
+                for &f in &forms[1..] {
+                    el.forms[f].scan = Some(Box::new(scan.clone()));
+                }
+                el.forms[forms[0]].scan = Some(Box::new(scan));
             }
             Ok(None) => {}
             Err(problem) => problems.push(problem),
         }
-    }
-    for f in &mut el.forms {
-        f.scan = found.get(&f.scan_path).cloned().map(Box::new);
     }
 }
 

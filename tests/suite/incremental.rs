@@ -661,3 +661,46 @@ fn an_unchanged_input_leaves_the_site_alone_and_any_change_rebuilds_it() {
     assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
     assert!(!site.join("SHA256SUMS.minisig").exists());
 }
+
+/// The check that the output holds only what its SHA256SUMS lists skips
+/// the walk of every file when no folder's time moved since the last build
+/// recorded it; a file added to a folder whose time was recorded long
+/// enough after its last change (not "racy") still stops the build.
+#[test]
+fn a_file_added_to_a_settled_folder_of_the_site_still_stops_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let input = fixture("awkward");
+    let build_at = |epoch: u64| {
+        let args = [
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        let epoch = (1_700_000_000 + epoch).to_string();
+        kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)])
+    };
+    assert!(build_at(0).status.success());
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(build_at(1).status.success());
+    // The third build brings the first's folders up to date in place: its
+    // scans/ folder is untouched since more than two seconds.
+    assert!(build_at(0).status.success());
+    let cache = read(&tmp.path().join(".site.kura-cache"));
+    assert!(
+        cache
+            .lines()
+            .any(|l| l.starts_with("D\tscans\t") && !l.ends_with("\t-1")),
+        "scans/ is recorded with its time"
+    );
+    std::fs::write(site.join("scans/planted.png"), "not kura's").unwrap();
+    let out = build_at(2);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not list: scans/planted.png"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&site.join("scans/planted.png")), "not kura's");
+}
