@@ -52,11 +52,12 @@ if [ "${1:-}" = "--curve" ]; then
     # The first rebuild makes the spare; the second updates it in place,
     # as every rebuild of an election night does.
     rebuild "$W/in" "$W/site" >/dev/null
-    read -r rs rm_ < <(rebuild "$W/in" "$W/site")
+    rebuild "$W/in" "$W/site" >"$W/re.txt"
+    read -r rs rm_ <"$W/re.txt"
     measure "$KURA" build "$W/in" -o "$W/fresh" >/dev/null
     if diff -rq "$W/site" "$W/fresh" >/dev/null; then same=identical; else same=DIFFERENT; fi
     printf "%8d  %7.1f  %8d  %6d  %12.1f  %16d  %s\n" "$n" "$s" $((m / 1024)) "$pages" "$rs" $((rm_ / 1024)) "$same"
-    sed 's/^/    /' "$W/rebuild-stages.txt" | grep ' s$' | tr -s ' ' | paste -sd' ' | fold -w 100 -s | sed 's/^/    /'
+    grep ' s$' "$W/rebuild-stages.txt" | tr -s ' ' | paste -sd' ' | fold -w 100 -s | sed 's/^/    /' || true
   done
   rm -rf "$W/in" "$W/site" "$W/fresh" "$W"/.kura-*
   exit 0
@@ -100,8 +101,10 @@ cp "$W/err.txt" "$W/same-stages.txt"
 # Votes of 1 % of the forms change (every 100th form's first line). The
 # first rebuild keeps the replaced site as the spare; from the second on, a
 # rebuild brings the spare up to date in place (election night's case).
-read -r re1_s _ < <(rebuild "$W/in" "$W/site")
-read -r re_s re_m < <(rebuild "$W/in" "$W/site")
+rebuild "$W/in" "$W/site" >"$W/re.txt"
+read -r re1_s _ <"$W/re.txt"
+rebuild "$W/in" "$W/site" >"$W/re.txt"
+read -r re_s re_m <"$W/re.txt"
 measure "$KURA" build "$W/in" -o "$W/fresh" >/dev/null
 if diff -rq "$W/site" "$W/fresh" >/dev/null; then same=identical; else same=DIFFERENT; fi
 
@@ -115,11 +118,11 @@ echo "stations                 $N"
 echo "forms                    $forms"
 echo "pages                    $pages"
 echo "full build               ${full_s} s, peak $((full_m / 1024)) MiB; cp -r of its output ${cp_s} s"
-echo "  stages:"; sed 's/^/    /' "$W/full-stages.txt" | grep ' s$'
+echo "  stages:"; grep ' s$' "$W/full-stages.txt" | sed 's/^/    /' || true
 echo "build, nothing changed   ${same_s} s, peak $((same_m / 1024)) MiB"
-echo "  stages:"; sed 's/^/    /' "$W/same-stages.txt" | grep ' s$'
+echo "  stages:"; grep ' s$' "$W/same-stages.txt" | sed 's/^/    /' || true
 echo "rebuild after 1 % forms  ${re_s} s, peak $((re_m / 1024)) MiB, spare updated in place ($same to a fresh build); first rebuild (makes the spare) ${re1_s} s"
-echo "  stages:"; sed 's/^/    /' "$W/rebuild-stages.txt" | grep ' s$'
+echo "  stages:"; grep ' s$' "$W/rebuild-stages.txt" | sed 's/^/    /' || true
 awk -v p="$pages" -v r="$render_s" 'BEGIN{printf "pages per second         %.0f (render stage)\n", p/r}'
 awk -v b="$scan_bytes" -v h="$hash_s" 'BEGIN{printf "hashing                  %.1f MB/s of scans, files included (hash stage)\n", b/h/1e6}'
 if [ "$hugo_s" != NA ]; then

@@ -183,6 +183,7 @@ impl<'a> Build<'a> {
                     epoch: self.published.0,
                     strict: self.opts.strict,
                     signer: self.key.as_ref().map(|k| k.public().bytes()),
+                    output: self.opts.output.clone(),
                 },
             )
         });

@@ -30,6 +30,32 @@ pub struct Settings {
     pub strict: bool,
     /// The public key `SHA256SUMS` is signed with, if any.
     pub signer: Option<Vec<u8>>,
+    /// The output folder (absolute): when it lies inside the input, it and
+    /// what kura keeps beside it are left out of the digest (they change
+    /// with each build, and would be read whole).
+    pub output: std::path::PathBuf,
+}
+
+/// Whether `path` is the output `dest` or one of kura's own folders and
+/// files beside it (`.kura-spare-*`, `.kura-build-*`, `.kura-old-*`, the
+/// cache `.<name>.kura-cache`).
+fn is_output(path: &Path, dest: &Path) -> bool {
+    if path == dest {
+        return true;
+    }
+    let (Some(parent), Some(dir)) = (path.parent(), dest.parent()) else {
+        return false;
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let site = dest
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    parent == dir
+        && (name.starts_with(".kura-") || name.starts_with(&format!(".{site}.kura-cache")))
 }
 
 /// One file or folder of the input, as the digest sees it.
@@ -53,10 +79,16 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         return (None, Listing::new());
     };
     let scans = root.join("scans");
+    let dest = match settings.output.parent().map(Path::canonicalize) {
+        Some(Ok(dir)) => dir.join(settings.output.file_name().unwrap_or_default()),
+        _ => settings.output.clone(),
+    };
     let mut entries: Vec<(String, Seen)> = Vec::new();
     for e in walkdir::WalkDir::new(&root)
         .follow_links(false)
         .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| !is_output(e.path(), &dest))
     {
         let Ok(e) = e else {
             return (None, Listing::new());
