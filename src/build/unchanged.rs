@@ -197,11 +197,11 @@ fn content_hash(path: &Path) -> Option<[u8; 32]> {
 }
 
 /// The digest of what the live site holds besides the files of its
-/// record: `SHA256SUMS`, its signature and the log (neither listed in the
-/// record nor in `SHA256SUMS`).
+/// record and `SHA256SUMS` (which [`tree_holds`] checks): the signature
+/// and the log, listed in neither.
 pub fn extras(dest: &Path) -> String {
     let mut h = sha2::Sha256::new();
-    let mut files = vec![dest.join(publish::SUMS), dest.join(publish::SUMS_SIG)];
+    let mut files = vec![dest.join(publish::SUMS_SIG)];
     let log = dest.join(publish::LOG);
     files.extend(
         walkdir::WalkDir::new(&log)

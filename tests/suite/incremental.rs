@@ -57,12 +57,7 @@ fn a_rebuild_after_changes_equals_a_fresh_build_and_reuses_the_rest() {
     // About 1 % of the forms change, and one scan is replaced.
     let n = change_votes(&input, 400);
     assert!(n > 0);
-    let scan = std::fs::read_dir(input.join("scans/specimens"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let scan = first_specimen(&input);
     let mut bytes = std::fs::read(&scan).unwrap();
     bytes.extend_from_slice(b"rescanned");
     std::fs::write(&scan, &bytes).unwrap();
@@ -607,12 +602,7 @@ fn an_unchanged_input_leaves_the_site_alone_and_any_change_rebuilds_it() {
     assert!(read(&site.join("data/results.csv")).contains(",4321\n"));
 
     // A scan rewritten in place with the same size and time.
-    let scan = std::fs::read_dir(input.join("scans/specimens"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let scan = first_specimen(&input);
     let mut bytes = std::fs::read(&scan).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0x55;
@@ -724,4 +714,14 @@ fn an_output_inside_the_input_is_not_taken_for_input() {
     assert!(input.join(".kura-spare-site").is_dir());
     let out = build_at_time(&input, &site, 1);
     assert!(stderr(&out).contains(UP_TO_DATE), "{}", stderr(&out));
+}
+
+/// The first scan file the sample's `scans/specimens` lists.
+fn first_specimen(input: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(input.join("scans/specimens"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
 }
