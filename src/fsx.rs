@@ -159,6 +159,14 @@ impl Stamp {
     }
 }
 
+/// What tells whether a folder had an entry added, removed or renamed
+/// since it was recorded: its change time, in nanoseconds (which moves
+/// with each such change, like the modification time, but unlike it
+/// cannot be set back by whoever can write there). 0 when unknown.
+pub fn folder_time(meta: &std::fs::Metadata) -> i128 {
+    Stamp::of(meta).ctime_ns
+}
+
 /// Modification time in nanoseconds since the epoch (0 when unknown).
 pub fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
     meta.modified()

@@ -254,7 +254,7 @@ pub fn settle(
 /// Whether the folders of the site at `dest` are as the build that wrote
 /// `live` (from the cache) left them: its `SHA256SUMS` is the one that
 /// build wrote, and no folder has had an entry added or removed since (a
-/// folder's modification time moves with each; a folder recorded as
+/// folder's change time moves with each; a folder recorded as
 /// [`RACY`] is listed instead, and must hold only what kura put there).
 /// Then the site holds nothing its `SHA256SUMS` does not list, without a
 /// walk of every file.
@@ -278,7 +278,7 @@ pub fn tree_holds(dest: &Path, live: &Live<'_>) -> bool {
         .filter(|(_, t)| *t != RACY)
         .all(|(rel, t)| {
             std::fs::symlink_metadata(dest.join(rel))
-                .is_ok_and(|m| m.is_dir() && mtime_ns(&m) == *t)
+                .is_ok_and(|m| m.is_dir() && crate::fsx::folder_time(&m) == *t)
         });
     if !steady {
         return false;

@@ -1,8 +1,8 @@
 //! What a build remembers for the next one, kept beside the output folder
 //! (never inside it: the published site is exactly the files listed in
 //! SHA256SUMS): the hashes of input scans; the size, modification time and
-//! hash of every file of the live site and of the spare site; the
-//! modification times of their folders; and the fingerprint of each page.
+//! hash of every file of the live site and of the spare site; the change
+//! times of their folders; and the fingerprint of each page.
 //! With them a rebuild hashes only the scans that changed, renders only the
 //! pages whose inputs changed, and writes only the files whose bytes
 //! changed.
@@ -15,7 +15,7 @@ use super::Record;
 use crate::fsx::{CachedHash, Stamp};
 use crate::load::scans::{HashCache, ScanHash};
 
-const HEADER: &str = "kura-cache 4";
+const HEADER: &str = "kura-cache 5";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -26,7 +26,7 @@ pub struct Cache {
     pub live: Record,
     /// The SHA-256 of the live site's SHA256SUMS when it was written.
     pub live_sums: String,
-    /// Modification times of the live site's folders ("" is the root).
+    /// Change times of the live site's folders ("" is the root).
     pub live_dirs: HashMap<String, i128>,
     /// Files of the spare site (the version before the live one).
     pub spare: Record,
@@ -72,6 +72,14 @@ fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
     })
 }
 
+/// Whether a site-relative path from the cache may be joined to a site's
+/// folder: the cache lies beside the output and may have been written by
+/// anyone who can write there, so a path that would lead out of the site
+/// (`../x`, `/etc`) is not cached. A folder's path may be `""` (the root).
+fn site_path(p: &str, folder: bool) -> bool {
+    (folder && p.is_empty()) || crate::sums::safe_path(p)
+}
+
 /// Reads the cache; anything unreadable is simply not cached.
 pub fn read(dest: &Path) -> Cache {
     parse(&read_text(dest))
@@ -96,7 +104,7 @@ pub struct Live<'a> {
     pub sums: &'a str,
     pub findings: Vec<(String, usize)>,
     /// Its files (path, size, modification and change times), and its
-    /// folders' modification times.
+    /// folders' change times.
     pub files: Vec<(&'a str, u64, i128, i128)>,
     pub dirs: Vec<(&'a str, i128)>,
 }
@@ -118,12 +126,12 @@ pub fn live(text: &str) -> Live<'_> {
                     live.findings.push((check.to_string(), n));
                 }
             }
-            ["O", path, size, mtime, sha] => {
+            ["O", path, size, mtime, sha] if site_path(path, false) => {
                 if let Some(e) = entry(size, mtime, sha) {
                     live.files.push((path, e.size, e.mtime_ns, e.ctime_ns));
                 }
             }
-            ["D", path, mtime] => {
+            ["D", path, mtime] if site_path(path, true) => {
                 if let Ok(t) = mtime.parse() {
                     live.dirs.push((path, t));
                 }
@@ -153,7 +161,7 @@ pub fn parse(text: &str) -> Cache {
                     cache.scans.insert(PathBuf::from(path).into_os_string(), e);
                 }
             }
-            ("O" | "P", Some(size), Some(mtime), Some(sha)) => {
+            ("O" | "P", Some(size), Some(mtime), Some(sha)) if site_path(path, false) => {
                 if let Some(e) = entry(size, mtime, sha) {
                     let record = if kind == "O" {
                         &mut cache.live
@@ -163,7 +171,7 @@ pub fn parse(text: &str) -> Cache {
                     record.insert(path.to_string(), e);
                 }
             }
-            ("D" | "Q", Some(mtime), None, None) => {
+            ("D" | "Q", Some(mtime), None, None) if site_path(path, true) => {
                 if let Ok(t) = mtime.parse() {
                     let dirs = if kind == "D" {
                         &mut cache.live_dirs
@@ -173,7 +181,7 @@ pub fn parse(text: &str) -> Cache {
                     dirs.insert(path.to_string(), t);
                 }
             }
-            ("F", Some(fp), None, None) => {
+            ("F", Some(fp), None, None) if site_path(path, false) => {
                 cache.fingerprints.insert(path.to_string(), fp.to_string());
             }
             ("H", None, None, None) => cache.live_sums = path.to_string(),

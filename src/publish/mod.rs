@@ -141,14 +141,23 @@ pub fn target(dest: &Path, cache: &mut cache::Cache) -> Result<Target> {
 }
 
 /// Brings the record of a spare site in line with its folder: a folder
-/// whose modification time is not the one recorded has had entries added
-/// or removed since, so it is listed and what kura did not put there is
-/// removed. Files named in the record are checked one by one as they are
+/// whose change time is not the one recorded has had entries added or
+/// removed since (or was renamed, as the spare's root was), so it is
+/// listed and what kura did not put there is removed. Files named in the record are checked one by one as they are
 /// reused.
 fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Record {
+    // The folders recorded and those holding a recorded file, parents
+    // before children.
     let mut known_dirs: std::collections::BTreeSet<&str> =
         dirs.keys().map(String::as_str).collect();
     known_dirs.insert("");
+    for rel in record.keys() {
+        let mut rel = rel.as_str();
+        while let Some((dir, _)) = rel.rsplit_once('/') {
+            known_dirs.insert(dir);
+            rel = dir;
+        }
+    }
     for dir in &known_dirs {
         let path = if dir.is_empty() {
             root.to_path_buf()
@@ -158,7 +167,18 @@ fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Recor
         let Ok(meta) = fs::symlink_metadata(&path) else {
             continue;
         };
-        if dirs.get(*dir) == Some(&mtime_ns(&meta)) {
+        // A symbolic link (or file) put where a folder was is removed, not
+        // followed: folders are seen parents first, so nothing below is
+        // then reached through it.
+        if !meta.is_dir() {
+            let _ = fs::remove_file(&path);
+            continue;
+        }
+        if dirs.get(*dir) == Some(&crate::fsx::folder_time(&meta)) {
+            continue;
+        }
+        // Only a real folder of the spare is listed and pruned.
+        if !real_folder_of(root, &path) {
             continue;
         }
         let Ok(entries) = fs::read_dir(&path) else {
@@ -186,6 +206,20 @@ fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Recor
         }
     }
     record
+}
+
+/// Whether `path` is `root` or a folder under it reached through folders
+/// only (no component a symbolic link).
+fn real_folder_of(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut at = root.to_path_buf();
+    rel.components().all(|c| {
+        at.push(c);
+        matches!(c, std::path::Component::Normal(_))
+            && fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir())
+    })
 }
 
 /// A site being written into its [`Target`] folder.
@@ -690,9 +724,9 @@ pub fn publish(mut target: Target, dest: &Path) -> Result<bool> {
     Ok(false)
 }
 
-/// The modification time of every folder of the site at `root` that holds
-/// one of `files` (and of `root` itself, as ""), to tell later whether
-/// anything was added to or removed from it.
+/// The [`folder_time`](crate::fsx::folder_time) of every folder of the
+/// site at `root` that holds one of `files` (and of `root` itself, as ""),
+/// to tell later whether anything was added to or removed from it.
 pub fn folder_times<'a>(
     root: &Path,
     files: impl Iterator<Item = &'a str>,
@@ -709,7 +743,7 @@ pub fn folder_times<'a>(
     dirs.into_iter()
         .filter_map(|d| {
             let meta = fs::symlink_metadata(root.join(&d)).ok()?;
-            Some((d, mtime_ns(&meta)))
+            Some((d, crate::fsx::folder_time(&meta)))
         })
         .collect()
 }

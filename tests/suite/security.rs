@@ -620,3 +620,64 @@ fn a_published_file_edited_with_its_time_restored_is_written_again() {
         assert!(out.status.success(), "{}", stdout(&out));
     }
 }
+
+/// The cache beside the output and the spare site are no more trusted
+/// than any input: a folder or file the cache names outside the site, or
+/// one reached through a symbolic link put in place of a folder of the
+/// spare (its time set back), is never listed, pruned or removed.
+#[test]
+fn a_hostile_cache_or_spare_never_removes_files_outside_the_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = fixture("awkward");
+    let site = tmp.path().join("site");
+    let build_at = |epoch: u64| {
+        let epoch = (1_700_000_000 + epoch).to_string();
+        let args = [
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    build_at(0);
+    build_at(1);
+    let spare = tmp.path().join(".kura-spare-site");
+    assert!(spare.join("areas").is_dir());
+    // Someone else's files beside the site.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("keep.txt"), "mine").unwrap();
+    std::fs::write(outside.join("S1.html"), "mine too").unwrap();
+    // The cache names them as the spare's.
+    let cache = tmp.path().join(".site.kura-cache");
+    let mut text = read(&cache);
+    let sha = "0".repeat(64);
+    text.push_str(&format!(
+        "Q\t../outside\t0\nP\t../outside/keep.txt\t4\t0/0\t{sha}\nP\t/{}\t4\t0/0\t{sha}\n",
+        outside.join("S1.html").display()
+    ));
+    std::fs::write(&cache, text).unwrap();
+    // The spare's `areas` folder becomes a link to them, with the time of
+    // the folder holding it set back.
+    let modified = std::fs::metadata(&spare).unwrap().modified().unwrap();
+    std::fs::rename(spare.join("areas"), tmp.path().join("areas-moved")).unwrap();
+    std::os::unix::fs::symlink(&outside, spare.join("areas")).unwrap();
+    std::fs::File::open(&spare)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    build_at(2);
+    assert_eq!(read(&outside.join("keep.txt")), "mine");
+    assert_eq!(read(&outside.join("S1.html")), "mine too");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 2);
+    // The version built in that spare is whole and holds no link.
+    let out = kura(&["verify", site.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(
+        std::fs::symlink_metadata(site.join("areas"))
+            .unwrap()
+            .is_dir()
+    );
+}
