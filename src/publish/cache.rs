@@ -44,6 +44,28 @@ pub fn path_for(dest: &Path) -> PathBuf {
     dest.with_file_name(format!(".{name}.kura-cache"))
 }
 
+/// A time in nanoseconds as the cache writes it ([`Ns`]).
+fn ns(s: &str) -> Option<i128> {
+    s.parse::<i64>()
+        .map(i128::from)
+        .ok()
+        .or_else(|| s.parse().ok())
+}
+
+/// A time in nanoseconds, written as the 64-bit number it is until the
+/// year 2262 (formatting an `i128` costs several times as much, and the
+/// cache holds two per file).
+struct Ns(i128);
+
+impl std::fmt::Display for Ns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match i64::try_from(self.0) {
+            Ok(t) => t.fmt(f),
+            Err(_) => self.0.fmt(f),
+        }
+    }
+}
+
 fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     if sha.len() != 64 {
         return None;
@@ -51,8 +73,8 @@ fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     let (mtime, ctime) = mtime.split_once('/')?;
     Some(CachedHash {
         size: size.parse().ok()?,
-        mtime_ns: mtime.parse().ok()?,
-        ctime_ns: ctime.parse().ok()?,
+        mtime_ns: ns(mtime)?,
+        ctime_ns: ns(ctime)?,
         sha256: sha.to_string(),
     })
 }
@@ -62,8 +84,8 @@ fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
     let mut t = times.split('/');
     let stamp = Stamp {
         size: size.parse().ok()?,
-        mtime_ns: t.next()?.parse().ok()?,
-        ctime_ns: t.next()?.parse().ok()?,
+        mtime_ns: ns(t.next()?)?,
+        ctime_ns: ns(t.next()?)?,
         ino: t.next()?.parse().ok()?,
     };
     (sha.len() == 64).then(|| ScanHash {
@@ -132,7 +154,7 @@ pub fn live(text: &str) -> Live<'_> {
                 }
             }
             ["D", path, mtime] if site_path(path, true) => {
-                if let Ok(t) = mtime.parse() {
+                if let Some(t) = ns(mtime) {
                     live.dirs.push((path, t));
                 }
             }
@@ -172,7 +194,7 @@ pub fn parse(text: &str) -> Cache {
                 }
             }
             ("D" | "Q", Some(mtime), None, None) if site_path(path, true) => {
-                if let Ok(t) = mtime.parse() {
+                if let Some(t) = ns(mtime) {
                     let dirs = if kind == "D" {
                         &mut cache.live_dirs
                     } else {
@@ -220,7 +242,10 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
             writeln!(
                 out,
                 "S\t{p}\t{}\t{}/{}/{}\t{sha}",
-                st.size, st.mtime_ns, st.ctime_ns, st.ino
+                st.size,
+                Ns(st.mtime_ns),
+                Ns(st.ctime_ns),
+                st.ino
             )?;
         }
     }
@@ -243,14 +268,17 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
             writeln!(
                 out,
                 "{kind}\t{p}\t{}\t{}/{}\t{}",
-                h.size, h.mtime_ns, h.ctime_ns, h.sha256
+                h.size,
+                Ns(h.mtime_ns),
+                Ns(h.ctime_ns),
+                h.sha256
             )?;
         }
     }
     for (kind, dirs) in [("D", c.live_dirs), ("Q", c.spare_dirs)] {
         for (d, t) in dirs {
             if clean(d) {
-                writeln!(out, "{kind}\t{d}\t{t}")?;
+                writeln!(out, "{kind}\t{d}\t{}", Ns(*t))?;
             }
         }
     }

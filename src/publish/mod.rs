@@ -143,19 +143,26 @@ pub fn target(dest: &Path, cache: &mut cache::Cache) -> Result<Target> {
 /// Brings the record of a spare site in line with its folder: a folder
 /// whose change time is not the one recorded has had entries added or
 /// removed since (or was renamed, as the spare's root was), so it is
-/// listed and what kura did not put there is removed. Files named in the record are checked one by one as they are
-/// reused.
+/// listed and what kura did not put there is removed. Files named in the
+/// record are checked one by one as they are reused.
 fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Record {
     // The folders recorded and those holding a recorded file, parents
     // before children.
     let mut known_dirs: std::collections::BTreeSet<&str> =
         dirs.keys().map(String::as_str).collect();
     known_dirs.insert("");
-    for rel in record.keys() {
-        let mut rel = rel.as_str();
-        while let Some((dir, _)) = rel.rsplit_once('/') {
+    let parents: std::collections::HashSet<&str> = record
+        .keys()
+        .filter_map(|rel| rel.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    for mut dir in parents {
+        // Up to the top each time: the recorded folders may lack some.
+        loop {
             known_dirs.insert(dir);
-            rel = dir;
+            match dir.rsplit_once('/') {
+                Some((up, _)) => dir = up,
+                None => break,
+            }
         }
     }
     for dir in &known_dirs {
