@@ -512,19 +512,19 @@ fn scan<'a>(
         (None, false) => push(
             CheckId::ScanMissing,
             f,
-            vec![part(Detail::ScanMissing, vec![form.scan_path.clone()])],
+            vec![part(Detail::ScanMissing, vec![form.scan_path.to_string()])],
         ),
         (Some(scan), false) => {
             by_hash.entry(scan.sha256.as_str()).or_default().push(f);
             if let Some(declared) = &form.declared_sha256
-                && declared != &scan.sha256
+                && **declared != *scan.sha256
             {
                 push(
                     CheckId::ScanHashMismatch,
                     f,
                     vec![part(
                         Detail::ScanHashMismatch,
-                        vec![declared.clone(), scan.sha256.clone()],
+                        vec![declared.to_string(), scan.sha256.clone()],
                     )],
                 );
             }
@@ -539,7 +539,7 @@ fn reused(el: &Election, by_hash: &BTreeMap<&str, Vec<FormIx>>, push: &mut Push<
             let others: Vec<&str> = forms
                 .iter()
                 .filter(|&&o| o != f)
-                .map(|&o| el.forms[o].id.as_str())
+                .map(|&o| &*el.forms[o].id)
                 .collect();
             push(
                 CheckId::ScanReused,

@@ -24,7 +24,9 @@ pub(super) fn read_forms(
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        by_area_race: BTreeMap::new(),
+        unloaded_placed: BTreeMap::new(),
+        placed: None,
+        race_seen: None,
     };
     table::read(
         path,
@@ -40,8 +42,14 @@ struct Forms<'a> {
     path: &'a Path,
     /// Race id → race.
     races: HashMap<String, usize>,
-    /// The form (id and line) placed on each area and race.
-    by_area_race: BTreeMap<(AreaIx, usize), (String, u64)>,
+    /// The form (id and line) placed on an area and race whose row did not
+    /// load (those that loaded are in the election's `form_by_area_race`).
+    unloaded_placed: BTreeMap<(AreaIx, usize), (String, u64)>,
+    /// The area and race the row being read is the first form for.
+    placed: Option<(AreaIx, usize)>,
+    /// The race of the row being read, when known (placed in the tree or
+    /// not).
+    race_seen: Option<usize>,
 }
 
 impl Forms<'_> {
@@ -61,12 +69,11 @@ impl Forms<'_> {
         let at = |m: String| Problem::at(path, row.line, m);
         if !valid_code(id) {
             problems.push(at(code_problem("form id", id)));
-        } else if let Some((_, first)) = ids.forms.get(id).and_then(|f| f.loaded) {
+        } else if let Some(first) = ids.forms.loaded(id, &el.forms) {
             problems.push(at(format!(
-                "duplicate form id '{id}' (first on line {first})"
+                "duplicate form id '{id}' (first on line {})",
+                el.forms[first].line
             )));
-        } else if !ids.forms.contains_key(id) {
-            ids.forms.insert(id.to_string(), FormSeen::default());
         }
         let (area, race) = self.place(row, el, ids, problems);
         let scan_path = row.get(3);
@@ -112,28 +119,43 @@ impl Forms<'_> {
             if !scan_path.is_empty() && scans::check_path(scan_path).is_ok() {
                 ids.unloaded_scans.push((scan_path.to_string(), row.line));
             }
+            if valid_code(id) && ids.forms.loaded(id, &el.forms).is_none() {
+                ids.forms.add_unloaded(id, self.race_seen);
+            }
+            if let Some(key) = self.placed {
+                self.unloaded_placed.insert(key, (id.to_string(), row.line));
+            }
             return;
         };
-        if let Some(seen) = ids.forms.get_mut(id) {
-            seen.loaded = Some((el.forms.len(), row.line));
-        }
         el.form_by_area_race.insert((area, race), el.forms.len());
         let n = el.races[race].candidates.len();
         el.forms.push(Form {
-            id: id.to_string(),
+            id: id.into(),
             line: row.line,
             area,
             race,
-            scan_path: scan_path.to_string(),
+            scan_path: scan_path.into(),
             scan: None,
-            declared_sha256: declared,
+            declared_sha256: declared.map(String::into_boxed_str),
             rejected,
             total_valid,
             status,
-            device: row.get(8).to_string(),
-            captured_at: captured_at.to_string(),
-            votes: vec![None; n],
+            device: row.get(8).into(),
+            captured_at: captured_at.into(),
+            votes: vec![None; n].into(),
         });
+        ids.forms.add_loaded(el.forms.len() - 1, &el.forms);
+    }
+
+    /// The form (id and line) already placed on `key`, loaded or not.
+    fn placed_on<'e>(&'e self, el: &'e Election, key: (AreaIx, usize)) -> Option<(&'e str, u64)> {
+        match el.form_by_area_race.get(&key) {
+            Some(&f) => Some((&el.forms[f].id, el.forms[f].line)),
+            None => self
+                .unloaded_placed
+                .get(&key)
+                .map(|(id, line)| (id.as_str(), *line)),
+        }
     }
 
     /// Finds the form's area and race. Reports an unknown area or race, a
@@ -148,6 +170,7 @@ impl Forms<'_> {
         problems: &mut Vec<Problem>,
     ) -> (Option<AreaIx>, Option<usize>) {
         let at = |m: String| Problem::at(self.path, row.line, m);
+        self.placed = None;
         let id = row.get(0);
         let area_code = row.get(1);
         let area = el.area_by_code.get(area_code).copied();
@@ -165,9 +188,7 @@ impl Forms<'_> {
                 truncate(race_id, 64)
             )));
         }
-        if let (Some(r), Some(seen)) = (race, ids.forms.get_mut(id)) {
-            seen.race = Some(r);
-        }
+        self.race_seen = race;
         let race = race.filter(|&r| el.races[r].area != UNPLACED);
         if let (Some(a), Some(r)) = (area, race) {
             let race_area = el.races[r].area;
@@ -176,12 +197,12 @@ impl Forms<'_> {
                     "form '{id}' is on area '{area_code}', outside race '{race_id}', which is held in '{}'",
                     el.areas[race_area].code
                 )));
-            } else if let Some((other, line)) = self.by_area_race.get(&(a, r)) {
+            } else if let Some((other, line)) = self.placed_on(el, (a, r)) {
                 problems.push(at(format!(
                     "second form for area '{area_code}' and race '{race_id}' (form '{other}' on line {line})"
                 )));
             } else {
-                self.by_area_race.insert((a, r), (id.to_string(), row.line));
+                self.placed = Some((a, r));
             }
         }
         (area, race)
@@ -246,14 +267,17 @@ pub(super) fn read_results(
                     None
                 }
             };
-            let seen = ids.forms.get(form_id);
-            let loaded = seen.and_then(|f| f.loaded).map(|(f, _)| f);
-            let race = match (loaded, seen.and_then(|f| f.race)) {
-                (Some(f), _) => el.forms[f].race,
+            let seen = ids.forms.get(form_id, &el.forms);
+            let loaded = match seen {
+                Some(FormSeen::Loaded(f)) => Some(f),
+                _ => None,
+            };
+            let race = match seen {
+                Some(FormSeen::Loaded(f)) => el.forms[f].race,
                 // A form with errors of its own: its lines are still
                 // checked against its race's candidates.
-                (None, Some(r)) => r,
-                (None, None) => {
+                Some(FormSeen::Unloaded(Some(r))) => r,
+                _ => {
                     if seen.is_none() {
                         problems.push(Problem::at(
                             path,

@@ -185,20 +185,66 @@ struct Seen {
     races: BTreeSet<String>,
     candidates: BTreeSet<(String, String)>,
     /// Every well-formed form id of forms.csv, with what its row said.
-    forms: HashMap<String, FormSeen>,
+    forms: FormIds,
     /// Scan paths (well formed) of forms that did not load, and their lines.
     unloaded_scans: Vec<(String, u64)>,
 }
 
-/// What forms.csv said of one form id (one entry per form, however many
-/// things are known of it: at a million forms, each map keyed by form id
-/// costs about 60 MB).
-#[derive(Default, Clone, Copy)]
-struct FormSeen {
-    /// Its race, when known, whether the form loaded or not.
-    race: Option<usize>,
-    /// The form and its line, when it loaded.
-    loaded: Option<(crate::model::FormIx, u64)>,
+/// What forms.csv said of one form id.
+#[derive(Clone, Copy)]
+enum FormSeen {
+    /// It loaded: this form.
+    Loaded(crate::model::FormIx),
+    /// It did not load (its row has errors): its race, when known.
+    Unloaded(Option<usize>),
+}
+
+/// Every well-formed form id of forms.csv. Those that loaded are found
+/// through their index into the election's forms, so their ids are not
+/// kept a second time (at six million forms a map keyed by a copy of each
+/// id cost over half a gigabyte); the few that did not load are kept with
+/// their race.
+#[derive(Default)]
+struct FormIds {
+    hasher: std::hash::RandomState,
+    loaded: hashbrown::HashTable<crate::model::FormIx>,
+    unloaded: HashMap<String, Option<usize>>,
+}
+
+impl FormIds {
+    /// The form with id `id` among `forms`, if it loaded.
+    fn loaded(&self, id: &str, forms: &[crate::model::Form]) -> Option<crate::model::FormIx> {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(id);
+        self.loaded.find(hash, |&f| &*forms[f].id == id).copied()
+    }
+
+    /// What forms.csv said of `id` (`None`: it has no such id).
+    fn get(&self, id: &str, forms: &[crate::model::Form]) -> Option<FormSeen> {
+        match self.loaded(id, forms) {
+            Some(f) => Some(FormSeen::Loaded(f)),
+            None => self.unloaded.get(id).map(|&race| FormSeen::Unloaded(race)),
+        }
+    }
+
+    /// Notes that `forms[f]` loaded.
+    fn add_loaded(&mut self, f: crate::model::FormIx, forms: &[crate::model::Form]) {
+        use std::hash::BuildHasher;
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(&*forms[f].id);
+        self.loaded
+            .insert_unique(hash, f, |&g| hasher.hash_one(&*forms[g].id));
+    }
+
+    /// Notes a row of form `id` that did not load, and its race if known.
+    fn add_unloaded(&mut self, id: &str, race: Option<usize>) {
+        match self.unloaded.get_mut(id) {
+            Some(known) => *known = race.or(*known),
+            None => {
+                self.unloaded.insert(id.to_string(), race);
+            }
+        }
+    }
 }
 
 impl Seen {

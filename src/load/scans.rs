@@ -93,7 +93,7 @@ pub fn attach(
     let mut paths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in el.forms.iter().enumerate() {
         if !f.scan_path.is_empty() {
-            paths.entry(f.scan_path.as_str()).or_default().push(i);
+            paths.entry(&*f.scan_path).or_default().push(i);
         }
     }
     let jobs: Vec<(&str, Vec<usize>)> = paths.into_iter().collect();

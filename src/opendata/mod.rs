@@ -93,7 +93,10 @@ pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
         Some(s) => (s.site_path(), s.sha256.clone()),
         None => (
             String::new(),
-            form.declared_sha256.clone().unwrap_or_default(),
+            form.declared_sha256
+                .as_deref()
+                .unwrap_or_default()
+                .to_string(),
         ),
     };
     let row = read::FormRow {
@@ -104,8 +107,8 @@ pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
         total_valid: opt(form.total_valid),
         scan,
         sha256,
-        device: form.device.clone(),
-        captured_at: form.captured_at.clone(),
+        device: form.device.to_string(),
+        captured_at: form.captured_at.to_string(),
     };
     (&form.id, row)
 }
@@ -148,7 +151,7 @@ pub fn results<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()
     out.write_record(RESULTS)?;
     for &f in order {
         for (candidate, votes) in result_rows(el, f) {
-            out.write_record([el.forms[f].id.as_str(), candidate, &votes.to_string()])?;
+            out.write_record([&*el.forms[f].id, candidate, &votes.to_string()])?;
         }
     }
     out.flush()?;
@@ -202,7 +205,10 @@ pub fn finding_row(el: &Election, f: &Finding) -> read::FindingRow {
         check: f.check.as_str().to_string(),
         area: el.areas[f.area].code.clone(),
         race: el.races[f.race].id.clone(),
-        form: f.form.map(|x| el.forms[x].id.clone()).unwrap_or_default(),
+        form: f
+            .form
+            .map(|x| el.forms[x].id.to_string())
+            .unwrap_or_default(),
         detail: f.detail(),
         parts: Some(f.parts.clone()),
     }

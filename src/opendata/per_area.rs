@@ -73,7 +73,7 @@ pub fn write<W: Write>(el: &Election, a: AreaIx, race: RaceIx, w: W) -> csv::Res
         match el.form_by_area_race.get(&(s, race)) {
             Some(&f) => {
                 let form = &el.forms[f];
-                row.push(form.id.clone());
+                row.push(form.id.to_string());
                 row.push(form.status.as_str().to_string());
                 row.push(opt(station.registered));
                 row.push(opt(form.rejected));

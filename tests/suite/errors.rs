@@ -510,3 +510,33 @@ fn a_bad_signing_key_fails_before_anything_is_written() {
     );
     assert!(snapshot(&site) == before);
 }
+
+/// A form whose row has errors of its own still counts: a second form for
+/// its area and race names it, and its lines in results.csv are checked
+/// against its race; a form id that did load cannot be used again.
+#[test]
+fn forms_that_did_not_load_are_still_known_by_id_and_place() {
+    let forms = read(&fixture("awkward/forms.csv"))
+        + "unsure,F-S4-pres,S4,pres,,,,,,\r\n,F-S4-again,S4,pres,,,,,,\r\n,F-S1-pres,D2,gov-r1,,,,,,\r\n";
+    let results = read(&fixture("awkward/results.csv")) + "7,F-S4-pres,zed\r\n7,F-S4-again,a\r\n";
+    let changes = [
+        ("forms.csv", Some(forms.as_bytes())),
+        ("results.csv", Some(results.as_bytes())),
+    ];
+    refused(
+        &changes,
+        &[
+            "forms.csv:15: status 'unsure' is not one of verified, provisional, disputed",
+            "forms.csv:16: second form for area 'S4' and race 'pres' (form 'F-S4-pres' on line 15)",
+            "forms.csv:17: duplicate form id 'F-S1-pres' (first on line 2)",
+            "results.csv:28: unknown candidate 'zed' in race 'pres'",
+        ],
+    );
+    let (_tmp, input) = scratch("awkward");
+    for (file, bytes) in changes {
+        std::fs::write(input.join(file), bytes.unwrap()).unwrap();
+    }
+    let err = stderr(&kura(&["check", input.to_str().unwrap()]));
+    assert!(!err.contains("results.csv:29"), "{err}");
+    assert!(!err.contains("unknown form"), "{err}");
+}

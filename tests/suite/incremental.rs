@@ -504,7 +504,7 @@ fn a_page_whose_bytes_change_gets_a_new_fingerprint() {
         ),
         (
             "a declared scan hash",
-            Box::new(|e| e.forms[0].declared_sha256 = Some("0".repeat(64))),
+            Box::new(|e| e.forms[0].declared_sha256 = Some("0".repeat(64).into())),
         ),
     ];
     for (what, change) in changes {

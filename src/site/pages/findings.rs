@@ -57,7 +57,10 @@ pub fn findings<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
             .map(|&i| &site.findings[i as usize])
             .filter(|f| f.check == check.id)
             .map(|f| {
-                let form = f.form.map(|x| el.forms[x].id.clone()).unwrap_or_default();
+                let form = f
+                    .form
+                    .map(|x| el.forms[x].id.to_string())
+                    .unwrap_or_default();
                 let anchor = if form.is_empty() {
                     String::new()
                 } else {

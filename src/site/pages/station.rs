@@ -98,7 +98,7 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
                     Some(race_chart(site, a, race, &rows, &votes))
                 };
                 Some(FormView {
-                    id: form.id.clone(),
+                    id: form.id.to_string(),
                     status: form.status.as_str(),
                     status_text: status_text(t, form.status),
                     badges: badges(site, f),
@@ -114,8 +114,8 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
                         _ => t.unknown.clone(),
                     },
                     findings: form_findings(site, f),
-                    device: form.device.clone(),
-                    captured_at: form.captured_at.clone(),
+                    device: form.device.to_string(),
+                    captured_at: form.captured_at.to_string(),
                     scan: scan_part(site, f, &root),
                 })
             }
