@@ -332,6 +332,24 @@ impl Finding {
     }
 }
 
+/// Puts `v` in the order `order` gives (position `k` receives the element
+/// at `order[k]`), in place, by following each cycle of the permutation;
+/// `order` is used up.
+fn permute<T>(v: &mut [T], order: &mut [usize]) {
+    for i in 0..v.len() {
+        let mut j = i;
+        loop {
+            let k = order[j];
+            order[j] = j;
+            if k == i {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
+        }
+    }
+}
+
 /// Runs every check over the election. The result is sorted by check (in
 /// [`CHECKS`] order), then area (tree order), race and form.
 pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
@@ -362,14 +380,13 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
         }
     }
     reused(el, &by_hash, &mut push);
-    out.sort_by(|a, b| {
-        (a.check, a.area, a.race, a.form.map(|f| &el.forms[f].id)).cmp(&(
-            b.check,
-            b.area,
-            b.race,
-            b.form.map(|f| &el.forms[f].id),
-        ))
-    });
+    // Sorted through a list of positions (8 bytes a finding) rather than
+    // in place (a stable sort of the findings themselves takes half their
+    // size again), equal ones kept in the order they were found.
+    let key = |x: &Finding| (x.check, x.area, x.race, x.form.map(|f| &el.forms[f].id));
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(&out[a]).cmp(&key(&out[b])).then(a.cmp(&b)));
+    permute(&mut out, &mut order);
     out.shrink_to_fit();
     out
 }
@@ -622,6 +639,29 @@ pub fn counts(findings: &[Finding]) -> Vec<(&'static Check, usize)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn permute_puts_each_element_where_the_order_says() {
+        // Shuffles of every size (a Fisher-Yates shuffle driven by a fixed
+        // linear congruential sequence), the identity and one long cycle.
+        let mut seed = 12345u64;
+        for n in [0usize, 1, 2, 3, 7, 64, 1000] {
+            let mut shuffled: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let cycle: Vec<usize> = (0..n).map(|k| (k + 1) % n.max(1)).collect();
+            for order in [shuffled, (0..n).collect(), cycle] {
+                let v: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
+                let want: Vec<String> = order.iter().map(|&k| v[k].clone()).collect();
+                let mut got = v.clone();
+                super::permute(&mut got, &mut order.clone());
+                assert_eq!(got, want, "n={n} order={order:?}");
+            }
+        }
+    }
+
+
     use super::*;
 
     #[test]
