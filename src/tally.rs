@@ -99,7 +99,7 @@ fn station_tally(el: &Election, station: AreaIx, race: RaceIx) -> RaceTally {
         registered_unknown: u64::from(area.registered.is_none()),
         ..RaceTally::default()
     };
-    if let Some(&f) = el.form_by_area_race.get(&(station, race)) {
+    if let Some(f) = el.form_on(station, race) {
         let form = &el.forms[f];
         for (i, v) in form.votes.iter().enumerate() {
             t.votes[i] = v.unwrap_or(0);
@@ -147,9 +147,8 @@ pub fn tally(el: &Election, forms_csv: &Path) -> Result<Tally, Problem> {
         .collect();
     let overflow = |what: &str, station: AreaIx, race: RaceIx| {
         let line = el
-            .form_by_area_race
-            .get(&(station, race))
-            .map(|&f| el.forms[f].line)
+            .form_on(station, race)
+            .map(|f| el.forms[f].line)
             .unwrap_or(0);
         Problem::at(
             forms_csv,
@@ -167,9 +166,8 @@ pub fn tally(el: &Election, forms_csv: &Path) -> Result<Tally, Problem> {
         for (pos, &race) in scope.iter().enumerate() {
             let st = station_tally(el, s, race);
             let form_valid_overflow = el
-                .form_by_area_race
-                .get(&(s, race))
-                .is_some_and(|&f| el.forms[f].valid().is_none());
+                .form_on(s, race)
+                .is_some_and(|f| el.forms[f].valid().is_none());
             if form_valid_overflow {
                 return Err(overflow("valid votes", s, race));
             }

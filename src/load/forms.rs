@@ -127,7 +127,6 @@ impl Forms<'_> {
             }
             return;
         };
-        el.form_by_area_race.insert((area, race), el.forms.len());
         let n = el.races[race].candidates.len();
         el.forms.push(Form {
             id: id.into(),
@@ -145,12 +144,13 @@ impl Forms<'_> {
             votes: vec![None; n].into(),
         });
         ids.forms.add_loaded(el.forms.len() - 1, &el.forms);
+        el.form_by_area_race.insert(&el.forms, el.forms.len() - 1);
     }
 
     /// The form (id and line) already placed on `key`, loaded or not.
     fn placed_on<'e>(&'e self, el: &'e Election, key: (AreaIx, usize)) -> Option<(&'e str, u64)> {
-        match el.form_by_area_race.get(&key) {
-            Some(&f) => Some((&el.forms[f].id, el.forms[f].line)),
+        match el.form_on(key.0, key.1) {
+            Some(f) => Some((&el.forms[f].id, el.forms[f].line)),
             None => self
                 .unloaded_placed
                 .get(&key)

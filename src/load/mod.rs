@@ -114,7 +114,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         forms: Vec::new(),
         pages: Vec::new(),
         area_by_code,
-        form_by_area_race: BTreeMap::new(),
+        form_by_area_race: Default::default(),
         boundaries,
     };
     read_races(

@@ -210,7 +210,7 @@ pub fn finding_row(el: &Election, f: &Finding) -> read::FindingRow {
             .map(|x| el.forms[x].id.to_string())
             .unwrap_or_default(),
         detail: f.detail(),
-        parts: Some(f.parts.clone()),
+        parts: Some(f.parts.to_vec()),
     }
 }
 

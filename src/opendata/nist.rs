@@ -266,8 +266,8 @@ impl Serialize for Counts<'_> {
         let p = self.position;
         let count = |a: AreaIx| -> Option<u64> {
             if el.areas[a].is_station() {
-                let f = el.form_by_area_race.get(&(a, self.race))?;
-                Some(el.forms[*f].votes[p].unwrap_or(0))
+                let f = el.form_on(a, self.race)?;
+                Some(el.forms[f].votes[p].unwrap_or(0))
             } else {
                 Some(tally.get(el, a, self.race)?.votes[p])
             }

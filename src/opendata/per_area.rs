@@ -70,8 +70,8 @@ pub fn write<W: Write>(el: &Election, a: AreaIx, race: RaceIx, w: W) -> csv::Res
         row.clear();
         row.push(station.code.clone());
         row.push(station.name.clone());
-        match el.form_by_area_race.get(&(s, race)) {
-            Some(&f) => {
+        match el.form_on(s, race) {
+            Some(f) => {
                 let form = &el.forms[f];
                 row.push(form.id.to_string());
                 row.push(form.status.as_str().to_string());

@@ -227,9 +227,8 @@ pub(super) fn race_view<'a>(
     let rows = candidate_rows(site, race, &tally.votes, tally.valid);
     let svg = race_chart(site, a, race, &rows, &tally.votes);
     let declared = el
-        .form_by_area_race
-        .get(&(a, race))
-        .map(|&f| declared_part(site, f, tally, &root));
+        .form_on(a, race)
+        .map(|f| declared_part(site, f, tally, &root));
     let area = &el.areas[a];
     let children: Vec<ChildRow> = area
         .children

@@ -81,9 +81,9 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
     let mut charted = false;
     for &race in site.tally.scope(a) {
         let r = &el.races[race];
-        let form = match el.form_by_area_race.get(&(a, race)) {
+        let form = match el.form_on(a, race) {
             None => None,
-            Some(&f) => {
+            Some(f) => {
                 let form = &el.forms[f];
                 let votes: Vec<u64> = form.votes.iter().map(|v| v.unwrap_or(0)).collect();
                 let valid = form.valid().unwrap_or(0);
