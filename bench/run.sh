@@ -9,6 +9,9 @@
 #   bench/run.sh --curve [WORKDIR]           46,229, 200,000 (Nigeria) and
 #                                            1,000,000 (India) stations, no
 #                                            scans: full build and 1 % rebuild
+#   bench/run.sh --memory [WORKDIR]          200,000 and 1,000,000 stations, no
+#                                            scans: time and peak memory of
+#                                            `kura check` and of a full build
 #   bench/run.sh --uganda [WORKDIR]          Uganda 2021 (real data, 34,684
 #                                            stations): render stage and the
 #                                            whole build against `cp -r`
@@ -60,6 +63,20 @@ if [ "${1:-}" = "--curve" ]; then
     grep ' s$' "$W/rebuild-stages.txt" | tr -s ' ' | paste -sd' ' | fold -w 100 -s | sed 's/^/    /' || true
   done
   rm -rf "$W/in" "$W/site" "$W/fresh" "$W"/.kura-*
+  exit 0
+fi
+
+if [ "${1:-}" = "--memory" ]; then
+  W=${2:-$(mktemp -d /tmp/kura-bench.XXXX)}
+  echo "stations  check_s  check_peak_MiB  build_s  build_peak_MiB"
+  for n in 200000 1000000; do
+    rm -rf "$W/in" "$W/site" "$W"/.site.kura-cache "$W"/.kura-*
+    "$KURA" sample -o "$W/in" --stations "$n" --no-scans 2>/dev/null
+    read -r cs cm < <(measure "$KURA" check "$W/in")
+    read -r bs bm < <(measure "$KURA" build "$W/in" -o "$W/site")
+    printf "%8d  %7.1f  %14d  %7.1f  %14d\n" "$n" "$cs" $((cm / 1024)) "$bs" $((bm / 1024))
+  done
+  rm -rf "$W/in" "$W/site" "$W"/.site.kura-cache "$W"/.kura-*
   exit 0
 fi
 

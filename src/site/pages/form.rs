@@ -12,18 +12,13 @@ use super::severity_str;
 pub(super) fn badges(site: &Site<'_>, form: FormIx) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = site
         .by_form
-        .get(&form)
-        .map(|v| {
-            v.iter()
-                .map(|&i| {
-                    (
-                        site.findings[i].check.as_str(),
-                        severity_str(site.findings[i].severity),
-                    )
-                })
-                .collect()
+        .get(form)
+        .iter()
+        .map(|&i| {
+            let f = &site.findings[i as usize];
+            (f.check.as_str(), severity_str(f.severity))
         })
-        .unwrap_or_default();
+        .collect();
     out.dedup();
     out
 }
@@ -33,20 +28,17 @@ pub(super) fn form_findings(
     form: FormIx,
 ) -> Vec<(&'static str, &'static str, String)> {
     site.by_form
-        .get(&form)
-        .map(|v| {
-            v.iter()
-                .map(|&i| {
-                    let f = &site.findings[i];
-                    (
-                        f.check.as_str(),
-                        severity_str(f.severity),
-                        site.t.finding(&f.parts),
-                    )
-                })
-                .collect()
+        .get(form)
+        .iter()
+        .map(|&i| {
+            let f = &site.findings[i as usize];
+            (
+                f.check.as_str(),
+                severity_str(f.severity),
+                site.t.finding(&f.parts),
+            )
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 #[derive(Hash)]
