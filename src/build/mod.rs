@@ -170,11 +170,16 @@ impl<'a> Build<'a> {
         })
     }
 
+    /// The key the cache is authenticated with: a signed build's own.
+    fn cache_key(&self) -> Option<[u8; 32]> {
+        self.key.as_ref().map(SecretKey::cache_key)
+    }
+
     /// The stages, in order.
     fn run(mut self) -> Result<BuildReport> {
         let previous = self.previous()?;
         let cache_text = self.stages.time("read cache", || {
-            publish::cache::read_text(&self.opts.output)
+            publish::cache::read_text(&self.opts.output, self.cache_key().as_ref())
         });
         let (digest, listing) = self.stages.time("input digest", || {
             unchanged::digest(
@@ -283,7 +288,7 @@ impl<'a> Build<'a> {
                 (&files, &version_id),
                 &out,
                 spare,
-                input_digest.as_deref(),
+                (input_digest.as_deref(), self.cache_key().as_ref()),
             )
         });
         let (pages, written) = out.counts();
@@ -612,7 +617,7 @@ fn write_cache(
     (files, version_id): (&[(String, fsx::CachedHash)], &str),
     out: &Output,
     (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
-    input: Option<&str>,
+    (input, key): (Option<&str>, Option<&[u8; 32]>),
 ) {
     let scans = checked
         .election
@@ -653,6 +658,7 @@ fn write_cache(
                 .map(|(c, n)| (c.id.to_string(), n))
                 .collect::<Vec<_>>(),
         },
+        key,
     );
 }
 

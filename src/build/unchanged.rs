@@ -313,12 +313,13 @@ pub fn tree_holds(dest: &Path, live: &Live<'_>) -> bool {
             };
             match e.file_type() {
                 Ok(t) if t.is_dir() => dirs.contains(rel.as_str()),
+                // What an interrupted run left (`publish::is_leftover`)
+                // is not what the build published: a full build clears it.
                 Ok(t) if t.is_file() => {
                     files.contains(rel.as_str())
                         || rel == publish::SUMS
                         || rel == publish::SUMS_SIG
                         || publish::is_log_path(&rel)
-                        || publish::is_leftover(&rel)
                 }
                 _ => false,
             }

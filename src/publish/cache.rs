@@ -102,18 +102,64 @@ fn site_path(p: &str, folder: bool) -> bool {
     (folder && p.is_empty()) || crate::sums::safe_path(p)
 }
 
-/// Reads the cache; anything unreadable is simply not cached.
-pub fn read(dest: &Path) -> Cache {
-    parse(&read_text(dest))
-}
-
 /// The cache's text ("" when there is none, or it cannot be read), to be
-/// [`parse`]d whole or looked into by [`live`].
-pub fn read_text(dest: &Path) -> String {
-    crate::fsx::read_to_string(&path_for(dest))
+/// [`parse`]d whole or looked into by [`live`]. With a `key` (a signed
+/// build: [`SecretKey::cache_key`](super::sign::SecretKey::cache_key)),
+/// only a cache whose last line authenticates the rest with that key is
+/// read: the cache lies beside the output, and whoever can write there
+/// could otherwise make the build take a planted file for one it wrote
+/// and sign it.
+pub fn read_text(dest: &Path, key: Option<&[u8; 32]>) -> String {
+    let Some(text) = crate::fsx::read_to_string(&path_for(dest))
         .ok()
         .filter(|t| t.lines().next() == Some(HEADER))
-        .unwrap_or_default()
+    else {
+        return String::new();
+    };
+    let Some(key) = key else {
+        return text;
+    };
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let Some((body, mac)) = body.rsplit_once('\n') else {
+        return String::new();
+    };
+    let body = &text[..body.len() + 1];
+    if mac.strip_prefix("M\t")
+        == Some(crate::digest::hex(&authenticate(key, body.as_bytes())).as_str())
+    {
+        text
+    } else {
+        String::new()
+    }
+}
+
+/// The code that authenticates the cache's `text` with `key`: BLAKE2b-256
+/// of the key then the text (BLAKE2 needs no HMAC construction).
+fn authenticate(key: &[u8; 32], text: &[u8]) -> [u8; 32] {
+    use blake2::Digest;
+    let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+    h.update(key);
+    h.update(text);
+    h.finalize().into()
+}
+
+/// A writer that also hashes what passes through it, for [`authenticate`].
+struct Tee<W> {
+    out: W,
+    mac: Option<blake2::Blake2b<blake2::digest::consts::U32>>,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if let Some(mac) = &mut self.mac {
+            blake2::Digest::update(mac, &buf[..n]);
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// What the cache says of the live site alone, borrowed from its text:
@@ -229,11 +275,20 @@ pub struct Contents<'a> {
     pub findings: &'a [(String, usize)],
 }
 
-/// Writes the cache for the site just published at `dest` (atomically).
-pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
+/// Writes the cache for the site just published at `dest` (atomically),
+/// authenticated with `key` when given (see [`read_text`]).
+pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::Result<()> {
+    use blake2::Digest;
     let path = path_for(dest);
     let tmp = path.with_extension("kura-cache-new");
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+    let mut out = Tee {
+        out: std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?),
+        mac: key.map(|k| {
+            let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+            h.update(k);
+            h
+        }),
+    };
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
     for (p, st, sha) in c.scans {
@@ -286,6 +341,9 @@ pub fn write(dest: &Path, c: Contents<'_>) -> std::io::Result<()> {
         if clean(p) && clean(fp) {
             writeln!(out, "F\t{p}\t{fp}")?;
         }
+    }
+    if let Some(mac) = out.mac.take() {
+        writeln!(out.out, "M\t{}", crate::digest::hex(&mac.finalize()))?;
     }
     out.flush()?;
     drop(out);

@@ -32,6 +32,16 @@ pub struct PublicKey {
 }
 
 impl SecretKey {
+    /// A key for authenticating what kura keeps beside a site it signs
+    /// (the build cache): BLAKE2b-256 of a label and the secret seed, so
+    /// that no one without the secret key can forge it.
+    pub fn cache_key(&self) -> [u8; 32] {
+        let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+        h.update(b"kura build cache key 1\0");
+        h.update(self.key.to_bytes());
+        h.finalize().into()
+    }
+
     /// The public half.
     pub fn public(&self) -> PublicKey {
         PublicKey {

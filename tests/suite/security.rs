@@ -681,3 +681,98 @@ fn a_hostile_cache_or_spare_never_removes_files_outside_the_site() {
             .is_dir()
     );
 }
+
+/// Whoever can write beside a signed site cannot make the next build take
+/// a file of theirs for one kura wrote, and sign it: the cache kept beside
+/// the site is authenticated with the signing key, and one that does not
+/// authenticate is not used (the next build writes every file again).
+#[test]
+fn a_forged_cache_beside_a_signed_site_is_not_believed() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let (secret, _) = keygen(tmp.path());
+    let input = fixture("awkward");
+    let site = tmp.path().join("site");
+    let build_at = |epoch: u64| {
+        let epoch = (1_700_000_000 + epoch).to_string();
+        let args = [
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--sign",
+            secret.to_str().unwrap(),
+        ];
+        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    build_at(0);
+    assert!(build_at(0).contains("is up to date"), "the cache is used");
+    // A page is edited, and its line in the cache given the page's new
+    // size, times and hash, as if kura had written it.
+    let rel = "areas/S1.html";
+    let page = site.join(rel);
+    let forged = read(&page).replacen("<main", "<h1>FORGED</h1><main", 1);
+    assert!(forged.contains("FORGED"));
+    std::fs::write(&page, &forged).unwrap();
+    let m = std::fs::metadata(&page).unwrap();
+    let sha: String = <sha2::Sha256 as sha2::Digest>::digest(forged.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let line = format!(
+        "O\t{rel}\t{}\t{}/{}\t{sha}",
+        m.len(),
+        m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128,
+        m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128,
+    );
+    let cache = tmp.path().join(".site.kura-cache");
+    let text: String = read(&cache)
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("O\t{rel}\t")) {
+                format!("{line}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert!(text.contains(&line));
+    std::fs::write(&cache, text).unwrap();
+    // The next version has the page as the input makes it, and verifies.
+    assert!(!build_at(1).contains("is up to date"));
+    assert!(!read(&page).contains("FORGED"));
+    let out = kura(&["verify", site.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
+
+/// A file an interrupted run would leave (`.kura-log-*`) found in the live
+/// site is no part of it: a build does not call such a site up to date.
+#[test]
+fn a_leftover_in_the_site_is_not_up_to_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = fixture("awkward");
+    let site = tmp.path().join("site");
+    let build = || {
+        let args = [
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", "1700000000")]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    build();
+    assert!(build().contains("is up to date"));
+    std::fs::write(
+        site.join(".kura-log-evil.html"),
+        "<script>alert(1)</script>",
+    )
+    .unwrap();
+    assert!(!build().contains("is up to date"));
+    let out = kura(&["verify", site.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
