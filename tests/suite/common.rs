@@ -443,3 +443,24 @@ pub fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
     assert!(out.status.success(), "{}", stderr(&out));
     (dir.join("key.key"), dir.join("key.pub"))
 }
+
+/// Builds `input` into `site` at `SOURCE_DATE_EPOCH` 1,700,000,000 +
+/// `epoch`, with `extra` arguments, in the folder holding `site`; asserts
+/// it succeeded and returns what it printed on stderr.
+pub fn build_at(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> String {
+    let mut args = vec![
+        "build",
+        input.to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let epoch = (1_700_000_000 + epoch).to_string();
+    let out = kura_with(
+        site.parent().unwrap(),
+        &args,
+        &[("SOURCE_DATE_EPOCH", &epoch)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}

@@ -630,17 +630,7 @@ fn a_hostile_cache_or_spare_never_removes_files_outside_the_site() {
     let tmp = tempfile::tempdir().unwrap();
     let input = fixture("awkward");
     let site = tmp.path().join("site");
-    let build_at = |epoch: u64| {
-        let epoch = (1_700_000_000 + epoch).to_string();
-        let args = [
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-        ];
-        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    };
+    let build_at = |epoch: u64| build_at(&input, &site, epoch, &[]);
     build_at(0);
     build_at(1);
     let spare = tmp.path().join(".kura-spare-site");
@@ -693,20 +683,8 @@ fn a_forged_cache_beside_a_signed_site_is_not_believed() {
     let (secret, _) = keygen(tmp.path());
     let input = fixture("awkward");
     let site = tmp.path().join("site");
-    let build_at = |epoch: u64| {
-        let epoch = (1_700_000_000 + epoch).to_string();
-        let args = [
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-            "--sign",
-            secret.to_str().unwrap(),
-        ];
-        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", &epoch)]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        stderr(&out)
-    };
+    let build_at =
+        |epoch: u64| build_at(&input, &site, epoch, &["--sign", secret.to_str().unwrap()]);
     build_at(0);
     assert!(build_at(0).contains("is up to date"), "the cache is used");
     // A page is edited, and its line in the cache given the page's new
@@ -754,17 +732,7 @@ fn a_leftover_in_the_site_is_not_up_to_date() {
     let tmp = tempfile::tempdir().unwrap();
     let input = fixture("awkward");
     let site = tmp.path().join("site");
-    let build = || {
-        let args = [
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-        ];
-        let out = kura_with(tmp.path(), &args, &[("SOURCE_DATE_EPOCH", "1700000000")]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        stderr(&out)
-    };
+    let build = || build_at(&input, &site, 0, &[]);
     build();
     assert!(build().contains("is up to date"));
     std::fs::write(
