@@ -133,12 +133,20 @@ pub fn read_text(dest: &Path, key: Option<&[u8; 32]>) -> String {
     }
 }
 
-/// The code that authenticates the cache's `text` with `key`: BLAKE2b-256
-/// of the key then the text (BLAKE2 needs no HMAC construction).
+/// The code that authenticates the cache's text with `key`: BLAKE2b-256
+/// of the key then the text (BLAKE2 needs no HMAC construction), the text
+/// still to be added.
+fn authenticator(key: &[u8; 32]) -> blake2::Blake2b<blake2::digest::consts::U32> {
+    use blake2::Digest;
+    let mut h = blake2::Blake2b::new();
+    h.update(key);
+    h
+}
+
+/// The code that authenticates `text` with `key`.
 fn authenticate(key: &[u8; 32], text: &[u8]) -> [u8; 32] {
     use blake2::Digest;
-    let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
-    h.update(key);
+    let mut h = authenticator(key);
     h.update(text);
     h.finalize().into()
 }
@@ -283,11 +291,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
     let tmp = path.with_extension("kura-cache-new");
     let mut out = Tee {
         out: std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?),
-        mac: key.map(|k| {
-            let mut h = blake2::Blake2b::<blake2::digest::consts::U32>::new();
-            h.update(k);
-            h
-        }),
+        mac: key.map(authenticator),
     };
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
