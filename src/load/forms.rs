@@ -69,10 +69,9 @@ impl Forms<'_> {
         let at = |m: String| Problem::at(path, row.line, m);
         if !valid_code(id) {
             problems.push(at(code_problem("form id", id)));
-        } else if let Some(first) = ids.forms.loaded(id, &el.forms) {
+        } else if let Some(first) = ids.forms.first_line(id, &el.forms) {
             problems.push(at(format!(
-                "duplicate form id '{id}' (first on line {})",
-                el.forms[first].line
+                "duplicate form id '{id}' (first on line {first})"
             )));
         }
         let (area, race) = self.place(row, el, ids, problems);
@@ -119,8 +118,10 @@ impl Forms<'_> {
             if !scan_path.is_empty() && scans::check_path(scan_path).is_ok() {
                 ids.unloaded_scans.push((scan_path.to_string(), row.line));
             }
-            if valid_code(id) && ids.forms.loaded(id, &el.forms).is_none() {
-                ids.forms.add_unloaded(id, self.race_seen);
+            // Known by its id even when the id itself is malformed: its
+            // lines in results.csv are not each an "unknown form".
+            if !id.is_empty() && ids.forms.loaded(id, &el.forms).is_none() {
+                ids.forms.add_unloaded(id, self.race_seen, row.line);
             }
             if let Some(key) = self.placed {
                 self.unloaded_placed.insert(key, (id.to_string(), row.line));

@@ -199,16 +199,16 @@ enum FormSeen {
     Unloaded(Option<usize>),
 }
 
-/// Every well-formed form id of forms.csv. Those that loaded are found
-/// through their index into the election's forms, so their ids are not
-/// kept a second time (at six million forms a map keyed by a copy of each
-/// id cost over half a gigabyte); the few that did not load are kept with
-/// their race.
+/// Every form id of forms.csv. Those that loaded are found through their
+/// index into the election's forms, so their ids are not kept a second
+/// time (at six million forms a map keyed by a copy of each id cost over
+/// half a gigabyte); the few that did not load are kept with their race
+/// and the line they first appear on.
 #[derive(Default)]
 struct FormIds {
     hasher: std::hash::RandomState,
     loaded: hashbrown::HashTable<crate::model::FormIx>,
-    unloaded: HashMap<String, Option<usize>>,
+    unloaded: HashMap<String, (Option<usize>, u64)>,
 }
 
 impl FormIds {
@@ -223,8 +223,18 @@ impl FormIds {
     fn get(&self, id: &str, forms: &[crate::model::Form]) -> Option<FormSeen> {
         match self.loaded(id, forms) {
             Some(f) => Some(FormSeen::Loaded(f)),
-            None => self.unloaded.get(id).map(|&race| FormSeen::Unloaded(race)),
+            None => self
+                .unloaded
+                .get(id)
+                .map(|&(race, _)| FormSeen::Unloaded(race)),
         }
+    }
+
+    /// The line of forms.csv where `id` first appears, if it does.
+    fn first_line(&self, id: &str, forms: &[crate::model::Form]) -> Option<u64> {
+        let unloaded = self.unloaded.get(id).map(|&(_, line)| line);
+        let loaded = self.loaded(id, forms).map(|f| forms[f].line);
+        unloaded.into_iter().chain(loaded).min()
     }
 
     /// Notes that `forms[f]` loaded.
@@ -236,12 +246,13 @@ impl FormIds {
             .insert_unique(hash, f, |&g| hasher.hash_one(&*forms[g].id));
     }
 
-    /// Notes a row of form `id` that did not load, and its race if known.
-    fn add_unloaded(&mut self, id: &str, race: Option<usize>) {
+    /// Notes a row of form `id` that did not load, on `line`, and its race
+    /// if known.
+    fn add_unloaded(&mut self, id: &str, race: Option<usize>, line: u64) {
         match self.unloaded.get_mut(id) {
-            Some(known) => *known = race.or(*known),
+            Some(known) => known.0 = race.or(known.0),
             None => {
-                self.unloaded.insert(id.to_string(), race);
+                self.unloaded.insert(id.to_string(), (race, line));
             }
         }
     }

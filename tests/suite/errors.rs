@@ -540,3 +540,37 @@ fn forms_that_did_not_load_are_still_known_by_id_and_place() {
     assert!(!err.contains("results.csv:29"), "{err}");
     assert!(!err.contains("unknown form"), "{err}");
 }
+
+/// Every problem in one run: a form id used twice is reported even when
+/// its first row has errors of its own, and a malformed form id is
+/// reported once, not again on each of its lines in results.csv.
+#[test]
+fn a_duplicate_after_a_broken_row_and_a_malformed_id_are_each_reported_once() {
+    let forms = read(&fixture("awkward/forms.csv"))
+        .replace(
+            "verified,F-S5-pres,S5,pres",
+            "bogus,F-S5-pres,S4,pres,,,,,,\r\nverified,F-S5-pres,S5,pres",
+        )
+        .replace("F-S4-mp,S4,mp-d3", "F S4 mp,S4,mp-d3");
+    let results = read(&fixture("awkward/results.csv")).replace("F-S4-mp", "F S4 mp");
+    assert!(results.contains("F S4 mp"));
+    let changes = [
+        ("forms.csv", Some(forms.as_bytes())),
+        ("results.csv", Some(results.as_bytes())),
+    ];
+    refused(
+        &changes,
+        &[
+            "forms.csv:5: status 'bogus' is not one of verified, provisional, disputed",
+            "forms.csv:6: duplicate form id 'F-S5-pres' (first on line 5)",
+            "forms.csv:10: form id 'F S4 mp'",
+        ],
+    );
+    let (_tmp, input) = scratch("awkward");
+    for (file, bytes) in changes {
+        std::fs::write(input.join(file), bytes.unwrap()).unwrap();
+    }
+    let err = stderr(&kura(&["check", input.to_str().unwrap()]));
+    assert!(!err.contains("unknown form"), "{err}");
+    assert_eq!(err.matches("F S4 mp").count(), 1, "{err}");
+}
