@@ -29,7 +29,7 @@ export SOURCE_DATE_EPOCH=1700000000
 # Runs a command, prints "seconds peak_kib".
 measure() { /usr/bin/time -f "%e %M" -o "$W/time.txt" "$@" >"$W/out.txt" 2>"$W/err.txt"; cat "$W/time.txt"; }
 # A stage's seconds from a `kura build -v` report.
-stage() { awk -v s="$1:" '$1==s{print $2}' "$2"; }
+stage() { awk -v s="$1:" '{l=$0; sub(/^ +/, "", l)} index(l, s)==1{print $(NF-1)}' "$2"; }
 # Seconds `cp -r` takes to copy folder $1 (the copy is removed after).
 copy_time() {
   rm -rf "$W/copy"; sync
