@@ -667,6 +667,8 @@ pub fn counts(findings: &[Finding]) -> Vec<(&'static Check, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn permute_puts_each_element_where_the_order_says() {
         // Shuffles of every size (a Fisher-Yates shuffle driven by a fixed
@@ -685,13 +687,11 @@ mod tests {
                 let v: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
                 let want: Vec<String> = order.iter().map(|&k| v[k].clone()).collect();
                 let mut got = v.clone();
-                super::permute(&mut got, &mut order.clone());
+                permute(&mut got, &mut order.clone());
                 assert_eq!(got, want, "n={n} order={order:?}");
             }
         }
     }
-
-    use super::*;
 
     #[test]
     fn the_english_locale_words_details_as_findings_csv_does() {
