@@ -269,15 +269,11 @@ pub(super) fn read_results(
                 }
             };
             let seen = ids.forms.get(form_id, &el.forms);
-            let loaded = match seen {
-                Some(FormSeen::Loaded(f)) => Some(f),
-                _ => None,
-            };
-            let race = match seen {
-                Some(FormSeen::Loaded(f)) => el.forms[f].race,
+            let (loaded, race) = match seen {
+                Some(FormSeen::Loaded(f)) => (Some(f), el.forms[f].race),
                 // A form with errors of its own: its lines are still
                 // checked against its race's candidates.
-                Some(FormSeen::Unloaded(Some(r))) => r,
+                Some(FormSeen::Unloaded(Some(r))) => (None, r),
                 _ => {
                     if seen.is_none() {
                         problems.push(Problem::at(

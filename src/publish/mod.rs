@@ -146,25 +146,12 @@ pub fn target(dest: &Path, cache: &mut cache::Cache) -> Result<Target> {
 /// listed and what kura did not put there is removed. Files named in the
 /// record are checked one by one as they are reused.
 fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Record {
-    // The folders recorded and those holding a recorded file, parents
-    // before children.
-    let mut known_dirs: std::collections::BTreeSet<&str> =
-        dirs.keys().map(String::as_str).collect();
+    // The folders recorded, those above them and those holding a recorded
+    // file, parents before children.
+    let recorded = dirs.keys().filter(|d| !d.is_empty());
+    let mut known_dirs = folders_holding(record.keys().chain(recorded.clone()).map(String::as_str));
+    known_dirs.extend(recorded.map(String::as_str));
     known_dirs.insert("");
-    let parents: std::collections::HashSet<&str> = record
-        .keys()
-        .filter_map(|rel| rel.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    for mut dir in parents {
-        // Up to the top each time: the recorded folders may lack some.
-        loop {
-            known_dirs.insert(dir);
-            match dir.rsplit_once('/') {
-                Some((up, _)) => dir = up,
-                None => break,
-            }
-        }
-    }
     for dir in &known_dirs {
         let path = if dir.is_empty() {
             root.to_path_buf()
@@ -176,16 +163,12 @@ fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Recor
         };
         // A symbolic link (or file) put where a folder was is removed, not
         // followed: folders are seen parents first, so nothing below is
-        // then reached through it.
+        // then reached through it, and only real folders are listed.
         if !meta.is_dir() {
             let _ = fs::remove_file(&path);
             continue;
         }
         if dirs.get(*dir) == Some(&crate::fsx::folder_time(&meta)) {
-            continue;
-        }
-        // Only a real folder of the spare is listed and pruned.
-        if !real_folder_of(root, &path) {
             continue;
         }
         let Ok(entries) = fs::read_dir(&path) else {
@@ -215,18 +198,25 @@ fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Recor
     record
 }
 
-/// Whether `path` is `root` or a folder under it reached through folders
-/// only (no component a symbolic link).
-fn real_folder_of(root: &Path, path: &Path) -> bool {
-    let Ok(rel) = path.strip_prefix(root) else {
-        return false;
-    };
-    let mut at = root.to_path_buf();
-    rel.components().all(|c| {
-        at.push(c);
-        matches!(c, std::path::Component::Normal(_))
-            && fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir())
-    })
+/// Every folder holding one of `files` (site-relative paths), directly or
+/// further down, without the root: parents sort before their children.
+fn folders_holding<'a>(
+    files: impl Iterator<Item = &'a str>,
+) -> std::collections::BTreeSet<&'a str> {
+    let parents: std::collections::HashSet<&str> = files
+        .filter_map(|rel| rel.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    let mut out = std::collections::BTreeSet::new();
+    for mut dir in parents {
+        loop {
+            out.insert(dir);
+            match dir.rsplit_once('/') {
+                Some((up, _)) => dir = up,
+                None => break,
+            }
+        }
+    }
+    out
 }
 
 /// A site being written into its [`Target`] folder.
@@ -738,19 +728,11 @@ pub fn folder_times<'a>(
     root: &Path,
     files: impl Iterator<Item = &'a str>,
 ) -> HashMap<String, i128> {
-    let mut dirs = std::collections::BTreeSet::new();
-    dirs.insert(String::new());
-    for f in files {
-        let mut dir = Path::new(f).parent();
-        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-            dirs.insert(d.to_string_lossy().into_owned());
-            dir = d.parent();
-        }
-    }
-    dirs.into_iter()
+    std::iter::once("")
+        .chain(folders_holding(files))
         .filter_map(|d| {
-            let meta = fs::symlink_metadata(root.join(&d)).ok()?;
-            Some((d, crate::fsx::folder_time(&meta)))
+            let meta = fs::symlink_metadata(root.join(d)).ok()?;
+            Some((d.to_string(), crate::fsx::folder_time(&meta)))
         })
         .collect()
 }

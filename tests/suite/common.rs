@@ -444,10 +444,11 @@ pub fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("key.key"), dir.join("key.pub"))
 }
 
-/// Builds `input` into `site` at `SOURCE_DATE_EPOCH` 1,700,000,000 +
-/// `epoch`, with `extra` arguments, in the folder holding `site`; asserts
-/// it succeeded and returns what it printed on stderr.
-pub fn build_at(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> String {
+/// Builds `input` into `site` published `epoch` seconds after the tests'
+/// usual time (`SOURCE_DATE_EPOCH` 1,700,000,000: each build at its own
+/// time finds nothing unchanged), with `extra` arguments, in the folder
+/// holding `site`.
+pub fn build_at_time(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> Output {
     let mut args = vec![
         "build",
         input.to_str().unwrap(),
@@ -456,11 +457,17 @@ pub fn build_at(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> String
     ];
     args.extend_from_slice(extra);
     let epoch = (1_700_000_000 + epoch).to_string();
-    let out = kura_with(
+    kura_with(
         site.parent().unwrap(),
         &args,
         &[("SOURCE_DATE_EPOCH", &epoch)],
-    );
+    )
+}
+
+/// [`build_at_time`], asserting it succeeded; returns what it printed on
+/// stderr.
+pub fn build_at(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> String {
+    let out = build_at_time(input, site, epoch, extra);
     assert!(out.status.success(), "{}", stderr(&out));
     stderr(&out)
 }

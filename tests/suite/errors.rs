@@ -11,6 +11,19 @@ use std::path::Path;
 /// every message in `expected`.
 pub fn refused(changes: &[(&str, Option<&[u8]>)], expected: &[&str]) {
     let (tmp, input) = scratch("awkward");
+    change(&input, changes);
+    refused_dir(tmp.path(), &input, expected);
+}
+
+/// What `kura check` says of the awkward fixture with `changes` made.
+fn check_with(changes: &[(&str, Option<&[u8]>)]) -> String {
+    let (_tmp, input) = scratch("awkward");
+    change(&input, changes);
+    stderr(&kura(&["check", input.to_str().unwrap()]))
+}
+
+/// Writes (or with `None` removes) each file of `changes` in `input`.
+fn change(input: &Path, changes: &[(&str, Option<&[u8]>)]) {
     for (file, content) in changes {
         let path = input.join(file);
         match content {
@@ -23,7 +36,6 @@ pub fn refused(changes: &[(&str, Option<&[u8]>)], expected: &[&str]) {
             }
         }
     }
-    refused_dir(tmp.path(), &input, expected);
 }
 
 fn refused_dir(tmp: &Path, input: &Path, expected: &[&str]) {
@@ -532,11 +544,7 @@ fn forms_that_did_not_load_are_still_known_by_id_and_place() {
             "results.csv:28: unknown candidate 'zed' in race 'pres'",
         ],
     );
-    let (_tmp, input) = scratch("awkward");
-    for (file, bytes) in changes {
-        std::fs::write(input.join(file), bytes.unwrap()).unwrap();
-    }
-    let err = stderr(&kura(&["check", input.to_str().unwrap()]));
+    let err = check_with(&changes);
     assert!(!err.contains("results.csv:29"), "{err}");
     assert!(!err.contains("unknown form"), "{err}");
 }
@@ -566,11 +574,7 @@ fn a_duplicate_after_a_broken_row_and_a_malformed_id_are_each_reported_once() {
             "forms.csv:10: form id 'F S4 mp'",
         ],
     );
-    let (_tmp, input) = scratch("awkward");
-    for (file, bytes) in changes {
-        std::fs::write(input.join(file), bytes.unwrap()).unwrap();
-    }
-    let err = stderr(&kura(&["check", input.to_str().unwrap()]));
+    let err = check_with(&changes);
     assert!(!err.contains("unknown form"), "{err}");
     assert_eq!(err.matches("F S4 mp").count(), 1, "{err}");
 }

@@ -416,7 +416,7 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     let input = fixture("awkward");
     // Each build at its own time, so that none finds its input unchanged.
     let build_at = |epoch: u64| {
-        let out = build_at_time(&input, &site, epoch);
+        let out = build_at_time(&input, &site, epoch, &[]);
         assert!(out.status.success(), "{}", stderr(&out));
     };
     build_at(0);
@@ -654,7 +654,7 @@ fn a_file_added_to_a_settled_folder_of_the_site_still_stops_the_build() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     let input = fixture("awkward");
-    let build_at = |epoch: u64| build_at_time(&input, &site, epoch);
+    let build_at = |epoch: u64| build_at_time(&input, &site, epoch, &[]);
     assert!(build_at(0).status.success());
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert!(build_at(1).status.success());
@@ -679,20 +679,6 @@ fn a_file_added_to_a_settled_folder_of_the_site_still_stops_the_build() {
     assert_eq!(read(&site.join("scans/planted.png")), "not kura's");
 }
 
-/// Builds `input` into `site` published `epoch` seconds after the tests'
-/// usual time (each build at its own time finds nothing unchanged).
-fn build_at_time(input: &Path, site: &Path, epoch: u64) -> std::process::Output {
-    let args = [
-        "build",
-        input.to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-    ];
-    let epoch = (1_700_000_000 + epoch).to_string();
-    let dir = site.parent().unwrap();
-    kura_with(dir, &args, &[("SOURCE_DATE_EPOCH", &epoch)])
-}
-
 /// An output folder inside the input folder (`kura build . -o site`) is no
 /// part of the input: the site, its spare and the cache beside it change
 /// with every build, and the next build still finds the input unchanged.
@@ -709,10 +695,10 @@ fn an_output_inside_the_input_is_not_taken_for_input() {
     assert!(again.contains(UP_TO_DATE), "{again}");
     // Another build at another time keeps the first as the spare, inside
     // the input too: still not input.
-    let out = build_at_time(&input, &site, 1);
+    let out = build_at_time(&input, &site, 1, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(input.join(".kura-spare-site").is_dir());
-    let out = build_at_time(&input, &site, 1);
+    let out = build_at_time(&input, &site, 1, &[]);
     assert!(stderr(&out).contains(UP_TO_DATE), "{}", stderr(&out));
 }
 
