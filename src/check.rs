@@ -411,7 +411,7 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     // Sorted through a list of positions (8 bytes a finding) rather than
     // in place (a stable sort of the findings themselves takes half their
     // size again), equal ones kept in the order they were found.
-    let key = |x: &Finding| (x.check, x.area, x.race, x.form.map(|f| &el.forms[f].id));
+    let key = |x: &Finding| (x.check, x.area, x.race, x.form.map(|f| el.forms[f].id()));
     let mut order: Vec<usize> = (0..out.len()).collect();
     order.sort_unstable_by(|&a, &b| key(&out[a]).cmp(&key(&out[b])).then(a.cmp(&b)));
     permute(&mut out, &mut order);
@@ -425,8 +425,8 @@ type Push<'a> = dyn FnMut(CheckId, FormIx, Vec<Part>) + 'a;
 /// `sum-mismatch`: the lines do not add up to the total written.
 fn sums(el: &Election, f: FormIx, push: &mut Push<'_>) {
     let form = &el.forms[f];
-    let valid = form.valid().unwrap_or(u64::MAX);
-    if let Some(total) = form.total_valid
+    let valid = el.votes.valid(form.votes).unwrap_or(u64::MAX);
+    if let Some(total) = form.total_valid()
         && total != valid
     {
         push(
@@ -450,8 +450,8 @@ fn turnout(el: &Election, f: FormIx, push: &mut Push<'_>) {
     let Some(reg) = el.areas[form.area].registered else {
         return;
     };
-    let valid = form.valid().unwrap_or(u64::MAX);
-    let rejected = form.rejected.unwrap_or(0);
+    let valid = el.votes.valid(form.votes).unwrap_or(u64::MAX);
+    let rejected = form.rejected().unwrap_or(0);
     let cast = valid.saturating_add(rejected);
     if cast > reg {
         push(
@@ -496,10 +496,14 @@ fn turnout(el: &Election, f: FormIx, push: &mut Push<'_>) {
 /// `high-rejected`.
 fn rejected(el: &Election, f: FormIx, push: &mut Push<'_>) {
     let form = &el.forms[f];
-    let Some(rejected) = form.rejected else {
+    let Some(rejected) = form.rejected() else {
         return;
     };
-    let cast = form.valid().unwrap_or(u64::MAX).saturating_add(rejected);
+    let cast = el
+        .votes
+        .valid(form.votes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(rejected);
     if rejected >= HIGH_REJECTED_MIN && rejected as f64 > HIGH_REJECTED * cast as f64 {
         push(
             CheckId::HighRejected,
@@ -520,9 +524,9 @@ fn rejected(el: &Election, f: FormIx, push: &mut Push<'_>) {
 fn lines_and_status(el: &Election, f: FormIx, push: &mut Push<'_>) {
     let form = &el.forms[f];
     let race = &el.races[form.race];
-    let missing: Vec<&str> = form
+    let missing: Vec<&str> = el
         .votes
-        .iter()
+        .of(form.votes)
         .enumerate()
         .filter(|(_, v)| v.is_none())
         .map(|(p, _)| el.candidates[race.candidates[p]].id.as_str())
@@ -552,17 +556,20 @@ fn scan<'a>(
     by_hash: &mut BTreeMap<&'a str, Vec<FormIx>>,
 ) {
     let form = &el.forms[f];
-    match (&form.scan, form.scan_path.is_empty()) {
+    match (&form.scan, form.scan_path().is_empty()) {
         (_, true) => push(CheckId::NoScan, f, vec![part(Detail::NoScan, Vec::new())]),
         (None, false) => push(
             CheckId::ScanMissing,
             f,
-            vec![part(Detail::ScanMissing, vec![form.scan_path.to_string()])],
+            vec![part(
+                Detail::ScanMissing,
+                vec![form.scan_path().to_string()],
+            )],
         ),
         (Some(scan), false) => {
             by_hash.entry(scan.sha256.as_str()).or_default().push(f);
-            if let Some(declared) = &form.declared_sha256
-                && **declared != *scan.sha256
+            if let Some(declared) = form.declared_sha256()
+                && declared != scan.sha256
             {
                 push(
                     CheckId::ScanHashMismatch,
@@ -584,7 +591,7 @@ fn reused(el: &Election, by_hash: &BTreeMap<&str, Vec<FormIx>>, push: &mut Push<
             let others: Vec<&str> = forms
                 .iter()
                 .filter(|&&o| o != f)
-                .map(|&o| &*el.forms[o].id)
+                .map(|&o| el.forms[o].id())
                 .collect();
             push(
                 CheckId::ScanReused,
@@ -606,7 +613,7 @@ fn aggregate(el: &Election, tally: &Tally, f: FormIx, push: &mut Push<'_>) {
     };
     let race = &el.races[form.race];
     let mut diffs = Vec::new();
-    for (p, declared) in form.votes.iter().enumerate() {
+    for (p, declared) in el.votes.of(form.votes).enumerate() {
         let declared = declared.unwrap_or(0);
         if declared != sum.votes[p] {
             let c = &el.candidates[race.candidates[p]];
@@ -622,7 +629,7 @@ fn aggregate(el: &Election, tally: &Tally, f: FormIx, push: &mut Push<'_>) {
             ));
         }
     }
-    if let Some(rejected) = form.rejected
+    if let Some(rejected) = form.rejected()
         && rejected != sum.rejected
     {
         diffs.push(part(

@@ -129,37 +129,215 @@ impl Scan {
 }
 
 /// One tally sheet: a station form (on a leaf) or a declared aggregate.
-/// Its text is boxed (`Box<str>`, no spare capacity, two words not three):
-/// at a million stations there are six million forms.
+/// Kept small: at a million stations there are six million forms. Its text
+/// is one allocation ([`FormText`]), its counts carry no `Option` tag
+/// ([`Count`]), and its votes live in the election's one list
+/// ([`Votes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
-    pub id: Box<str>,
+    pub text: FormText,
     /// Line of forms.csv it was read from.
     pub line: u64,
     pub area: AreaIx,
     pub race: RaceIx,
-    /// The scan path as written in the input (empty when none).
-    pub scan_path: Box<str>,
     /// The scan, when the path names a file that exists.
     pub scan: Option<Box<Scan>>,
-    /// Hash declared at capture (lower-case hex), if any.
-    pub declared_sha256: Option<Box<str>>,
-    pub rejected: Option<u64>,
-    pub total_valid: Option<u64>,
+    pub rejected: Count,
+    pub total_valid: Count,
     pub status: Status,
-    pub device: Box<str>,
-    pub captured_at: Box<str>,
-    /// Votes per candidate of the race, in the race's candidate order;
-    /// `None` where the form has no line for that candidate.
-    pub votes: Box<[Option<u64>]>,
+    /// Its votes per candidate of the race, in the race's candidate order,
+    /// in [`Election::votes`].
+    pub votes: VoteSpan,
 }
 
 impl Form {
-    /// Sum of the candidate lines (checked; `None` on overflow).
-    pub fn valid(&self) -> Option<u64> {
-        self.votes
-            .iter()
+    pub fn id(&self) -> &str {
+        self.text.part(0)
+    }
+
+    /// The scan path as written in the input (empty when none).
+    pub fn scan_path(&self) -> &str {
+        self.text.part(1)
+    }
+
+    pub fn device(&self) -> &str {
+        self.text.part(2)
+    }
+
+    pub fn captured_at(&self) -> &str {
+        self.text.part(3)
+    }
+
+    /// Hash declared at capture (lower-case hex), if any.
+    pub fn declared_sha256(&self) -> Option<&str> {
+        Some(self.text.part(4)).filter(|h| !h.is_empty())
+    }
+
+    pub fn rejected(&self) -> Option<u64> {
+        self.rejected.get()
+    }
+
+    pub fn total_valid(&self) -> Option<u64> {
+        self.total_valid.get()
+    }
+}
+
+/// A form's text fields (id, scan path, device, capture time, declared
+/// hash) one after another in one allocation, with where each ends: 32
+/// bytes and one allocation where five boxed strings took 80 and four.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormText {
+    text: Box<str>,
+    ends: [u32; 4],
+}
+
+impl FormText {
+    /// `None` when the fields together are longer than 4 GiB.
+    pub fn new(
+        id: &str,
+        scan_path: &str,
+        device: &str,
+        captured_at: &str,
+        declared_sha256: Option<&str>,
+    ) -> Option<FormText> {
+        let parts = [id, scan_path, device, captured_at];
+        let mut text = String::with_capacity(
+            parts.iter().map(|p| p.len()).sum::<usize>() + declared_sha256.map_or(0, str::len),
+        );
+        let mut ends = [0u32; 4];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            text.push_str(part);
+            *end = u32::try_from(text.len()).ok()?;
+        }
+        text.push_str(declared_sha256.unwrap_or(""));
+        u32::try_from(text.len()).ok()?;
+        Some(FormText {
+            text: text.into_boxed_str(),
+            ends,
+        })
+    }
+
+    /// The five fields, in the order [`FormText::new`] takes them (an
+    /// empty declared hash for none).
+    pub fn parts(&self) -> [&str; 5] {
+        std::array::from_fn(|i| self.part(i))
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
+        &self.text[start..end]
+    }
+}
+
+/// A count that may be absent, in eight bytes: counts are at most
+/// [`crate::load::table::MAX_COUNT`], so `u64::MAX` is free to mean none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(u64);
+
+impl Count {
+    pub const NONE: Count = Count(u64::MAX);
+
+    pub fn new(n: Option<u64>) -> Count {
+        Count(n.unwrap_or(u64::MAX))
+    }
+
+    pub fn get(self) -> Option<u64> {
+        (self.0 != u64::MAX).then_some(self.0)
+    }
+}
+
+/// Where a form's votes are in [`Votes`]: the first and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteSpan {
+    at: u32,
+    len: u32,
+}
+
+impl VoteSpan {
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Every form's votes in one list, four bytes each: a million stations
+/// have twenty million candidate lines. A number too big for four bytes
+/// (more than four billion votes on one line, only ever a mistake) is
+/// kept aside.
+#[derive(Debug, Clone, Default)]
+pub struct Votes {
+    cells: Vec<u32>,
+    wide: BTreeMap<usize, u64>,
+}
+
+impl Votes {
+    /// No line for this candidate.
+    const NONE: u32 = u32::MAX;
+    /// The number is in `wide`.
+    const WIDE: u32 = u32::MAX - 1;
+
+    /// Room for the `n` votes of a new form, none given yet; `None` past
+    /// four billion lines in all.
+    pub fn add(&mut self, n: usize) -> Option<VoteSpan> {
+        let at = u32::try_from(self.cells.len()).ok()?;
+        let len = u32::try_from(n).ok()?;
+        u32::try_from(self.cells.len() + n).ok()?;
+        self.cells.resize(self.cells.len() + n, Votes::NONE);
+        Some(VoteSpan { at, len })
+    }
+
+    /// How many votes there are room for, over all forms.
+    pub fn cells(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Where candidate `p` of a form is among all [`Votes::cells`].
+    pub fn cell(&self, span: VoteSpan, p: usize) -> usize {
+        assert!(p < span.len(), "candidate {p} of {}", span.len);
+        span.at as usize + p
+    }
+
+    /// The votes of candidate `p` (its place in the race), if given.
+    pub fn get(&self, span: VoteSpan, p: usize) -> Option<u64> {
+        let i = self.cell(span, p);
+        match self.cells[i] {
+            Votes::NONE => None,
+            Votes::WIDE => self.wide.get(&i).copied(),
+            n => Some(u64::from(n)),
+        }
+    }
+
+    pub fn set(&mut self, span: VoteSpan, p: usize, votes: u64) {
+        let i = self.cell(span, p);
+        match u32::try_from(votes) {
+            Ok(n) if n < Votes::WIDE => {
+                self.cells[i] = n;
+                self.wide.remove(&i);
+            }
+            _ => {
+                self.cells[i] = Votes::WIDE;
+                self.wide.insert(i, votes);
+            }
+        }
+    }
+
+    /// A form's votes in candidate order; `None` where it has no line.
+    pub fn of(&self, span: VoteSpan) -> impl ExactSizeIterator<Item = Option<u64>> + Clone + '_ {
+        (0..span.len()).map(move |p| self.get(span, p))
+    }
+
+    /// Sum of a form's candidate lines (checked; `None` on overflow).
+    pub fn valid(&self, span: VoteSpan) -> Option<u64> {
+        self.of(span)
             .try_fold(0u64, |acc, v| acc.checked_add(v.unwrap_or(0)))
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.cells.shrink_to_fit();
     }
 }
 
@@ -180,6 +358,8 @@ pub struct Election {
     pub races: Vec<Race>,
     pub candidates: Vec<Candidate>,
     pub forms: Vec<Form>,
+    /// The votes of every form (see [`Form::votes`]).
+    pub votes: Votes,
     pub pages: Vec<Page>,
     /// Area code → index.
     pub area_by_code: BTreeMap<String, AreaIx>,
@@ -268,5 +448,58 @@ impl Election {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn votes_keep_every_count_up_to_the_largest_and_none() {
+        let mut votes = Votes::default();
+        let a = votes.add(3).unwrap();
+        let b = votes.add(2).unwrap();
+        let big = crate::load::table::MAX_COUNT;
+        votes.set(a, 0, 7);
+        votes.set(a, 2, u64::from(u32::MAX));
+        votes.set(b, 0, big);
+        votes.set(b, 1, u64::from(u32::MAX) - 2);
+        assert_eq!(
+            votes.of(a).collect::<Vec<_>>(),
+            [Some(7), None, Some(u64::from(u32::MAX))]
+        );
+        assert_eq!(
+            votes.of(b).collect::<Vec<_>>(),
+            [Some(big), Some(u64::from(u32::MAX) - 2)]
+        );
+        assert_eq!(votes.valid(a), Some(7 + u64::from(u32::MAX)));
+        // A wide number overwritten by a narrow one leaves nothing aside.
+        votes.set(b, 0, 1);
+        assert_eq!(votes.get(b, 0), Some(1));
+        assert!(!votes.wide.contains_key(&votes.cell(b, 0)));
+        assert_eq!((votes.cells(), a.len(), b.len()), (5, 3, 2));
+    }
+
+    #[test]
+    fn the_sum_of_votes_is_none_on_overflow() {
+        let mut votes = Votes::default();
+        let a = votes.add(2).unwrap();
+        votes.set(a, 0, u64::MAX - 1);
+        votes.set(a, 1, 2);
+        assert_eq!(votes.valid(a), None);
+    }
+
+    #[test]
+    fn a_form_text_gives_back_its_fields() {
+        let t = FormText::new("34A-1", "a/b.pdf", "KIEMS", "2022-08-09T20:00:00", None).unwrap();
+        assert_eq!(
+            t.parts(),
+            ["34A-1", "a/b.pdf", "KIEMS", "2022-08-09T20:00:00", ""]
+        );
+        let t = FormText::new("", "", "", "", Some("ab")).unwrap();
+        assert_eq!(t.parts(), ["", "", "", "", "ab"]);
+        assert_eq!(Count::new(Some(0)).get(), Some(0));
+        assert_eq!(Count::NONE.get(), None);
     }
 }

@@ -101,14 +101,14 @@ fn station_tally(el: &Election, station: AreaIx, race: RaceIx) -> RaceTally {
     };
     if let Some(f) = el.form_on(station, race) {
         let form = &el.forms[f];
-        for (i, v) in form.votes.iter().enumerate() {
+        for (i, v) in el.votes.of(form.votes).enumerate() {
             t.votes[i] = v.unwrap_or(0);
         }
         t.reporting = 1;
         // Overflow is impossible here: tally() has already summed these.
-        t.valid = form.valid().unwrap_or(u64::MAX);
-        t.rejected = form.rejected.unwrap_or(0);
-        t.rejected_unknown = u64::from(form.rejected.is_none());
+        t.valid = el.votes.valid(form.votes).unwrap_or(u64::MAX);
+        t.rejected = form.rejected().unwrap_or(0);
+        t.rejected_unknown = u64::from(form.rejected().is_none());
         t.registered_reporting = t.registered;
         t.registered_reporting_unknown = t.registered_unknown;
     }
@@ -167,7 +167,7 @@ pub fn tally(el: &Election, forms_csv: &Path) -> Result<Tally, Problem> {
             let st = station_tally(el, s, race);
             let form_valid_overflow = el
                 .form_on(s, race)
-                .is_some_and(|f| el.forms[f].valid().is_none());
+                .is_some_and(|f| el.votes.valid(el.forms[f].votes).is_none());
             if form_valid_overflow {
                 return Err(overflow("valid votes", s, race));
             }

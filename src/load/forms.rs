@@ -7,7 +7,7 @@ use std::path::Path;
 use super::table::{self, Row, code_problem, count, optional_count, truncate, valid_code};
 use super::{FormSeen, Seen, UNPLACED, race_index, scans, schema, valid_datetime};
 use crate::error::Problem;
-use crate::model::{AreaIx, Election, Form, Status};
+use crate::model::{AreaIx, Count, Election, Form, FormText, Status};
 
 /// Reads forms.csv.
 pub(super) fn read_forms(
@@ -129,20 +129,24 @@ impl Forms<'_> {
             return;
         };
         let n = el.races[race].candidates.len();
+        let text = FormText::new(id, scan_path, row.get(8), captured_at, declared.as_deref());
+        let (Some(text), Some(votes)) = (text, el.votes.add(n)) else {
+            problems.push(at(
+                "too big: a form's text is at most 4 GiB, and all forms' candidate lines at most four billion"
+                    .to_string(),
+            ));
+            return;
+        };
         el.forms.push(Form {
-            id: id.into(),
+            text,
             line: row.line,
             area,
             race,
-            scan_path: scan_path.into(),
             scan: None,
-            declared_sha256: declared.map(String::into_boxed_str),
-            rejected,
-            total_valid,
+            rejected: Count::new(rejected),
+            total_valid: Count::new(total_valid),
             status,
-            device: row.get(8).into(),
-            captured_at: captured_at.into(),
-            votes: vec![None; n].into(),
+            votes,
         });
         ids.forms.add_loaded(el.forms.len() - 1, &el.forms);
         el.form_by_area_race.insert(&el.forms, el.forms.len() - 1);
@@ -151,7 +155,7 @@ impl Forms<'_> {
     /// The form (id and line) already placed on `key`, loaded or not.
     fn placed_on<'e>(&'e self, el: &'e Election, key: (AreaIx, usize)) -> Option<(&'e str, u64)> {
         match el.form_on(key.0, key.1) {
-            Some(f) => Some((&el.forms[f].id, el.forms[f].line)),
+            Some(f) => Some((el.forms[f].id(), el.forms[f].line)),
             None => self
                 .unloaded_placed
                 .get(&key)
@@ -247,12 +251,7 @@ pub(super) fn read_results(
     // The line each vote was read from, to name it when a second line
     // gives the same candidate's votes: one flat list for the whole file,
     // dropped once it is read (a list per form would be kept with it).
-    let mut first = Vec::with_capacity(el.forms.len() + 1);
-    first.push(0usize);
-    for f in &el.forms {
-        first.push(first[first.len() - 1] + f.votes.len());
-    }
-    let mut lines = vec![0u64; first[first.len() - 1]];
+    let mut lines = vec![0u64; el.votes.cells()];
     table::read(
         path,
         schema::RESULTS.columns,
@@ -309,21 +308,22 @@ pub(super) fn read_results(
                 return;
             };
             let Some(f) = loaded else { return };
-            let form = &mut el.forms[f];
-            if form.votes[pos].is_some() {
+            let span = el.forms[f].votes;
+            let cell = el.votes.cell(span, pos);
+            if el.votes.get(span, pos).is_some() {
                 problems.push(Problem::at(
                     path,
                     row.line,
                     format!(
                         "second line for candidate '{cand}' on form '{form_id}' (first on line {})",
-                        lines[first[f] + pos]
+                        lines[cell]
                     ),
                 ));
                 return;
             }
             if let Some(v) = votes {
-                form.votes[pos] = Some(v);
-                lines[first[f] + pos] = row.line;
+                el.votes.set(span, pos, v);
+                lines[cell] = row.line;
             }
         },
     );

@@ -112,6 +112,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         races: Vec::new(),
         candidates: Vec::new(),
         forms: Vec::new(),
+        votes: Default::default(),
         pages: Vec::new(),
         area_by_code,
         form_by_area_race: Default::default(),
@@ -133,6 +134,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     // Grown by doubling, the list may hold room for twice the forms: at a
     // million stations that room alone is over half a gigabyte.
     el.forms.shrink_to_fit();
+    el.votes.shrink_to_fit();
     read_results(
         &dir.join(schema::RESULTS.file),
         &mut el,
@@ -216,7 +218,7 @@ impl FormIds {
     fn loaded(&self, id: &str, forms: &[crate::model::Form]) -> Option<crate::model::FormIx> {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one(id);
-        self.loaded.find(hash, |&f| &*forms[f].id == id).copied()
+        self.loaded.find(hash, |&f| forms[f].id() == id).copied()
     }
 
     /// What forms.csv said of `id` (`None`: it has no such id).
@@ -241,9 +243,9 @@ impl FormIds {
     fn add_loaded(&mut self, f: crate::model::FormIx, forms: &[crate::model::Form]) {
         use std::hash::BuildHasher;
         let hasher = &self.hasher;
-        let hash = hasher.hash_one(&*forms[f].id);
+        let hash = hasher.hash_one(forms[f].id());
         self.loaded
-            .insert_unique(hash, f, |&g| hasher.hash_one(&*forms[g].id));
+            .insert_unique(hash, f, |&g| hasher.hash_one(forms[g].id()));
     }
 
     /// Notes a row of form `id` that did not load, on `line`, and its race

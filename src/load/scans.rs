@@ -92,8 +92,8 @@ pub fn attach(
     // Each distinct path once, in sorted order, with the forms naming it.
     let mut paths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in el.forms.iter().enumerate() {
-        if !f.scan_path.is_empty() {
-            paths.entry(&*f.scan_path).or_default().push(i);
+        if !f.scan_path().is_empty() {
+            paths.entry(f.scan_path()).or_default().push(i);
         }
     }
     let jobs: Vec<(&str, Vec<usize>)> = paths.into_iter().collect();

@@ -82,7 +82,7 @@ pub fn areas<W: Write>(el: &Election, w: W) -> csv::Result<()> {
 /// Forms sorted by id.
 pub fn form_order(el: &Election) -> Vec<usize> {
     let mut order: Vec<usize> = (0..el.forms.len()).collect();
-    order.sort_by(|&a, &b| el.forms[a].id.cmp(&el.forms[b].id));
+    order.sort_by(|&a, &b| el.forms[a].id().cmp(el.forms[b].id()));
     order
 }
 
@@ -93,24 +93,21 @@ pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
         Some(s) => (s.site_path(), s.sha256.clone()),
         None => (
             String::new(),
-            form.declared_sha256
-                .as_deref()
-                .unwrap_or_default()
-                .to_string(),
+            form.declared_sha256().unwrap_or_default().to_string(),
         ),
     };
     let row = read::FormRow {
         area: el.areas[form.area].code.clone(),
         race: el.races[form.race].id.clone(),
         status: form.status.as_str().to_string(),
-        rejected: opt(form.rejected),
-        total_valid: opt(form.total_valid),
+        rejected: opt(form.rejected()),
+        total_valid: opt(form.total_valid()),
         scan,
         sha256,
-        device: form.device.to_string(),
-        captured_at: form.captured_at.to_string(),
+        device: form.device().to_string(),
+        captured_at: form.captured_at().to_string(),
     };
-    (&form.id, row)
+    (form.id(), row)
 }
 
 pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
@@ -140,8 +137,8 @@ pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> 
 pub fn result_rows(el: &Election, f: FormIx) -> impl Iterator<Item = (&str, u64)> {
     let form = &el.forms[f];
     let race = &el.races[form.race];
-    form.votes
-        .iter()
+    el.votes
+        .of(form.votes)
         .enumerate()
         .filter_map(move |(p, v)| v.map(|v| (el.candidates[race.candidates[p]].id.as_str(), v)))
 }
@@ -151,7 +148,7 @@ pub fn results<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()
     out.write_record(RESULTS)?;
     for &f in order {
         for (candidate, votes) in result_rows(el, f) {
-            out.write_record([&*el.forms[f].id, candidate, &votes.to_string()])?;
+            out.write_record([el.forms[f].id(), candidate, &votes.to_string()])?;
         }
     }
     out.flush()?;
@@ -207,7 +204,7 @@ pub fn finding_row(el: &Election, f: &Finding) -> read::FindingRow {
         race: el.races[f.race].id.clone(),
         form: f
             .form
-            .map(|x| el.forms[x].id.to_string())
+            .map(|x| el.forms[x].id().to_string())
             .unwrap_or_default(),
         detail: f.detail(),
         parts: Some(f.parts.to_vec()),

@@ -267,7 +267,7 @@ impl Serialize for Counts<'_> {
         let count = |a: AreaIx| -> Option<u64> {
             if el.areas[a].is_station() {
                 let f = el.form_on(a, self.race)?;
-                Some(el.forms[f].votes[p].unwrap_or(0))
+                Some(el.votes.get(el.forms[f].votes, p).unwrap_or(0))
             } else {
                 Some(tally.get(el, a, self.race)?.votes[p])
             }

@@ -73,13 +73,13 @@ pub fn write<W: Write>(el: &Election, a: AreaIx, race: RaceIx, w: W) -> csv::Res
         match el.form_on(s, race) {
             Some(f) => {
                 let form = &el.forms[f];
-                row.push(form.id.to_string());
+                row.push(form.id().to_string());
                 row.push(form.status.as_str().to_string());
                 row.push(opt(station.registered));
-                row.push(opt(form.rejected));
-                row.push(opt(form.total_valid));
-                row.push(opt(form.valid()));
-                row.extend(form.votes.iter().map(|v| opt(*v)));
+                row.push(opt(form.rejected()));
+                row.push(opt(form.total_valid()));
+                row.push(opt(el.votes.valid(form.votes)));
+                row.extend(el.votes.of(form.votes).map(opt));
             }
             None => {
                 row.extend([String::new(), String::new(), opt(station.registered)]);

@@ -59,7 +59,7 @@ pub fn findings<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
             .map(|f| {
                 let form = f
                     .form
-                    .map(|x| el.forms[x].id.to_string())
+                    .map(|x| el.forms[x].id().to_string())
                     .unwrap_or_default();
                 let anchor = if form.is_empty() {
                     String::new()

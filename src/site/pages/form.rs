@@ -85,14 +85,14 @@ pub(super) fn scan_part<'a>(site: &'a Site<'_>, form: FormIx, root: &str) -> Sca
         Some(s) => ScanView::File(ScanFile {
             href: s.site_path(),
             pdf: s.is_pdf(),
-            form: f.id.to_string(),
+            form: f.id().to_string(),
             sha256: s.sha256.clone(),
-            declared: f.declared_sha256.as_deref().map(str::to_string),
-            specimen: f.scan_path.starts_with(SPECIMEN_FOLDER)
-                || f.scan_path.starts_with("scans/specimens/"),
+            declared: f.declared_sha256().map(str::to_string),
+            specimen: f.scan_path().starts_with(SPECIMEN_FOLDER)
+                || f.scan_path().starts_with("scans/specimens/"),
         }),
-        None if f.scan_path.is_empty() => ScanView::None,
-        None => ScanView::Missing(f.scan_path.to_string()),
+        None if f.scan_path().is_empty() => ScanView::None,
+        None => ScanView::Missing(f.scan_path().to_string()),
     };
     ScanPart {
         scan,

@@ -142,7 +142,7 @@ fn declared_part<'a>(
         .iter()
         .enumerate()
         .map(|(p, &c)| {
-            let declared = f.votes[p].unwrap_or(0);
+            let declared = el.votes.get(f.votes, p).unwrap_or(0);
             (
                 el.candidates[c].name.clone(),
                 thousands(declared),
@@ -151,14 +151,14 @@ fn declared_part<'a>(
             )
         })
         .collect();
-    let declared_valid = f.valid().unwrap_or(0);
+    let declared_valid = el.votes.valid(f.votes).unwrap_or(0);
     rows.push((
         site.t.valid.clone(),
         thousands(declared_valid),
         thousands(sum.valid),
         diff(declared_valid, sum.valid),
     ));
-    if let Some(r) = f.rejected {
+    if let Some(r) = f.rejected() {
         rows.push((
             site.t.rejected.clone(),
             thousands(r),
@@ -168,7 +168,7 @@ fn declared_part<'a>(
     }
     DeclaredPart {
         t: Shared(&site.t),
-        form: &f.id,
+        form: f.id(),
         status: f.status.as_str(),
         status_text: status_text(&site.t, f.status),
         badges: badges(site, form),

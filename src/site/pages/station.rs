@@ -85,9 +85,9 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
             None => None,
             Some(f) => {
                 let form = &el.forms[f];
-                let votes: Vec<u64> = form.votes.iter().map(|v| v.unwrap_or(0)).collect();
-                let valid = form.valid().unwrap_or(0);
-                let cast = valid.saturating_add(form.rejected.unwrap_or(0));
+                let votes: Vec<u64> = el.votes.of(form.votes).map(|v| v.unwrap_or(0)).collect();
+                let valid = el.votes.valid(form.votes).unwrap_or(0);
+                let cast = valid.saturating_add(form.rejected().unwrap_or(0));
                 let rows = candidate_rows(site, race, &votes, valid);
                 // One chart per station page, for its first form: the rest
                 // are tables, which keeps a six-race page light on a phone.
@@ -98,7 +98,7 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
                     Some(race_chart(site, a, race, &rows, &votes))
                 };
                 Some(FormView {
-                    id: form.id.to_string(),
+                    id: form.id().to_string(),
                     status: form.status.as_str(),
                     status_text: status_text(t, form.status),
                     badges: badges(site, f),
@@ -106,16 +106,16 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
                     chart,
                     valid: thousands(valid),
                     total_valid: form
-                        .total_valid
+                        .total_valid()
                         .map_or_else(|| t.unknown.clone(), thousands),
-                    rejected: form.rejected.map_or_else(|| t.unknown.clone(), thousands),
+                    rejected: form.rejected().map_or_else(|| t.unknown.clone(), thousands),
                     turnout: match area.registered {
                         Some(reg) if reg > 0 => pct(cast, reg),
                         _ => t.unknown.clone(),
                     },
                     findings: form_findings(site, f),
-                    device: form.device.to_string(),
-                    captured_at: form.captured_at.to_string(),
+                    device: form.device().to_string(),
+                    captured_at: form.captured_at().to_string(),
                     scan: scan_part(site, f, &root),
                 })
             }
