@@ -201,11 +201,15 @@ pub const CHECKS: &[Check] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Part {
     pub key: Detail,
-    pub args: Vec<String>,
+    /// Boxed, without spare room: 16 bytes where a list of strings is 24.
+    pub args: Box<[Box<str>]>,
 }
 
 fn part(key: Detail, args: Vec<String>) -> Part {
-    Part { key, args }
+    Part {
+        key,
+        args: args.into_iter().map(String::into_boxed_str).collect(),
+    }
 }
 
 /// Every phrase a finding's detail is made of. Its English wording
@@ -313,17 +317,23 @@ pub fn word<'a>(parts: &[Part], template: impl Fn(Detail) -> &'a str) -> String 
 }
 
 /// One finding, pointing at its form (when it concerns one) and area.
+/// 48 bytes: a million stations without scans have six million findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub check: CheckId,
     pub severity: Severity,
+    /// The form's index, or [`NO_FORM`] ([`Finding::form`]).
+    form: u32,
     pub area: AreaIx,
     pub race: RaceIx,
-    pub form: Option<FormIx>,
     /// What it found, to be worded in each language ([`Finding::detail`]
     /// in English): a million findings hold no sentence each.
     pub parts: Parts,
 }
+
+/// A finding about no form in particular. The loader stops short of this
+/// many forms ([`crate::load::MAX_FORMS`]).
+const NO_FORM: u32 = u32::MAX;
 
 /// The phrases of a finding. Most findings have one, kept in place rather
 /// than in a list of its own: a million stations without scans make six
@@ -354,6 +364,34 @@ impl From<Vec<Part>> for Parts {
 }
 
 impl Finding {
+    pub fn new(
+        check: CheckId,
+        area: AreaIx,
+        race: RaceIx,
+        form: Option<FormIx>,
+        parts: Parts,
+    ) -> Finding {
+        let form = form.map_or(NO_FORM, |f| {
+            u32::try_from(f)
+                .ok()
+                .filter(|&f| f != NO_FORM)
+                .expect("the loader keeps fewer forms than NO_FORM")
+        });
+        Finding {
+            check,
+            severity: check.severity(),
+            form,
+            area,
+            race,
+            parts,
+        }
+    }
+
+    /// The form it is about, if any.
+    pub fn form(&self) -> Option<FormIx> {
+        (self.form != NO_FORM).then_some(self.form as FormIx)
+    }
+
     /// In English, as published in findings.csv.
     pub fn detail(&self) -> String {
         word(&self.parts, Detail::english)
@@ -384,14 +422,13 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |check: CheckId, f: FormIx, parts: Vec<Part>| {
         let form = &el.forms[f];
-        out.push(Finding {
+        out.push(Finding::new(
             check,
-            severity: check.severity(),
-            area: form.area,
-            race: form.race,
-            form: Some(f),
-            parts: parts.into(),
-        });
+            form.area,
+            form.race,
+            Some(f),
+            parts.into(),
+        ));
     };
     let mut by_hash: BTreeMap<&str, Vec<FormIx>> = BTreeMap::new();
     for f in 0..el.forms.len() {
@@ -411,7 +448,7 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
     // Sorted through a list of positions (8 bytes a finding) rather than
     // in place (a stable sort of the findings themselves takes half their
     // size again), equal ones kept in the order they were found.
-    let key = |x: &Finding| (x.check, x.area, x.race, x.form.map(|f| el.forms[f].id()));
+    let key = |x: &Finding| (x.check, x.area, x.race, x.form().map(|f| el.forms[f].id()));
     let mut order: Vec<usize> = (0..out.len()).collect();
     order.sort_unstable_by(|&a, &b| key(&out[a]).cmp(&key(&out[b])).then(a.cmp(&b)));
     permute(&mut out, &mut order);
@@ -675,6 +712,18 @@ pub fn counts(findings: &[Finding]) -> Vec<(&'static Check, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_stays_small_and_knows_its_form() {
+        // Six million "no scan" findings at a million stations.
+        assert_eq!(std::mem::size_of::<Finding>(), 48);
+        let parts = || Parts::One(part(Detail::NoScan, Vec::new()));
+        let f = Finding::new(CheckId::NoScan, 1, 2, Some(7), parts());
+        assert_eq!((f.form(), f.area, f.race), (Some(7), 1, 2));
+        assert_eq!(f.severity, CheckId::NoScan.severity());
+        let f = Finding::new(CheckId::NoScan, 1, 2, None, parts());
+        assert_eq!(f.form(), None);
+    }
 
     #[test]
     fn permute_puts_each_element_where_the_order_says() {

@@ -304,7 +304,7 @@ fn check(data: &Path) -> Result<ExitCode, Error> {
     let el = &checked.election;
     let mut out = std::io::stdout().lock();
     for f in &checked.findings {
-        let form = f.form.map(|x| el.forms[x].id()).unwrap_or("-");
+        let form = f.form().map(|x| el.forms[x].id()).unwrap_or("-");
         let line = format!(
             "{} {} {} {} {}: {}",
             f.severity.as_str(),

@@ -491,6 +491,12 @@ mod tests {
     }
 
     #[test]
+    fn a_form_stays_small() {
+        // Six million of them at a million stations: each byte is 6 MB.
+        assert_eq!(std::mem::size_of::<Form>(), 96);
+    }
+
+    #[test]
     fn a_form_text_gives_back_its_fields() {
         let t = FormText::new("34A-1", "a/b.pdf", "KIEMS", "2022-08-09T20:00:00", None).unwrap();
         assert_eq!(

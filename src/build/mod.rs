@@ -598,9 +598,7 @@ fn render(
             }
         })?;
     }
-    for (path, bytes) in site::search::index(el) {
-        out.write(&path, &bytes)?;
-    }
+    site::search::index(el, |path, bytes| out.write(path, bytes))?;
     let mut pages = out.paths_ending(".html");
     pages.retain(|p| p != paths::NOT_FOUND);
     for (path, bytes) in site::sitemap::files(&el.meta, &pages) {

@@ -130,11 +130,14 @@ impl Forms<'_> {
         };
         let n = el.races[race].candidates.len();
         let text = FormText::new(id, scan_path, row.get(8), captured_at, declared.as_deref());
-        let (Some(text), Some(votes)) = (text, el.votes.add(n)) else {
-            problems.push(at(
-                "too big: a form's text is at most 4 GiB, and all forms' candidate lines at most four billion"
-                    .to_string(),
-            ));
+        let votes = (el.forms.len() < super::MAX_FORMS)
+            .then(|| el.votes.add(n))
+            .flatten();
+        let (Some(text), Some(votes)) = (text, votes) else {
+            problems.push(at(format!(
+                "too big: a form's text is at most 4 GiB, and an election has at most {} forms and four billion candidate lines",
+                super::MAX_FORMS
+            )));
             return;
         };
         el.forms.push(Form {

@@ -203,7 +203,7 @@ pub fn finding_row(el: &Election, f: &Finding) -> read::FindingRow {
         area: el.areas[f.area].code.clone(),
         race: el.races[f.race].id.clone(),
         form: f
-            .form
+            .form()
             .map(|x| el.forms[x].id().to_string())
             .unwrap_or_default(),
         detail: f.detail(),

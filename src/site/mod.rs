@@ -212,7 +212,7 @@ impl ByForm {
     fn new(forms: usize, findings: &[Finding]) -> ByForm {
         let mut start = vec![0u32; forms + 1];
         for f in findings {
-            if let Some(form) = f.form {
+            if let Some(form) = f.form() {
                 start[form + 1] += 1;
             }
         }
@@ -222,7 +222,7 @@ impl ByForm {
         let mut next = start.clone();
         let mut items = vec![0u32; start[forms] as usize];
         for (i, f) in findings.iter().enumerate() {
-            if let Some(form) = f.form {
+            if let Some(form) = f.form() {
                 items[next[form] as usize] = i as u32;
                 next[form] += 1;
             }
@@ -559,17 +559,13 @@ pub fn minify_css(css: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::ByForm;
-    use crate::check::{CheckId, Finding, Part, Parts, Severity};
+    use crate::check::{CheckId, Finding, Part, Parts};
 
     #[test]
     fn findings_by_form_keep_their_order_and_skip_those_without_a_form() {
-        let finding = |form: Option<usize>| Finding {
-            check: CheckId::NoScan,
-            severity: Severity::Info,
-            area: 0,
-            race: 0,
-            form,
-            parts: Parts::Many(Box::new([] as [Part; 0])),
+        let finding = |form: Option<usize>| {
+            let parts = Parts::Many(Box::new([] as [Part; 0]));
+            Finding::new(CheckId::NoScan, 0, 0, form, parts)
         };
         let findings: Vec<Finding> = [Some(2), None, Some(0), Some(2), Some(2), None, Some(0)]
             .into_iter()

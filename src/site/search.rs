@@ -47,56 +47,66 @@ fn code_key(code: &str) -> String {
     code.to_ascii_lowercase().chars().take(CODE_KEY).collect()
 }
 
-/// The files of the index: (site-relative path, bytes).
-pub fn index(el: &Election) -> Vec<(String, Vec<u8>)> {
+/// The distinct words (two letters or more) of a station's name that it is
+/// filed under: at most [`MAX_WORDS`], in the order of a sorted set.
+fn name_words(name: &str) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for w in normalize(name)
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 2)
+    {
+        if set.len() == MAX_WORDS {
+            break;
+        }
+        set.insert(w.to_string());
+    }
+    set
+}
+
+/// Makes the files of the index and hands each to `emit` (site-relative
+/// path, bytes) as soon as it is made, so that no more than one piece is
+/// held at a time: at a million stations the pieces together are hundreds
+/// of megabytes. The words of a name are found again rather than kept from
+/// one pass to the next, for the same reason.
+pub fn index<E>(
+    el: &Election,
+    mut emit: impl FnMut(&str, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
     let stations: Vec<usize> = (0..el.areas.len())
         .filter(|&a| el.areas[a].is_station())
         .collect();
     // Words in very many names ("primary", "school", "stream") would make
     // pieces as big as the whole index; they are not keys, only filters.
     let mut frequency: BTreeMap<String, usize> = BTreeMap::new();
-    let words: Vec<BTreeSet<String>> = stations
-        .iter()
-        .map(|&a| {
-            let mut set: BTreeSet<String> = BTreeSet::new();
-            for w in normalize(&el.areas[a].name)
-                .split_whitespace()
-                .filter(|w| w.chars().count() >= 2)
-            {
-                if set.len() == MAX_WORDS {
-                    break;
-                }
-                set.insert(w.to_string());
-            }
-            for w in &set {
-                *frequency.entry(w.clone()).or_default() += 1;
-            }
-            set
-        })
-        .collect();
+    for &a in &stations {
+        for w in name_words(&el.areas[a].name) {
+            *frequency.entry(w).or_default() += 1;
+        }
+    }
     let limit = (stations.len() / 50).max(1000);
-    let stop: BTreeSet<&str> = frequency
-        .iter()
-        .filter(|(_, n)| **n > limit)
-        .map(|(w, _)| w.as_str())
+    let stop: BTreeSet<String> = frequency
+        .into_iter()
+        .filter(|(_, n)| *n > limit)
+        .map(|(w, _)| w)
         .collect();
-    let mut pieces: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, set) in words.iter().enumerate() {
-        let keys: BTreeSet<String> = set
+    // Each piece's stations, by their place in `stations` (four bytes each).
+    let mut pieces: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, &a) in stations.iter().enumerate() {
+        let keys: BTreeSet<String> = name_words(&el.areas[a].name)
             .iter()
             .filter(|w| !stop.contains(w.as_str()))
             .map(|w| format!("w-{}", word_key(w)))
             .chain(std::iter::once(format!(
                 "c-{}",
-                code_key(&el.areas[stations[i]].code)
+                code_key(&el.areas[a].code)
             )))
             .collect();
         for k in keys {
-            pieces.entry(k).or_default().push(i);
+            pieces.entry(k).or_default().push(i as u32);
         }
     }
-    let entry = |i: usize| {
-        let a = stations[i];
+    let entry = |i: u32| {
+        let a = stations[i as usize];
         let area = &el.areas[a];
         let context: Vec<&str> = el
             .ancestors(a)
@@ -112,28 +122,24 @@ pub fn index(el: &Election) -> Vec<(String, Vec<u8>)> {
             area.code
         ])
     };
-    let mut out: Vec<(String, Vec<u8>)> = pieces
-        .into_iter()
-        .map(|(key, members)| {
-            let list: Vec<serde_json::Value> = members.into_iter().map(entry).collect();
-            let body = format!(
-                "kuraSearch({},{});\n",
-                serde_json::Value::String(key.clone()),
-                serde_json::Value::Array(list)
-            );
-            (format!("search/{key}.js"), body.into_bytes())
-        })
-        .collect();
+    for (key, members) in pieces {
+        let list: Vec<serde_json::Value> = members.into_iter().map(entry).collect();
+        let body = format!(
+            "kuraSearch({},{});\n",
+            serde_json::Value::String(key.clone()),
+            serde_json::Value::Array(list)
+        );
+        emit(&format!("search/{key}.js"), body.as_bytes())?;
+    }
     let meta = serde_json::json!({
         "wordKey": WORD_KEY,
         "codeKey": CODE_KEY,
         "stop": stop.iter().collect::<Vec<_>>(),
     });
-    out.push((
-        "search/meta.js".to_string(),
-        format!("kuraSearchMeta({meta});\n").into_bytes(),
-    ));
-    out
+    emit(
+        "search/meta.js",
+        format!("kuraSearchMeta({meta});\n").as_bytes(),
+    )
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ pub fn findings<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
             .filter(|f| f.check == check.id)
             .map(|f| {
                 let form = f
-                    .form
+                    .form()
                     .map(|x| el.forms[x].id().to_string())
                     .unwrap_or_default();
                 let anchor = if form.is_empty() {
