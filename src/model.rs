@@ -280,14 +280,27 @@ impl Votes {
     /// The number is in `wide`.
     const WIDE: u32 = u32::MAX - 1;
 
-    /// Room for the `n` votes of a new form, none given yet; `None` past
-    /// four billion lines in all.
+    /// Whether there is room for the `n` votes of one more form: four
+    /// billion lines in all.
+    pub fn has_room(&self, n: usize) -> bool {
+        self.cells
+            .len()
+            .checked_add(n)
+            .is_some_and(|end| u32::try_from(end).is_ok())
+    }
+
+    /// Room for the `n` votes of a new form, none given yet; `None` when
+    /// there is no more ([`Votes::has_room`]).
     pub fn add(&mut self, n: usize) -> Option<VoteSpan> {
-        let at = u32::try_from(self.cells.len()).ok()?;
-        let len = u32::try_from(n).ok()?;
-        u32::try_from(self.cells.len() + n).ok()?;
+        if !self.has_room(n) {
+            return None;
+        }
+        let span = VoteSpan {
+            at: self.cells.len() as u32,
+            len: n as u32,
+        };
         self.cells.resize(self.cells.len() + n, Votes::NONE);
-        Some(VoteSpan { at, len })
+        Some(span)
     }
 
     /// How many votes there are room for, over all forms.

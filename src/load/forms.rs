@@ -110,6 +110,17 @@ impl Forms<'_> {
                 truncate(captured_at, 40)
             )));
         }
+        // Past what the compact model holds (never a real election): the
+        // form does not load, and is known by its id like any other.
+        let text = FormText::new(id, scan_path, row.get(8), captured_at, declared.as_deref());
+        let room = el.forms.len() < super::MAX_FORMS
+            && race.is_none_or(|r| el.votes.has_room(el.races[r].candidates.len()));
+        if text.is_none() || !room {
+            problems.push(at(format!(
+                "too big: a form's text is at most 4 GiB, and an election has at most {} forms and four billion candidate lines",
+                super::MAX_FORMS
+            )));
+        }
         let loaded = match (area, race) {
             (Some(area), Some(race)) if problems.len() == before => Some((area, race)),
             _ => None,
@@ -129,15 +140,7 @@ impl Forms<'_> {
             return;
         };
         let n = el.races[race].candidates.len();
-        let text = FormText::new(id, scan_path, row.get(8), captured_at, declared.as_deref());
-        let votes = (el.forms.len() < super::MAX_FORMS)
-            .then(|| el.votes.add(n))
-            .flatten();
-        let (Some(text), Some(votes)) = (text, votes) else {
-            problems.push(at(format!(
-                "too big: a form's text is at most 4 GiB, and an election has at most {} forms and four billion candidate lines",
-                super::MAX_FORMS
-            )));
+        let (Some(text), Some(votes)) = (text, el.votes.add(n)) else {
             return;
         };
         el.forms.push(Form {

@@ -59,12 +59,12 @@ pub fn hash_scans(
     }
 }
 
-/// Reads and validates the input folder `dir`, without hashing its scans.
 /// The most forms an election may have: a finding names its form in four
 /// bytes (six million forms at a million stations; this is seven hundred
 /// times that).
 pub const MAX_FORMS: usize = u32::MAX as usize - 1;
 
+/// Reads and validates the input folder `dir`, without hashing its scans.
 pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     let mut problems = Vec::new();
     if !dir.is_dir() {

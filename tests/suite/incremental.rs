@@ -531,9 +531,6 @@ fn a_page_whose_bytes_change_gets_a_new_fingerprint() {
     }
 }
 
-/// Builds `input` into `site` with `extra` arguments (and `-v`); returns
-/// standard error, asserting success and that standard output names the
-/// site's version.
 /// Replaces fields of a form's text (id, scan path, device, capture time,
 /// declared hash).
 fn retext(form: &mut kura::model::Form, change: impl Fn(&mut [&str; 5])) {
@@ -543,6 +540,9 @@ fn retext(form: &mut kura::model::Form, change: impl Fn(&mut [&str; 5])) {
     form.text = kura::model::FormText::new(t[0], t[1], t[2], t[3], declared).unwrap();
 }
 
+/// Builds `input` into `site` with `extra` arguments (and `-v`); returns
+/// standard error, asserting success and that standard output names the
+/// site's version.
 fn build_v(input: &Path, site: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
     let mut args = vec![
         "build",
