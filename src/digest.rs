@@ -43,6 +43,52 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     sha256_reader(std::fs::File::open(path)?)
 }
 
+/// A SHA-256 kept as its 32 bytes rather than 64 hexadecimal characters
+/// in a string of its own: the record of every file a build wrote holds
+/// two million of them at a million stations. Shown (`{}`) in lower-case
+/// hexadecimal.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hash32(pub [u8; 32]);
+
+impl Hash32 {
+    pub fn of(bytes: impl AsRef<[u8]>) -> Hash32 {
+        Hash32(Sha256::digest(bytes.as_ref()).into())
+    }
+
+    /// From 64 lower-case hexadecimal digits (`None` for anything else).
+    pub fn from_hex(s: &str) -> Option<Hash32> {
+        let s = s.as_bytes();
+        if s.len() != 64 {
+            return None;
+        }
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+            *o = (digit(pair[0])? << 4) | digit(pair[1])?;
+        }
+        Some(Hash32(out))
+    }
+}
+
+impl std::fmt::Display for Hash32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Hash32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +101,16 @@ mod tests {
         );
         assert_eq!(sha256_reader(&b"abc"[..]).unwrap(), sha256_hex("abc"));
         assert_eq!(hex(&[0, 15, 255]), "000fff");
+    }
+
+    #[test]
+    fn a_hash_goes_to_hex_and_back() {
+        let h = Hash32::of(b"abc");
+        let hex = h.to_string();
+        assert_eq!(hex, sha256_hex(b"abc"));
+        assert_eq!(Hash32::from_hex(&hex), Some(h));
+        assert_eq!(Hash32::from_hex(&hex.to_uppercase()), None);
+        assert_eq!(Hash32::from_hex(&hex[..63]), None);
+        assert_eq!(Hash32::from_hex(&format!("{}g", &hex[..63])), None);
     }
 }

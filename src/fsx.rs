@@ -121,7 +121,7 @@ pub struct CachedHash {
     pub size: u64,
     pub mtime_ns: i128,
     pub ctime_ns: i128,
-    pub sha256: String,
+    pub sha256: crate::digest::Hash32,
 }
 
 /// What says a file is the one hashed before: its size, modification and

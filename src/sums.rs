@@ -11,11 +11,11 @@ pub const MAX_SUMS: u64 = 512 << 20;
 
 /// The text of `SHA256SUMS` for these `(path, sha256)` files, in the order
 /// given (the caller sorts by path): GNU coreutils form.
-pub fn text<P: AsRef<str>, S: AsRef<str>>(files: &[(P, S)]) -> String {
+pub fn text<P: AsRef<str>, S: std::fmt::Display>(files: &[(P, S)]) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(files.len() * 100);
     for (path, sha) in files {
-        out.push_str(sha.as_ref());
-        out.push_str("  ");
+        let _ = write!(out, "{sha}  ");
         out.push_str(path.as_ref());
         out.push('\n');
     }

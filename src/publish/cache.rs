@@ -67,15 +67,13 @@ impl std::fmt::Display for Ns {
 }
 
 fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
-    if sha.len() != 64 {
-        return None;
-    }
+    let sha256 = crate::digest::Hash32::from_hex(sha)?;
     let (mtime, ctime) = mtime.split_once('/')?;
     Some(CachedHash {
         size: size.parse().ok()?,
         mtime_ns: ns(mtime)?,
         ctime_ns: ns(ctime)?,
-        sha256: sha.to_string(),
+        sha256,
     })
 }
 

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::Digest;
 
+use crate::digest::Hash32;
 use crate::error::{Error, Result};
 use crate::fsx::{CachedHash, Stamp, mtime_ns};
 
@@ -273,14 +274,14 @@ impl Output {
     }
 
     /// Records a file just written.
-    fn record(&self, rel: &str, path: &Path, sha: String) -> Result<()> {
+    fn record(&self, rel: &str, path: &Path, sha: Hash32) -> Result<()> {
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
         self.record_meta(rel, &meta, sha);
         Ok(())
     }
 
     /// Records a file just written, whose metadata is `meta`.
-    fn record_meta(&self, rel: &str, meta: &fs::Metadata, sha: String) {
+    fn record_meta(&self, rel: &str, meta: &fs::Metadata, sha: Hash32) {
         self.count(2);
         self.push(
             rel,
@@ -298,7 +299,7 @@ impl Output {
     /// bytes (its size and time unchanged since kura wrote it), or the live
     /// site has it and it can be hard-linked: true. Otherwise makes room
     /// for it (removing a different file there) and returns false.
-    fn place(&self, rel: &str, sha: &str, path: &Path) -> Result<bool> {
+    fn place(&self, rel: &str, sha: Hash32, path: &Path) -> Result<bool> {
         let unchanged = |m: &fs::Metadata, h: &CachedHash| {
             m.is_file()
                 && m.len() == h.size
@@ -364,8 +365,8 @@ impl Output {
     /// already has exactly these bytes) and records its hash.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.root.join(rel);
-        let sha = crate::digest::sha256_hex(bytes);
-        if !self.place(rel, &sha, &path)? {
+        let sha = Hash32::of(bytes);
+        if !self.place(rel, sha, &path)? {
             // The file's times as written, from its handle (no second lookup
             // of its path).
             let meta = fs::File::create(&path)
@@ -389,7 +390,7 @@ impl Output {
         let same = self.reuse.fingerprints.get(rel) == Some(&fingerprint);
         let known = same.then(|| self.reuse.live.get(rel)).flatten();
         let placed = match known {
-            Some(old) => self.place(rel, &old.sha256, &self.root.join(rel))?,
+            Some(old) => self.place(rel, old.sha256, &self.root.join(rel))?,
             None => false,
         };
         if !placed {
@@ -430,8 +431,8 @@ impl Output {
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
         drop(w.inner);
-        let sha = crate::digest::hex(&w.hasher.finalize());
-        if self.place(&w.rel, &sha, &w.dest)? {
+        let sha = Hash32(w.hasher.finalize().into());
+        if self.place(&w.rel, sha, &w.dest)? {
             return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
         }
         fs::rename(&w.path, &w.dest).map_err(|e| Error::io(&w.dest, e))?;
@@ -455,8 +456,8 @@ impl Output {
         }
         let mut sink = HashSink(sha2::Sha256::new());
         fill(&mut sink).map_err(|e| Error::io(&dest, e))?;
-        let sha = crate::digest::hex(&sink.0.finalize());
-        if self.place(rel, &sha, &dest)? {
+        let sha = Hash32(sink.0.finalize().into());
+        if self.place(rel, sha, &dest)? {
             return Ok(());
         }
         let mut w = self.create(rel)?;
@@ -479,17 +480,20 @@ impl Output {
     /// may have been changed or deleted since.
     pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
         let path = self.root.join(rel);
-        if self.place(rel, sha256, &path)? {
+        let want = Hash32::from_hex(sha256).ok_or_else(|| {
+            Error::Other(format!("{}: not a SHA-256: {sha256}", source.display()))
+        })?;
+        if self.place(rel, want, &path)? {
             return Ok(());
         }
         let actual = copy_hashing(source, &path)?;
-        if actual != sha256 {
+        let Some(actual) = Hash32::from_hex(&actual).filter(|&a| a == want) else {
             let _ = fs::remove_file(&path);
             return Err(Error::Other(format!(
                 "{}: the scan changed during the build (was {sha256}, now {actual}); build again",
                 source.display()
             )));
-        }
+        };
         self.record(rel, &path, actual)
     }
 
@@ -521,10 +525,8 @@ impl Output {
         for d in emptied.iter().rev() {
             let _ = fs::remove_dir(self.root.join(d));
         }
-        let mut sorted: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, c)| (p.as_str(), c.sha256.as_str()))
-            .collect();
+        let mut sorted: Vec<(&str, Hash32)> =
+            files.iter().map(|(p, c)| (p.as_str(), c.sha256)).collect();
         sorted.sort_unstable();
         let sums = crate::sums::text(&sorted);
         drop((sorted, written));
