@@ -487,13 +487,13 @@ impl Output {
             return Ok(());
         }
         let actual = copy_hashing(source, &path)?;
-        let Some(actual) = Hash32::from_hex(&actual).filter(|&a| a == want) else {
+        if actual != want {
             let _ = fs::remove_file(&path);
             return Err(Error::Other(format!(
                 "{}: the scan changed during the build (was {sha256}, now {actual}); build again",
                 source.display()
             )));
-        };
+        }
         self.record(rel, &path, actual)
     }
 
@@ -608,7 +608,7 @@ impl Output {
 const WHOLE: u64 = 4 << 20;
 
 /// Copies `source` to `dest` and returns the SHA-256 of what was copied.
-fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
+fn copy_hashing(source: &Path, dest: &Path) -> Result<Hash32> {
     use std::io::Read;
     let mut input = crate::fsx::open(source).map_err(|e| Error::io(source, e))?;
     let len = input.metadata().map_err(|e| Error::io(source, e))?.len();
@@ -618,7 +618,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(source, e))?;
         fs::write(dest, &bytes).map_err(|e| Error::io(dest, e))?;
-        return Ok(crate::digest::sha256_hex(&bytes));
+        return Ok(Hash32::of(&bytes));
     }
     let mut output = BufWriter::with_capacity(
         1 << 20,
@@ -637,7 +637,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<String> {
             .map_err(|e| Error::io(dest, e))?;
     }
     output.flush().map_err(|e| Error::io(dest, e))?;
-    Ok(crate::digest::hex(&hasher.finalize()))
+    Ok(Hash32(hasher.finalize().into()))
 }
 
 /// Turns a CSV writer's error into ours.

@@ -444,11 +444,8 @@ pub fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("key.key"), dir.join("key.pub"))
 }
 
-/// Builds `input` into `site` published `epoch` seconds after the tests'
-/// usual time (`SOURCE_DATE_EPOCH` 1,700,000,000: each build at its own
-/// time finds nothing unchanged), with `extra` arguments, in the folder
-/// holding `site`.
-pub fn build_at_time(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> Output {
+/// The arguments of `kura build INPUT -o SITE EXTRA...`.
+pub fn build_args<'a>(input: &'a Path, site: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "build",
         input.to_str().unwrap(),
@@ -456,6 +453,15 @@ pub fn build_at_time(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> O
         site.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
+    args
+}
+
+/// Builds `input` into `site` published `epoch` seconds after the tests'
+/// usual time (`SOURCE_DATE_EPOCH` 1,700,000,000: each build at its own
+/// time finds nothing unchanged), with `extra` arguments, in the folder
+/// holding `site`.
+pub fn build_at_time(input: &Path, site: &Path, epoch: u64, extra: &[&str]) -> Output {
+    let args = build_args(input, site, extra);
     let epoch = (1_700_000_000 + epoch).to_string();
     kura_with(
         site.parent().unwrap(),

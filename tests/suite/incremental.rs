@@ -544,13 +544,7 @@ fn retext(form: &mut kura::model::Form, change: impl Fn(&mut [&str; 5])) {
 /// standard error, asserting success and that standard output names the
 /// site's version.
 fn build_v(input: &Path, site: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
-    let mut args = vec![
-        "build",
-        input.to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-    ];
-    args.extend(extra);
+    let mut args = build_args(input, site, extra);
     args.push("-v");
     let out = kura_with(Path::new(env!("CARGO_MANIFEST_DIR")), &args, env);
     assert!(out.status.success(), "{}", stderr(&out));
