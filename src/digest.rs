@@ -43,22 +43,30 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     sha256_reader(std::fs::File::open(path)?)
 }
 
-/// A SHA-256 kept as its 32 bytes rather than 64 hexadecimal characters
-/// in a string of its own: the record of every file a build wrote holds
-/// two million of them at a million stations. Shown (`{}`) in lower-case
-/// hexadecimal.
+/// A digest kept as its bytes rather than as hexadecimal in a string of
+/// its own: the record of every file a build wrote holds two million
+/// SHA-256 ([`Hash32`]) at a million stations, and the fingerprints of a
+/// million pages ([`Hash16`]). Shown (`{}`) in lower-case hexadecimal.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Hash32(pub [u8; 32]);
+pub struct Bytes<const N: usize>(pub [u8; N]);
+
+/// A SHA-256.
+pub type Hash32 = Bytes<32>;
+
+/// The first 16 bytes of a SHA-256 (a page's fingerprint).
+pub type Hash16 = Bytes<16>;
 
 impl Hash32 {
     pub fn of(bytes: impl AsRef<[u8]>) -> Hash32 {
-        Hash32(Sha256::digest(bytes.as_ref()).into())
+        Bytes(Sha256::digest(bytes.as_ref()).into())
     }
+}
 
-    /// From 64 lower-case hexadecimal digits (`None` for anything else).
-    pub fn from_hex(s: &str) -> Option<Hash32> {
+impl<const N: usize> Bytes<N> {
+    /// From 2N lower-case hexadecimal digits (`None` for anything else).
+    pub fn from_hex(s: &str) -> Option<Bytes<N>> {
         let s = s.as_bytes();
-        if s.len() != 64 {
+        if s.len() != 2 * N {
             return None;
         }
         let digit = |c: u8| match c {
@@ -66,24 +74,34 @@ impl Hash32 {
             b'a'..=b'f' => Some(c - b'a' + 10),
             _ => None,
         };
-        let mut out = [0u8; 32];
+        let mut out = [0u8; N];
         for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
             *o = (digit(pair[0])? << 4) | digit(pair[1])?;
         }
-        Some(Hash32(out))
+        Some(Bytes(out))
     }
 }
 
-impl std::fmt::Display for Hash32 {
+impl<const N: usize> std::fmt::Display for Bytes<N> {
+    /// 32 bytes at a time through a buffer on the stack: `{:02x}` per byte
+    /// costs several times as much, and SHA256SUMS and the cache show a
+    /// million of these.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 64];
+        for chunk in self.0.chunks(32) {
+            for (i, &b) in chunk.iter().enumerate() {
+                buf[2 * i] = DIGITS[(b >> 4) as usize];
+                buf[2 * i + 1] = DIGITS[(b & 15) as usize];
+            }
+            let text = std::str::from_utf8(&buf[..2 * chunk.len()]).map_err(|_| std::fmt::Error)?;
+            f.write_str(text)?;
         }
         Ok(())
     }
 }
 
-impl std::fmt::Debug for Hash32 {
+impl<const N: usize> std::fmt::Debug for Bytes<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)
     }
@@ -112,5 +130,11 @@ mod tests {
         assert_eq!(Hash32::from_hex(&hex.to_uppercase()), None);
         assert_eq!(Hash32::from_hex(&hex[..63]), None);
         assert_eq!(Hash32::from_hex(&format!("{}g", &hex[..63])), None);
+        assert_eq!(Hash32::from_hex(&format!("{hex}00")), None);
+        let short = Hash16::from_hex(&hex[..32]).unwrap();
+        assert_eq!(short.0, h.0[..16]);
+        assert_eq!(short.to_string(), hex[..32]);
+        assert_eq!(Hash16::from_hex(&hex), None);
+        assert_eq!(format!("{:?}", Bytes([0u8, 15, 255])), "000fff");
     }
 }

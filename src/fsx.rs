@@ -104,6 +104,37 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_file_holds_until_it_changes_and_never_past_2262() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, b"12345").unwrap();
+        let sha = crate::digest::Hash32::of(b"12345");
+        let meta = std::fs::metadata(&f).unwrap();
+        let h = CachedHash::new(&meta, sha);
+        assert!(h.holds(&meta));
+        assert!(!h.holds(&std::fs::metadata(dir.path()).unwrap()));
+        // Rewritten with the same size: the change time moves on.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&f, b"54321").unwrap();
+        assert!(!h.holds(&std::fs::metadata(&f).unwrap()));
+        // A time 64 bits cannot hold is recorded as NO_TIME, which no file
+        // matches, not even itself.
+        let year_3000 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(32_503_680_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(year_3000)
+            .unwrap();
+        let meta = std::fs::metadata(&f).unwrap();
+        let h = CachedHash::new(&meta, sha);
+        assert_eq!(h.mtime_ns, NO_TIME);
+        assert!(!h.holds(&meta));
+        assert_eq!(short(i128::from(i64::MAX) + 1), NO_TIME);
+        assert_eq!(short(-5), -5);
+    }
+
+    #[test]
     fn limits_hold() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("f");
@@ -115,13 +146,54 @@ mod tests {
 
 /// A published file's hash as kura wrote it, valid while its size,
 /// modification time and change time hold (the change time because the
-/// modification time can be set back after an edit).
+/// modification time can be set back after an edit). Its times are 64-bit
+/// ([`short`]): a rebuild at a million stations holds four million of
+/// these, and `i128` times would make each 24 bytes larger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedHash {
     pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
     pub sha256: crate::digest::Hash32,
+}
+
+impl CachedHash {
+    /// The record of the file whose metadata is `meta`, with hash `sha256`.
+    pub fn new(meta: &std::fs::Metadata, sha256: crate::digest::Hash32) -> CachedHash {
+        CachedHash {
+            size: meta.len(),
+            mtime_ns: short(mtime_ns(meta)),
+            ctime_ns: short(Stamp::of(meta).ctime_ns),
+            sha256,
+        }
+    }
+
+    /// Whether `meta` is still the file recorded ([`same_file`]).
+    pub fn holds(&self, meta: &std::fs::Metadata) -> bool {
+        same_file(meta, self.size, self.mtime_ns, self.ctime_ns)
+    }
+}
+
+/// A time kept in 64 bits: nanoseconds since the epoch, which reach from
+/// 1677 to 2262. A time outside (a clock set wrong, `touch -d 3000-01-01`)
+/// is [`NO_TIME`], which never matches: the file is then hashed again
+/// rather than taken for another file that is out of range too.
+pub fn short(t: i128) -> i64 {
+    i64::try_from(t).unwrap_or(NO_TIME)
+}
+
+/// See [`short`].
+pub const NO_TIME: i64 = i64::MIN;
+
+/// Whether the file whose metadata is `meta` is still the regular file of
+/// this size and these times (recorded with [`short`]).
+pub fn same_file(meta: &std::fs::Metadata, size: u64, mtime: i64, ctime: i64) -> bool {
+    mtime != NO_TIME
+        && ctime != NO_TIME
+        && meta.is_file()
+        && meta.len() == size
+        && short(mtime_ns(meta)) == mtime
+        && short(Stamp::of(meta).ctime_ns) == ctime
 }
 
 /// What says a file is the one hashed before: its size, modification and

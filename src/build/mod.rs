@@ -286,7 +286,7 @@ impl<'a> Build<'a> {
                 &self.opts.output,
                 &checked,
                 (&files, &version_id),
-                &out,
+                &mut out,
                 spare,
                 (input_digest.as_deref(), self.cache_key().as_ref()),
             )
@@ -586,7 +586,7 @@ fn render(
             let failed = |e: askama::Error| Error::Other(format!("rendering {job:?}: {e}"));
             bar.inc(1);
             let page = site.prepare(job, &global).map_err(failed)?;
-            match page.fingerprint.clone() {
+            match page.fingerprint {
                 Some(fingerprint) => {
                     let path = page.path.clone();
                     out.page(&path, fingerprint, || page.render().map_err(failed))
@@ -613,7 +613,7 @@ fn write_cache(
     dest: &Path,
     checked: &Checked,
     (files, version_id): (&[(String, fsx::CachedHash)], &str),
-    out: &Output,
+    out: &mut Output,
     (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
     (input, key): (Option<&str>, Option<&[u8; 32]>),
 ) {
@@ -648,7 +648,7 @@ fn write_cache(
             live_dirs: &live_dirs,
             spare: &spare,
             spare_dirs: &spare_dirs,
-            fingerprints: &out.fingerprints(),
+            fingerprints: &out.take_fingerprints(),
             input: input.unwrap_or(""),
             extras: &input.map(|_| unchanged::extras(dest)).unwrap_or_default(),
             findings: &check::counts(&checked.findings)

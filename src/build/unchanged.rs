@@ -18,7 +18,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use sha2::Digest;
 
-use crate::fsx::{Stamp, mtime_ns};
+use crate::fsx::Stamp;
 use crate::load::scans::Listing;
 use crate::publish::{self, cache::Live};
 
@@ -338,11 +338,7 @@ pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
         && tree_holds(dest, live)
         && extras(dest) == live.extras
         && live.files.par_iter().all(|&(rel, size, mtime, ctime)| {
-            std::fs::symlink_metadata(dest.join(rel)).is_ok_and(|m| {
-                m.is_file()
-                    && m.len() == size
-                    && mtime_ns(&m) == mtime
-                    && Stamp::of(&m).ctime_ns == ctime
-            })
+            std::fs::symlink_metadata(dest.join(rel))
+                .is_ok_and(|m| crate::fsx::same_file(&m, size, mtime, ctime))
         })
 }

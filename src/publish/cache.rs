@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Record;
+use crate::digest::Hash16;
 use crate::fsx::{CachedHash, Stamp};
 use crate::load::scans::{HashCache, ScanHash};
 
@@ -32,7 +33,7 @@ pub struct Cache {
     pub spare: Record,
     pub spare_dirs: HashMap<String, i128>,
     /// Fingerprints of the live site's pages.
-    pub fingerprints: HashMap<String, String>,
+    pub fingerprints: HashMap<String, Hash16>,
 }
 
 /// `<parent>/.<name>.kura-cache`, beside the output folder.
@@ -71,8 +72,8 @@ fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     let (mtime, ctime) = mtime.split_once('/')?;
     Some(CachedHash {
         size: size.parse().ok()?,
-        mtime_ns: ns(mtime)?,
-        ctime_ns: ns(ctime)?,
+        mtime_ns: mtime.parse().ok()?,
+        ctime_ns: ctime.parse().ok()?,
         sha256,
     })
 }
@@ -179,7 +180,7 @@ pub struct Live<'a> {
     pub findings: Vec<(String, usize)>,
     /// Its files (path, size, modification and change times), and its
     /// folders' change times.
-    pub files: Vec<(&'a str, u64, i128, i128)>,
+    pub files: Vec<(&'a str, u64, i64, i64)>,
     pub dirs: Vec<(&'a str, i128)>,
 }
 
@@ -256,7 +257,9 @@ pub fn parse(text: &str) -> Cache {
                 }
             }
             ("F", Some(fp), None, None) if site_path(path, false) => {
-                cache.fingerprints.insert(path.to_string(), fp.to_string());
+                if let Some(fp) = Hash16::from_hex(fp) {
+                    cache.fingerprints.insert(path.to_string(), fp);
+                }
             }
             ("H", None, None, None) => cache.live_sums = path.to_string(),
             _ => {}
@@ -274,7 +277,7 @@ pub struct Contents<'a> {
     pub live_dirs: &'a HashMap<String, i128>,
     pub spare: &'a Record,
     pub spare_dirs: &'a HashMap<String, i128>,
-    pub fingerprints: &'a [(String, String)],
+    pub fingerprints: &'a [(String, Hash16)],
     /// What [`Live::input`], [`Live::extras`] and [`Live::findings`] hold.
     pub input: &'a str,
     pub extras: &'a str,
@@ -325,10 +328,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
             writeln!(
                 out,
                 "{kind}\t{p}\t{}\t{}/{}\t{}",
-                h.size,
-                Ns(h.mtime_ns),
-                Ns(h.ctime_ns),
-                h.sha256
+                h.size, h.mtime_ns, h.ctime_ns, h.sha256
             )?;
         }
     }
@@ -340,7 +340,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
         }
     }
     for (p, fp) in c.fingerprints {
-        if clean(p) && clean(fp) {
+        if clean(p) {
             writeln!(out, "F\t{p}\t{fp}")?;
         }
     }

@@ -23,9 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::Digest;
 
-use crate::digest::Hash32;
+use crate::digest::{Hash16, Hash32};
 use crate::error::{Error, Result};
-use crate::fsx::{CachedHash, Stamp, mtime_ns};
+use crate::fsx::{CachedHash, Stamp};
 
 pub use crate::sums::{MAX_SUMS, SUMS, SUMS_SIG};
 
@@ -43,7 +43,7 @@ pub struct Reuse {
     /// brought up to date in place; empty for a new folder.
     present: Record,
     /// The fingerprint of each page of the live site, by path.
-    fingerprints: HashMap<String, String>,
+    fingerprints: HashMap<String, Hash16>,
 }
 
 impl Reuse {
@@ -227,12 +227,12 @@ pub struct Output {
     /// Every file written: site-relative path, size, mtime and sha256.
     files: Mutex<Vec<(String, CachedHash)>>,
     /// The fingerprint of every page that has one.
-    fingerprints: Mutex<Vec<(String, String)>>,
+    fingerprints: Mutex<Vec<(String, Hash16)>>,
     /// Folders known to exist.
     dirs: Mutex<std::collections::HashSet<PathBuf>>,
     /// Files of the live site hard-linked into the target, with their new
     /// change time (to keep the live record true when it becomes the spare).
-    relinked: Mutex<Vec<(String, i128)>>,
+    relinked: Mutex<Vec<(String, i64)>>,
     reuse: Reuse,
     /// Pages rendered, pages reused without rendering, files written,
     /// files kept or linked.
@@ -283,15 +283,7 @@ impl Output {
     /// Records a file just written, whose metadata is `meta`.
     fn record_meta(&self, rel: &str, meta: &fs::Metadata, sha: Hash32) {
         self.count(2);
-        self.push(
-            rel,
-            CachedHash {
-                size: meta.len(),
-                mtime_ns: mtime_ns(meta),
-                ctime_ns: Stamp::of(meta).ctime_ns,
-                sha256: sha,
-            },
-        );
+        self.push(rel, CachedHash::new(meta, sha));
     }
 
     /// Puts the file `rel` with hash `sha` in place without writing it,
@@ -300,15 +292,9 @@ impl Output {
     /// site has it and it can be hard-linked: true. Otherwise makes room
     /// for it (removing a different file there) and returns false.
     fn place(&self, rel: &str, sha: Hash32, path: &Path) -> Result<bool> {
-        let unchanged = |m: &fs::Metadata, h: &CachedHash| {
-            m.is_file()
-                && m.len() == h.size
-                && mtime_ns(m) == h.mtime_ns
-                && Stamp::of(m).ctime_ns == h.ctime_ns
-        };
         if let Some(have) = self.reuse.present.get(rel) {
             match fs::symlink_metadata(path) {
-                Ok(m) if have.sha256 == sha && unchanged(&m, have) => {
+                Ok(m) if have.sha256 == sha && have.holds(&m) => {
                     self.push(rel, have.clone());
                     self.count(3);
                     return Ok(true);
@@ -329,13 +315,13 @@ impl Output {
             && old.sha256 == sha
         {
             let source = self.reuse.live_root.join(rel);
-            if fs::symlink_metadata(&source).is_ok_and(|m| unchanged(&m, old))
+            if fs::symlink_metadata(&source).is_ok_and(|m| old.holds(&m))
                 && fs::hard_link(&source, path).is_ok()
             {
                 // Linking moves the file's change time on, for both names.
                 let mut entry = old.clone();
                 if let Ok(m) = fs::symlink_metadata(path) {
-                    entry.ctime_ns = Stamp::of(&m).ctime_ns;
+                    entry.ctime_ns = crate::fsx::short(Stamp::of(&m).ctime_ns);
                 }
                 self.relinked
                     .lock()
@@ -383,7 +369,7 @@ impl Output {
     /// A page with a fingerprint of everything it is made from: when the
     /// live site has the page with the same fingerprint, its bytes are
     /// reused without rendering it; otherwise `render` makes them.
-    pub fn page<F>(&self, rel: &str, fingerprint: String, render: F) -> Result<()>
+    pub fn page<F>(&self, rel: &str, fingerprint: Hash16, render: F) -> Result<()>
     where
         F: FnOnce() -> Result<Vec<u8>>,
     {
@@ -431,7 +417,7 @@ impl Output {
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
         drop(w.inner);
-        let sha = Hash32(w.hasher.finalize().into());
+        let sha = crate::digest::Bytes(w.hasher.finalize().into());
         if self.place(&w.rel, sha, &w.dest)? {
             return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
         }
@@ -456,7 +442,7 @@ impl Output {
         }
         let mut sink = HashSink(sha2::Sha256::new());
         fill(&mut sink).map_err(|e| Error::io(&dest, e))?;
-        let sha = Hash32(sink.0.finalize().into());
+        let sha = crate::digest::Bytes(sink.0.finalize().into());
         if self.place(rel, sha, &dest)? {
             return Ok(());
         }
@@ -573,14 +559,15 @@ impl Output {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Every page fingerprint recorded, for the cache.
-    pub fn fingerprints(&self) -> Vec<(String, String)> {
-        let mut fps = self
-            .fingerprints
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        fps.sort();
+    /// Every page fingerprint recorded, sorted, for the cache (leaving
+    /// none: a million of them are not copied).
+    pub fn take_fingerprints(&mut self) -> Vec<(String, Hash16)> {
+        let mut fps = std::mem::take(
+            self.fingerprints
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        fps.sort_unstable();
         fps
     }
 
@@ -637,7 +624,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<Hash32> {
             .map_err(|e| Error::io(dest, e))?;
     }
     output.flush().map_err(|e| Error::io(dest, e))?;
-    Ok(Hash32(hasher.finalize().into()))
+    Ok(crate::digest::Bytes(hasher.finalize().into()))
 }
 
 /// Turns a CSV writer's error into ours.

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use sha2::Digest;
 
 use super::Site;
+use crate::digest::Hash16;
 
 /// A [`std::fmt::Write`] that hashes what is written to it.
 struct Hasher(sha2::Sha256);
@@ -35,8 +36,10 @@ impl Hasher {
         h
     }
 
-    fn hex(self) -> String {
-        crate::digest::hex(&self.0.finalize()[..16])
+    fn finish16(self) -> Hash16 {
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&self.0.finalize()[..16]);
+        crate::digest::Bytes(out)
     }
 }
 
@@ -89,11 +92,11 @@ pub fn global(site: &Site<'_>) -> Vec<u8> {
 /// receives, so a field added to a view is covered without being listed
 /// anywhere else. (What views share by reference, the strings of the
 /// language, is in `global` and not hashed again: see [`Shared`].)
-pub fn of<V: Hash>(global: &[u8], view: &V) -> String {
+pub fn of<V: Hash>(global: &[u8], view: &V) -> Hash16 {
     let mut h = Hasher::new(global);
     h.0.update(std::any::type_name::<V>().as_bytes());
     view.hash(&mut h);
-    h.hex()
+    h.finish16()
 }
 
 impl std::hash::Hasher for Hasher {
@@ -101,7 +104,7 @@ impl std::hash::Hasher for Hasher {
         self.0.update(bytes);
     }
 
-    /// Unused: the fingerprint is the whole SHA-256 ([`Hasher::hex`]).
+    /// Unused: the fingerprint is the SHA-256 ([`Hasher::finish16`]).
     fn finish(&self) -> u64 {
         0
     }

@@ -476,7 +476,7 @@ impl<'a> Site<'a> {
 /// bytes or the view to render them from.
 pub struct Page<'a> {
     pub path: String,
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<crate::digest::Hash16>,
     body: Body<'a>,
 }
 
