@@ -470,7 +470,7 @@ fn a_page_whose_bytes_change_gets_a_new_fingerprint() {
         let mut out = std::collections::BTreeMap::new();
         for job in site.jobs() {
             let page = site.prepare(job, &global).unwrap();
-            if let Some(fp) = page.fingerprint.clone() {
+            if let Some(fp) = page.fingerprint {
                 let path = page.path.clone();
                 out.insert(path, (fp, page.render().unwrap()));
             }
