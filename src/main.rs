@@ -9,6 +9,11 @@ use kura::error::shown;
 use kura::term::clean;
 use kura::{BuildOptions, Error};
 
+/// mimalloc instead of the system's allocator: a third less time and 7 %
+/// less memory for a rebuild at a million stations (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "kura",
