@@ -259,6 +259,17 @@ impl<'a> Build<'a> {
         };
         self.stages
             .time("render", || render(&out, &checked, versions, &self.bar))?;
+        let el = &checked.election;
+        self.stages.time("search index", || {
+            site::search::index(el, |path, bytes| out.write(path, bytes))
+        })?;
+        self.stages.time("sitemap", || {
+            let mut pages = out.paths_ending(".html");
+            pages.retain(|p| p != paths::NOT_FOUND);
+            site::sitemap::files(&el.meta, &pages)
+                .iter()
+                .try_for_each(|(path, bytes)| out.write(path, bytes))
+        })?;
         let scans = self
             .stages
             .time("write scans", || self.scans(&out, &checked))?;
@@ -560,8 +571,7 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
 }
 
 /// Renders every page in every language (a page whose fingerprint is
-/// unchanged is not rendered again), the assets, the search index and the
-/// sitemap.
+/// unchanged is not rendered again) and the assets.
 fn render(
     out: &Output,
     checked: &Checked,
@@ -597,12 +607,6 @@ fn render(
                 }
             }
         })?;
-    }
-    site::search::index(el, |path, bytes| out.write(path, bytes))?;
-    let mut pages = out.paths_ending(".html");
-    pages.retain(|p| p != paths::NOT_FOUND);
-    for (path, bytes) in site::sitemap::files(&el.meta, &pages) {
-        out.write(&path, &bytes)?;
     }
     Ok(())
 }
