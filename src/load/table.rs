@@ -389,6 +389,46 @@ mod tests {
         assert!(valid_code(&"x".repeat(64)));
     }
 
+    /// Rows reach `each` in the file's order with their own lines (a
+    /// quoted value over two lines, CRLF line ends, a BOM), and each
+    /// problem is reported at its line (the header's handling is in
+    /// tests/suite/errors.rs).
+    #[test]
+    fn rows_keep_their_order_and_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"\xef\xbb\xbfid,n\r\n".to_vec();
+        let rows = 3000;
+        for i in 0..rows {
+            let line = i + 2;
+            match line {
+                1500 => text.extend_from_slice(b"x,1,extra\r\n"),
+                2500 => text.extend_from_slice(b"\xff,1\r\n"),
+                2700 => text.extend_from_slice(b"\"two\nlines\",2\r\n"),
+                _ => text.extend_from_slice(format!("r{line},{i}\r\n").as_bytes()),
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let mut seen = Vec::new();
+        let mut problems = Vec::new();
+        let ok = read(&path, &["id", "n"], &["id"], &mut problems, |row, _| {
+            seen.push((row.line, row.get(0).to_string()));
+        });
+        assert!(ok);
+        let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(shown[0].ends_with("t.csv:1500: expected 2 fields as in the header, found 3"));
+        assert!(shown[1].ends_with("t.csv:2500: not valid UTF-8 text"));
+        assert_eq!(seen.len(), rows - 2);
+        assert_eq!(seen[0], (2, "r2".to_string()));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+        let two = seen.iter().position(|s| s.1 == "two\nlines").unwrap();
+        // The record over two lines starts on line 2700; the next starts after it.
+        assert_eq!(seen[two].0, 2700);
+        assert_eq!(seen[two + 1], (2702, "r2701".to_string()));
+        assert_eq!(seen.last().unwrap().0, rows as u64 + 2);
+    }
+
     #[test]
     fn crlf_becomes_lf_across_chunk_edges() {
         use std::io::Read;
