@@ -177,7 +177,9 @@ impl CachedHash {
 /// A time kept in 64 bits: nanoseconds since the epoch, which reach from
 /// 1677 to 2262. A time outside (a clock set wrong, `touch -d 3000-01-01`)
 /// is [`NO_TIME`], which never matches: the file is then hashed again
-/// rather than taken for another file that is out of range too.
+/// rather than taken for another file that is out of range too. (A
+/// modification time before 1970 is 0 already, from [`mtime_ns`]: such
+/// files are told apart by their change time, which no user can set.)
 pub fn short(t: i128) -> i64 {
     i64::try_from(t).unwrap_or(NO_TIME)
 }

@@ -70,10 +70,13 @@ impl std::fmt::Display for Ns {
 fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     let sha256 = crate::digest::Hash32::from_hex(sha)?;
     let (mtime, ctime) = mtime.split_once('/')?;
+    // A time past 2262 (written by a kura whose records were 128-bit) is
+    // kept as NO_TIME, which never matches: dropping the line instead would
+    // leave its file unchecked.
     Some(CachedHash {
         size: size.parse().ok()?,
-        mtime_ns: mtime.parse().ok()?,
-        ctime_ns: ctime.parse().ok()?,
+        mtime_ns: crate::fsx::short(ns(mtime)?),
+        ctime_ns: crate::fsx::short(ns(ctime)?),
         sha256,
     })
 }
@@ -187,6 +190,10 @@ pub struct Live<'a> {
 /// Looks into the cache's text for what it says of the live site.
 pub fn live(text: &str) -> Live<'_> {
     let mut live = Live::default();
+    // A file or folder line that cannot be read would leave that file or
+    // folder unchecked: then nothing the cache says of the live site is
+    // trusted.
+    let mut broken = false;
     for line in text.lines().skip(1) {
         let kind = line.as_bytes().first().copied();
         if !matches!(kind, Some(b'I' | b'H' | b'C' | b'O' | b'D')) {
@@ -202,17 +209,20 @@ pub fn live(text: &str) -> Live<'_> {
                 }
             }
             ["O", path, size, mtime, sha] if site_path(path, false) => {
-                if let Some(e) = entry(size, mtime, sha) {
-                    live.files.push((path, e.size, e.mtime_ns, e.ctime_ns));
+                match entry(size, mtime, sha) {
+                    Some(e) => live.files.push((path, e.size, e.mtime_ns, e.ctime_ns)),
+                    None => broken = true,
                 }
             }
-            ["D", path, mtime] if site_path(path, true) => {
-                if let Some(t) = ns(mtime) {
-                    live.dirs.push((path, t));
-                }
-            }
-            _ => {}
+            ["D", path, mtime] if site_path(path, true) => match ns(mtime) {
+                Some(t) => live.dirs.push((path, t)),
+                None => broken = true,
+            },
+            _ => broken |= matches!(kind, Some(b'O' | b'D')),
         }
+    }
+    if broken {
+        return Live::default();
     }
     live
 }
@@ -309,7 +319,13 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
             )?;
         }
     }
-    writeln!(out, "H\t{}", c.live_sums)?;
+    // A live file or folder whose path cannot be written on a line would be
+    // left unchecked by the next build: then the live site is not described
+    // at all (no `H` line), and the next build checks it whole.
+    let describable = c.live.iter().all(|(p, _)| clean(p)) && c.live_dirs.keys().all(|d| clean(d));
+    if describable {
+        writeln!(out, "H\t{}", c.live_sums)?;
+    }
     if !c.input.is_empty() {
         writeln!(out, "I\t{}\t{}", c.input, c.extras)?;
     }
@@ -350,4 +366,72 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
     out.flush()?;
     drop(out);
     std::fs::rename(&tmp, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn a_time_past_2262_keeps_its_file_checked() {
+        // Written by a kura whose records were 128-bit: the file is still
+        // listed, with a time no file matches.
+        let text = format!(
+            "{HEADER}\nH\tabc\nO\ta.html\t5\t32503680000000000000/1\t{SHA}\nO\tb.html\t5\t1/2\t{SHA}\n"
+        );
+        let live = live(&text);
+        assert_eq!(live.sums, "abc");
+        assert_eq!(live.files[0], ("a.html", 5, crate::fsx::NO_TIME, 1));
+        assert_eq!(live.files[1], ("b.html", 5, 1, 2));
+        let cache = parse(&text);
+        assert_eq!(cache.live["a.html"].mtime_ns, crate::fsx::NO_TIME);
+    }
+
+    #[test]
+    fn a_file_line_that_cannot_be_read_makes_the_live_site_unknown() {
+        for bad in [
+            format!("O\ta.html\t5\tx/1\t{SHA}"),
+            format!("O\ta.html\t5\t1/1\t{}", SHA.to_uppercase()),
+            format!("O\t../a.html\t5\t1/1\t{SHA}"),
+            "O\ta.html\t5".to_string(),
+            "D\tareas\tsoon".to_string(),
+        ] {
+            let text = format!("{HEADER}\nI\tdigest\t\nH\tabc\n{bad}\nO\tb.html\t5\t1/2\t{SHA}\n");
+            let live = live(&text);
+            assert!(live.sums.is_empty() && live.input.is_empty(), "{bad}");
+            assert!(live.files.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_live_path_that_cannot_be_written_leaves_the_live_site_undescribed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("site");
+        let entry = CachedHash {
+            size: 5,
+            mtime_ns: 1,
+            ctime_ns: 2,
+            sha256: crate::digest::Hash32::from_hex(SHA).unwrap(),
+        };
+        for (name, described) in [("a.html", true), ("a\tb.html", false)] {
+            let files = vec![(name.to_string(), entry.clone())];
+            let contents = Contents {
+                scans: &mut std::iter::empty(),
+                live: &files,
+                live_sums: "abc",
+                live_dirs: &HashMap::new(),
+                spare: &Record::default(),
+                spare_dirs: &HashMap::new(),
+                fingerprints: &[],
+                input: "digest",
+                extras: "",
+                findings: &[],
+            };
+            write(&dest, contents, None).unwrap();
+            let text = read_text(&dest, None);
+            assert_eq!(live(&text).sums == "abc", described, "{name}");
+        }
+    }
 }
