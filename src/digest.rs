@@ -7,13 +7,28 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
+    Hex(bytes).to_string()
+}
+
+/// Bytes shown (`{}`) in lower-case hexadecimal, 32 bytes at a time
+/// through a buffer on the stack: `{:02x}` per byte costs several times as
+/// much, and SHA256SUMS and the cache show a million hashes.
+struct Hex<'a>(&'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 64];
+        for chunk in self.0.chunks(32) {
+            for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+                pair[0] = DIGITS[(b >> 4) as usize];
+                pair[1] = DIGITS[(b & 15) as usize];
+            }
+            let text = std::str::from_utf8(&buf[..2 * chunk.len()]).map_err(|_| std::fmt::Error)?;
+            f.write_str(text)?;
+        }
+        Ok(())
     }
-    out
 }
 
 /// The SHA-256 of `bytes`, in hexadecimal.
@@ -58,7 +73,12 @@ pub type Hash16 = Bytes<16>;
 
 impl Hash32 {
     pub fn of(bytes: impl AsRef<[u8]>) -> Hash32 {
-        Bytes(Sha256::digest(bytes.as_ref()).into())
+        Hash32::finish(Sha256::new_with_prefix(bytes))
+    }
+
+    /// The SHA-256 of everything `hasher` was given.
+    pub fn finish(hasher: Sha256) -> Hash32 {
+        Bytes(hasher.finalize().into())
     }
 }
 
@@ -83,21 +103,8 @@ impl<const N: usize> Bytes<N> {
 }
 
 impl<const N: usize> std::fmt::Display for Bytes<N> {
-    /// 32 bytes at a time through a buffer on the stack: `{:02x}` per byte
-    /// costs several times as much, and SHA256SUMS and the cache show a
-    /// million of these.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut buf = [0u8; 64];
-        for chunk in self.0.chunks(32) {
-            for (i, &b) in chunk.iter().enumerate() {
-                buf[2 * i] = DIGITS[(b >> 4) as usize];
-                buf[2 * i + 1] = DIGITS[(b & 15) as usize];
-            }
-            let text = std::str::from_utf8(&buf[..2 * chunk.len()]).map_err(|_| std::fmt::Error)?;
-            f.write_str(text)?;
-        }
-        Ok(())
+        Hex(&self.0).fmt(f)
     }
 }
 

@@ -417,7 +417,7 @@ impl Output {
     pub fn finish(&self, mut w: HashingWriter) -> Result<()> {
         w.inner.flush().map_err(|e| Error::io(&w.path, e))?;
         drop(w.inner);
-        let sha = crate::digest::Bytes(w.hasher.finalize().into());
+        let sha = Hash32::finish(w.hasher);
         if self.place(&w.rel, sha, &w.dest)? {
             return fs::remove_file(&w.path).map_err(|e| Error::io(&w.path, e));
         }
@@ -442,7 +442,7 @@ impl Output {
         }
         let mut sink = HashSink(sha2::Sha256::new());
         fill(&mut sink).map_err(|e| Error::io(&dest, e))?;
-        let sha = crate::digest::Bytes(sink.0.finalize().into());
+        let sha = Hash32::finish(sink.0);
         if self.place(rel, sha, &dest)? {
             return Ok(());
         }
@@ -624,7 +624,7 @@ fn copy_hashing(source: &Path, dest: &Path) -> Result<Hash32> {
             .map_err(|e| Error::io(dest, e))?;
     }
     output.flush().map_err(|e| Error::io(dest, e))?;
-    Ok(crate::digest::Bytes(hasher.finalize().into()))
+    Ok(Hash32::finish(hasher))
 }
 
 /// Turns a CSV writer's error into ours.
