@@ -227,16 +227,25 @@ pub fn live(text: &str) -> Live<'_> {
     live
 }
 
-/// Parses the cache's text; anything unreadable is simply not cached.
+/// Parses the cache's text. An unreadable scan or fingerprint line is
+/// simply not cached; an unreadable file or folder line drops the whole
+/// record of its site.
 pub fn parse(text: &str) -> Cache {
     let mut cache = Cache::default();
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return cache;
     }
+    // A file or folder line that cannot be read would leave that file or
+    // folder out of its site's record, and a file the record does not name
+    // could stay in a later version unlisted: then the live site's record
+    // ([0]) or the spare's ([1]) is not used at all, as in [`live`].
+    let mut broken = [false; 2];
     for line in lines {
         let mut f = line.split('\t');
         let (Some(kind), Some(path)) = (f.next(), f.next()) else {
+            broken[0] |= line.starts_with(['O', 'D']);
+            broken[1] |= line.starts_with(['P', 'Q']);
             continue;
         };
         let (a, b, c) = (f.next(), f.next(), f.next());
@@ -247,25 +256,19 @@ pub fn parse(text: &str) -> Cache {
                 }
             }
             ("O" | "P", Some(size), Some(mtime), Some(sha)) if site_path(path, false) => {
-                if let Some(e) = entry(size, mtime, sha) {
-                    let record = if kind == "O" {
-                        &mut cache.live
-                    } else {
-                        &mut cache.spare
-                    };
-                    record.insert(path.to_string(), e);
+                match entry(size, mtime, sha) {
+                    Some(e) if kind == "O" => drop(cache.live.insert(path.to_string(), e)),
+                    Some(e) => drop(cache.spare.insert(path.to_string(), e)),
+                    None => broken[usize::from(kind == "P")] = true,
                 }
             }
-            ("D" | "Q", Some(mtime), None, None) if site_path(path, true) => {
-                if let Some(t) = ns(mtime) {
-                    let dirs = if kind == "D" {
-                        &mut cache.live_dirs
-                    } else {
-                        &mut cache.spare_dirs
-                    };
-                    dirs.insert(path.to_string(), t);
-                }
-            }
+            ("D" | "Q", Some(mtime), None, None) if site_path(path, true) => match ns(mtime) {
+                Some(t) if kind == "D" => drop(cache.live_dirs.insert(path.to_string(), t)),
+                Some(t) => drop(cache.spare_dirs.insert(path.to_string(), t)),
+                None => broken[usize::from(kind == "Q")] = true,
+            },
+            ("O" | "D", ..) => broken[0] = true,
+            ("P" | "Q", ..) => broken[1] = true,
             ("F", Some(fp), None, None) if site_path(path, false) => {
                 if let Some(fp) = Hash16::from_hex(fp) {
                     cache.fingerprints.insert(path.to_string(), fp);
@@ -274,6 +277,14 @@ pub fn parse(text: &str) -> Cache {
             ("H", None, None, None) => cache.live_sums = path.to_string(),
             _ => {}
         }
+    }
+    if broken[0] {
+        cache.live.clear();
+        cache.live_dirs.clear();
+    }
+    if broken[1] {
+        cache.spare.clear();
+        cache.spare_dirs.clear();
     }
     cache
 }
@@ -402,6 +413,29 @@ mod tests {
             let live = live(&text);
             assert!(live.sums.is_empty() && live.input.is_empty(), "{bad}");
             assert!(live.files.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_record_line_that_cannot_be_read_drops_its_sites_record() {
+        let good = format!(
+            "O\ta.html\t5\t1/2\t{SHA}\nD\tareas\t3\nP\tb.html\t5\t1/2\t{SHA}\nQ\tareas\t4\n"
+        );
+        let cache = parse(&format!("{HEADER}\n{good}"));
+        assert_eq!((cache.live.len(), cache.live_dirs.len()), (1, 1));
+        assert_eq!((cache.spare.len(), cache.spare_dirs.len()), (1, 1));
+        for (bad, live_kept) in [
+            (format!("P\tc.html\t5\tx/2\t{SHA}"), true),
+            ("Q\tareas/x\tsoon".to_string(), true),
+            ("P".to_string(), true),
+            (format!("O\t../c.html\t5\t1/2\t{SHA}"), false),
+            ("D\tx\t1\textra".to_string(), false),
+        ] {
+            let cache = parse(&format!("{HEADER}\n{good}{bad}\n"));
+            assert_eq!(!cache.live.is_empty(), live_kept, "{bad}");
+            assert_eq!(!cache.live_dirs.is_empty(), live_kept, "{bad}");
+            assert_eq!(cache.spare.is_empty(), live_kept, "{bad}");
+            assert_eq!(cache.spare_dirs.is_empty(), live_kept, "{bad}");
         }
     }
 
