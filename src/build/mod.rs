@@ -181,16 +181,22 @@ impl<'a> Build<'a> {
         let cache_text = self.stages.time("read cache", || {
             publish::cache::read_text(&self.opts.output, self.cache_key().as_ref())
         });
-        let (digest, listing) = self.stages.time("input digest", || {
-            unchanged::digest(
-                &self.opts.input,
-                &unchanged::Settings {
-                    epoch: self.published.0,
-                    strict: self.opts.strict,
-                    signer: self.key.as_ref().map(|k| k.public().bytes()),
-                    output: self.opts.output.clone(),
-                },
-            )
+        // What the cache says of the live site is read while the input is
+        // walked (mostly waiting on the kernel).
+        let (live, (digest, listing)) = std::thread::scope(|s| {
+            let live = s.spawn(|| publish::cache::live(&cache_text));
+            let digest = self.stages.time("input digest", || {
+                unchanged::digest(
+                    &self.opts.input,
+                    &unchanged::Settings {
+                        epoch: self.published.0,
+                        strict: self.opts.strict,
+                        signer: self.key.as_ref().map(|k| k.public().bytes()),
+                        output: self.opts.output.clone(),
+                    },
+                )
+            });
+            (live.join().unwrap_or_default(), digest)
         });
         // A version following another is never the same as the live one;
         // without SOURCE_DATE_EPOCH each build has its own time.
@@ -201,14 +207,13 @@ impl<'a> Build<'a> {
             .is_some_and(|e| !e.trim().is_empty());
         let input_digest = digest.filter(|_| previous.is_none() && epoch_set);
         let dest = &self.opts.output;
-        let live = publish::cache::live(&cache_text);
-        if let Some(digest) = &input_digest {
-            let same = self
+        if let Some(digest) = &input_digest
+            && live.input == digest.as_str()
+            && self
                 .stages
-                .time("check live site", || unchanged::holds(dest, &live, digest));
-            if same {
-                return Ok(self.unchanged_report(&live));
-            }
+                .time("check live site", || unchanged::holds(dest, &live))
+        {
+            return Ok(self.unchanged_report(&live));
         }
         // The output must be empty or a site kura built holding only what
         // its SHA256SUMS lists: known without a walk of every file when

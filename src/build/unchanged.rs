@@ -36,39 +36,160 @@ pub struct Settings {
     pub output: std::path::PathBuf,
 }
 
-/// Whether `path` is the output `dest` or one of kura's own folders and
-/// files beside it (`.kura-spare-*`, `.kura-build-*`, `.kura-old-*`, the
-/// cache `.<name>.kura-cache`).
-fn is_output(path: &Path, dest: &Path) -> bool {
-    if path == dest {
-        return true;
-    }
-    let (Some(parent), Some(dir)) = (path.parent(), dest.parent()) else {
-        return false;
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let site = dest
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    parent == dir
-        && (name.starts_with(".kura-") || name.starts_with(&format!(".{site}.kura-cache")))
+/// Whether an entry named `name` of the output's parent folder is the
+/// output (named `site`) or one of kura's own folders and files beside it
+/// (`.kura-spare-*`, `.kura-build-*`, `.kura-old-*`, the cache
+/// `.<site>.kura-cache`).
+fn is_output(name: &[u8], site: &[u8]) -> bool {
+    name == site
+        || name.starts_with(b".kura-")
+        || name
+            .strip_prefix(b".")
+            .and_then(|n| n.strip_prefix(site))
+            .is_some_and(|n| n.starts_with(b".kura-cache"))
 }
 
-/// One file or folder of the input, as the digest sees it.
-enum Seen {
-    /// A file whose bytes are hashed.
-    Content(std::path::PathBuf),
-    /// A scan (or anything not a regular file): its stamp only (and, for a
-    /// symbolic link, where it leads).
+/// What the digest takes of one entry of a folder that is not a folder.
+enum Part {
+    /// A file whose bytes are hashed: their SHA-256 (`None`: unreadable).
+    Content(Option<[u8; 32]>),
+    /// A scan (or anything not a regular file): its stamp only, never
+    /// opened (`None`: gone), and, for a symbolic link, where it leads.
     Stamp {
-        path: std::path::PathBuf,
-        link: bool,
+        link: Option<Vec<u8>>,
+        stamp: Option<Stamp>,
+        regular: bool,
     },
-    Folder,
+}
+
+/// How deep the walk goes into nested folders (each one a frame of the
+/// stack) before it gives up on a digest: the full build then runs.
+const DEPTH: usize = 256;
+
+/// The walk behind [`digest`]: folder by folder, each folder's entries in
+/// the order of their names, a folder's content right after its own entry.
+struct Walk<'a> {
+    /// Left out, with kura's own files beside it.
+    dest: &'a Path,
+    h: sha2::Sha256,
+    listing: Listing,
+}
+
+impl Walk<'_> {
+    /// Feeds folder `dir`, `depth` folders below the input folder, to the
+    /// digest; `scans` is its path under `scans/` when it is there.
+    /// `Err` when a folder or an entry cannot be listed, or a file read, or
+    /// folders nest deeper than [`DEPTH`]: there is then no digest.
+    fn folder(&mut self, dir: &Path, scans: Option<&str>, depth: usize) -> Result<(), ()> {
+        if depth > DEPTH {
+            return Err(());
+        }
+        let root = depth == 0;
+        let beside_dest = self.dest.parent() == Some(dir);
+        let site = self.dest.file_name().unwrap_or_default().as_encoded_bytes();
+        let mut entries = Vec::new();
+        for e in std::fs::read_dir(dir).map_err(drop)? {
+            let e = e.map_err(drop)?;
+            let name = e.file_name();
+            if beside_dest && is_output(name.as_encoded_bytes(), site) {
+                continue;
+            }
+            let kind = e.file_type().map_err(drop)?;
+            entries.push((name, e, kind));
+        }
+        // In one order whatever order the folder lists its entries in.
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Each entry's part, made side by side: a `stat` by name in the open
+        // folder, not a walk of the whole path.
+        let parts: Vec<Option<Part>> = entries
+            .par_iter()
+            .map(|(name, e, kind)| {
+                if kind.is_dir() {
+                    return None;
+                }
+                let path = || dir.join(name);
+                let in_scans = scans.is_some() || (root && name == "scans");
+                Some(if kind.is_file() && !in_scans {
+                    Part::Content(content_hash(&path()))
+                } else if kind.is_symlink() {
+                    // Following a link: the stamp of what it leads to.
+                    let link = std::fs::read_link(path())
+                        .map(|t| t.into_os_string().into_encoded_bytes())
+                        .ok();
+                    let meta = std::fs::metadata(path()).ok();
+                    Part::Stamp {
+                        link: Some(link.unwrap_or_default()),
+                        stamp: meta.as_ref().map(Stamp::of),
+                        regular: false,
+                    }
+                } else {
+                    let meta = e.metadata().ok();
+                    Part::Stamp {
+                        link: None,
+                        regular: meta.as_ref().is_some_and(|m| m.is_file()),
+                        stamp: meta.as_ref().map(Stamp::of),
+                    }
+                })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for ((name, _, _), part) in entries.iter().zip(parts) {
+            // Each entry is "n", its name's length and name, its kind and
+            // what follows from it; a folder's content ends with "e".
+            let n = name.as_encoded_bytes();
+            self.h.update(b"n");
+            self.h.update((n.len() as u64).to_le_bytes());
+            self.h.update(n);
+            match part {
+                None => {
+                    self.h.update(b"d");
+                    let under = match (scans, name.to_str()) {
+                        (Some(""), Some(n)) => Some(n.to_string()),
+                        (Some(s), Some(n)) => Some(format!("{s}/{n}")),
+                        (None, _) if root && name == "scans" => Some(String::new()),
+                        // A folder under scans/ whose name is not UTF-8
+                        // cannot be named by forms.csv: walked, not listed.
+                        _ => None,
+                    };
+                    self.folder(&dir.join(name), under.as_deref(), depth + 1)?;
+                    self.h.update(b"e");
+                }
+                Some(Part::Content(hash)) => {
+                    self.h.update(b"f");
+                    self.h.update(hash.ok_or(())?);
+                }
+                Some(Part::Stamp {
+                    link,
+                    stamp,
+                    regular,
+                }) => {
+                    self.h.update(b"s");
+                    if let Some(target) = &link {
+                        self.h.update((target.len() as u64).to_le_bytes());
+                        self.h.update(target);
+                    }
+                    match stamp {
+                        Some(s) => {
+                            self.h.update(s.size.to_le_bytes());
+                            self.h.update(s.mtime_ns.to_le_bytes());
+                            self.h.update(s.ctime_ns.to_le_bytes());
+                            self.h.update(s.ino.to_le_bytes());
+                        }
+                        None => self.h.update(b"-"),
+                    }
+                    if scans.is_some()
+                        && let Some(n) = name.to_str()
+                    {
+                        seen.push((n.to_string(), stamp.filter(|_| regular && link.is_none())));
+                    }
+                }
+            }
+        }
+        if let Some(s) = scans {
+            self.listing.seen.insert(s.to_string(), seen);
+        }
+        Ok(())
+    }
 }
 
 /// The digest of the program, `settings` and everything under `input`
@@ -76,86 +197,17 @@ enum Seen {
 /// and what the walk saw of each scan, for the hash stage.
 pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
     let Ok(root) = input.canonicalize() else {
-        return (None, Listing::new());
+        return (None, Listing::default());
     };
-    let scans = root.join("scans");
     let dest = match settings.output.parent().map(Path::canonicalize) {
         Some(Ok(dir)) => dir.join(settings.output.file_name().unwrap_or_default()),
         _ => settings.output.clone(),
     };
-    let mut entries: Vec<(String, Seen)> = Vec::new();
-    for e in walkdir::WalkDir::new(&root)
-        .follow_links(false)
-        .min_depth(1)
-        .into_iter()
-        .filter_entry(|e| !is_output(e.path(), &dest))
-    {
-        let Ok(e) = e else {
-            return (None, Listing::new());
-        };
-        let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
-        let rel = rel.to_string_lossy().into_owned();
-        let t = e.file_type();
-        let seen = if t.is_dir() {
-            Seen::Folder
-        } else if t.is_file() && !e.path().starts_with(&scans) {
-            Seen::Content(e.into_path())
-        } else {
-            // Scans, symbolic links, FIFOs: never opened here.
-            Seen::Stamp {
-                link: !t.is_file(),
-                path: e.into_path(),
-            }
-        };
-        entries.push((rel, seen));
-    }
-    // In one order whatever order the folders list their entries in.
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Each entry's part, made side by side, joined in the walk's order.
-    let parts: Vec<(Option<Vec<u8>>, Option<Stamp>)> = entries
-        .par_iter()
-        .map(|(rel, seen)| {
-            let mut part = Vec::with_capacity(rel.len() + 80);
-            part.extend_from_slice(rel.as_bytes());
-            part.push(0);
-            let mut stamp = None;
-            match seen {
-                Seen::Folder => part.push(b'd'),
-                Seen::Content(path) => {
-                    part.push(b'f');
-                    match content_hash(path) {
-                        Some(h) => part.extend_from_slice(&h),
-                        None => return (None, None),
-                    }
-                }
-                Seen::Stamp { path, link } => {
-                    part.push(b's');
-                    if *link && let Ok(target) = std::fs::read_link(path) {
-                        part.extend_from_slice(target.to_string_lossy().as_bytes());
-                        part.push(0);
-                    }
-                    // Following a link: the stamp of what it leads to.
-                    match std::fs::metadata(path) {
-                        Ok(m) => {
-                            let s = Stamp::of(&m);
-                            part.extend_from_slice(&s.size.to_le_bytes());
-                            part.extend_from_slice(&s.mtime_ns.to_le_bytes());
-                            part.extend_from_slice(&s.ctime_ns.to_le_bytes());
-                            part.extend_from_slice(&s.ino.to_le_bytes());
-                            stamp = (!*link && m.is_file()).then_some(s);
-                        }
-                        Err(_) => part.push(b'-'),
-                    }
-                }
-            }
-            (Some(part), stamp)
-        })
-        .collect();
     let mut h = sha2::Sha256::new();
     h.update(crate::site::fingerprint::program());
     h.update(
         format!(
-            "kura-input 1\0{}\0{}\0{}\0{:?}\0",
+            "kura-input 2\0{}\0{}\0{}\0{:?}\0",
             root.to_string_lossy(),
             settings.epoch,
             settings.strict,
@@ -163,21 +215,18 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         )
         .as_bytes(),
     );
-    let mut listing = Listing::new();
-    let mut complete = true;
-    for ((rel, seen), (part, stamp)) in entries.into_iter().zip(parts) {
-        let Some(part) = part else {
-            complete = false;
-            continue;
-        };
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(&part);
-        if let (Some(name), Seen::Stamp { path, .. }) = (rel.strip_prefix("scans/"), seen) {
-            listing.insert(name.to_string(), stamp.map(|s| (path, s)));
-        }
+    let mut walk = Walk {
+        dest: &dest,
+        h,
+        listing: Listing {
+            dir: root.join("scans"),
+            seen: Default::default(),
+        },
+    };
+    match walk.folder(&root, None, 0) {
+        Ok(()) => (Some(crate::digest::hex(&walk.h.finalize())), walk.listing),
+        Err(()) => (None, Listing::default()),
     }
-    let digest = complete.then(|| crate::digest::hex(&h.finalize()));
-    (digest, listing)
 }
 
 /// The SHA-256 of a regular file, read in blocks.
@@ -328,12 +377,12 @@ pub fn tree_holds(dest: &Path, live: &Live<'_>) -> bool {
 }
 
 /// Whether the site at `dest` is still exactly what the build that wrote
-/// `live` published for the input of digest `input`: same digest, folders
-/// as they were ([`tree_holds`]), the same signature and log, and every
-/// recorded file with its recorded size and times.
-pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
+/// `live` published (for the input whose digest is `live.input`, which
+/// the caller compares): folders as they were ([`tree_holds`]), the same
+/// signature and log, and every recorded file with its recorded size and
+/// times.
+pub fn holds(dest: &Path, live: &Live<'_>) -> bool {
     !live.input.is_empty()
-        && live.input == input
         && !live.files.is_empty()
         && tree_holds(dest, live)
         && extras(dest) == live.extras
@@ -341,4 +390,118 @@ pub fn holds(dest: &Path, live: &Live<'_>, input: &str) -> bool {
             std::fs::symlink_metadata(dest.join(rel))
                 .is_ok_and(|m| crate::fsx::same_file(&m, size, mtime, ctime))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(output: &Path) -> Settings {
+        Settings {
+            epoch: 1,
+            strict: false,
+            signer: None,
+            output: output.to_path_buf(),
+        }
+    }
+
+    fn write(path: &Path, bytes: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// An input folder: a CSV, scans in two folders, and a site with its
+    /// cache and spare inside.
+    fn input() -> (tempfile::TempDir, std::path::PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("in");
+        write(&root.join("forms.csv"), "form\n1\n");
+        write(&root.join("scans/a/1.png"), "one");
+        write(&root.join("scans/a/2.png"), "two");
+        write(&root.join("scans/b/c/3.png"), "three");
+        write(&root.join("scans/top.png"), "top");
+        write(&root.join("site/index.html"), "built");
+        write(&root.join(".site.kura-cache"), "kura-cache 5\n");
+        write(&root.join(".kura-spare-site/index.html"), "spare");
+        (tmp, root)
+    }
+
+    #[test]
+    fn the_digest_follows_every_change_of_the_input_and_none_of_the_output() {
+        let (_tmp, root) = input();
+        let s = settings(&root.join("site"));
+        let d = |root: &Path| digest(root, &s).0.expect("a digest");
+        let first = d(&root);
+        assert_eq!(d(&root), first, "the same input, the same digest");
+        // The output, its cache and its spare are not input.
+        write(&root.join("site/new.html"), "x");
+        write(&root.join(".site.kura-cache"), "kura-cache 5\nS\tx\n");
+        write(&root.join(".kura-spare-site/more.html"), "x");
+        assert_eq!(d(&root), first);
+        // A CSV edited, a scan rewritten, a file added or renamed, a folder
+        // added: each one moves it.
+        let mut seen = vec![first];
+        let mut changed = |what: &str| {
+            let now = d(&root);
+            assert!(!seen.contains(&now), "{what} left the digest as it was");
+            seen.push(now);
+        };
+        write(&root.join("forms.csv"), "form\n2\n");
+        changed("an edited CSV");
+        // (Its times set apart: two writes within one tick of the file
+        // system's clock may leave them as they were.)
+        write(&root.join("scans/b/c/3.png"), "thre3");
+        std::fs::File::options()
+            .write(true)
+            .open(root.join("scans/b/c/3.png"))
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000))
+            .unwrap();
+        changed("a scan rewritten");
+        write(&root.join("scans/b/4.png"), "four");
+        changed("a scan added");
+        std::fs::rename(root.join("scans/b/4.png"), root.join("scans/b/5.png")).unwrap();
+        changed("a scan renamed");
+        std::fs::rename(root.join("scans/b/5.png"), root.join("scans/a/5.png")).unwrap();
+        changed("a scan moved to another folder");
+        std::fs::create_dir(root.join("scans/empty")).unwrap();
+        changed("an empty folder");
+        write(&root.join("notes/README"), "n");
+        changed("a file kura does not read");
+        // Folders nested past DEPTH: no digest (the full build runs).
+        let deep: std::path::PathBuf = std::iter::repeat_n("d", DEPTH + 1).collect();
+        std::fs::create_dir_all(root.join(&deep)).unwrap();
+        assert_eq!(digest(&root, &s).0, None);
+    }
+
+    #[test]
+    fn the_walk_lists_each_regular_scan_with_its_stamp() {
+        let (_tmp, root) = input();
+        std::os::unix::fs::symlink(root.join("scans/a/1.png"), root.join("scans/a/link.png"))
+            .unwrap();
+        let (d, listing) = digest(&root, &settings(&root.join("site")));
+        assert!(d.is_some());
+        let scans = root.canonicalize().unwrap().join("scans");
+        assert_eq!(listing.dir, scans);
+        let stamp = |p: &str| Stamp::of(&std::fs::metadata(scans.join(p)).unwrap());
+        for p in ["a/1.png", "a/2.png", "b/c/3.png", "top.png"] {
+            assert_eq!(listing.get(p), Some((scans.join(p), stamp(p))), "{p}");
+        }
+        // Looked for again: a link, a folder, what is not there, and any
+        // other spelling of a path.
+        for p in [
+            "a/link.png",
+            "a",
+            "b/c",
+            "a/9.png",
+            "a//1.png",
+            "./top.png",
+            "a/./1.png",
+            "",
+        ] {
+            assert_eq!(listing.get(p), None, "{p}");
+        }
+        let names: Vec<&str> = listing.seen["a"].iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["1.png", "2.png", "link.png"]);
+    }
 }

@@ -27,10 +27,28 @@ pub struct ScanHash {
 pub type HashCache = std::collections::HashMap<std::ffi::OsString, ScanHash>;
 
 /// What a walk of `scans/` taken just before (see `build::unchanged`) saw
-/// at each path under it: a regular file's canonical path and [`Stamp`],
-/// or, for anything else (a symbolic link, a folder), `None`: look again.
-/// A path it does not list did not exist then, and is looked for again too.
-pub type Listing = std::collections::HashMap<String, Option<(PathBuf, Stamp)>>;
+/// in each folder under it (by its path under `scans/`, `""` for `scans/`
+/// itself): each entry that is not a folder, by name, in the order of
+/// names, with a regular file's [`Stamp`], or, for anything else (a
+/// symbolic link, a FIFO), `None`: look again. A path it does not list did
+/// not exist then, and is looked for again too.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The canonical `scans/` folder the walk went through.
+    pub dir: PathBuf,
+    pub seen: std::collections::HashMap<String, Vec<(String, Option<Stamp>)>>,
+}
+
+impl Listing {
+    /// A regular file the walk saw at `p` (a path under `scans/`): its
+    /// canonical path and [`Stamp`].
+    pub fn get(&self, p: &str) -> Option<(PathBuf, Stamp)> {
+        let (folder, name) = p.rsplit_once('/').unwrap_or(("", p));
+        let names = self.seen.get(folder)?;
+        let i = names.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
+        names[i].1.map(|stamp| (self.dir.join(p), stamp))
+    }
+}
 
 /// Checks the form of a scan path from forms.csv (empty is fine: no scan yet).
 pub fn check_path(p: &str) -> Result<(), String> {
@@ -184,13 +202,9 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
 /// A scan the [`Listing`] saw as a regular file, found as [`locate`]
 /// would find it (`p` first, then without a leading `scans/`).
 fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
-    match listing.get(p) {
-        Some(seen) => seen.clone(),
-        None => match p.strip_prefix("scans/").map(|s| listing.get(s)) {
-            Some(Some(seen)) => seen.clone(),
-            _ => None,
-        },
-    }
+    listing
+        .get(p)
+        .or_else(|| p.strip_prefix("scans/").and_then(|s| listing.get(s)))
 }
 
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.
