@@ -36,17 +36,39 @@ pub struct Settings {
     pub output: std::path::PathBuf,
 }
 
-/// Whether an entry named `name` of the output's parent folder is the
-/// output (named `site`) or one of kura's own folders and files beside it
-/// (`.kura-spare-*`, `.kura-build-*`, `.kura-old-*`, the cache
-/// `.<site>.kura-cache`).
-fn is_output(name: &[u8], site: &[u8]) -> bool {
-    name == site
-        || name.starts_with(b".kura-")
-        || name
-            .strip_prefix(b".")
-            .and_then(|n| n.strip_prefix(site))
-            .is_some_and(|n| n.starts_with(b".kura-cache"))
+/// The names kura gives the output and its own folders and files beside
+/// it, which an input folder holding the output leaves out of its digest:
+/// the output itself and its spare exactly; the folders a build is made in,
+/// the old sites moved aside, and the cache (with its temporary copy) by
+/// their prefixes. Built from the very functions that name them, so that a
+/// name that is not UTF-8 matches as they spell it.
+struct Outputs {
+    exact: [Vec<u8>; 2],
+    prefixes: [Vec<u8>; 3],
+}
+
+impl Outputs {
+    fn of(dest: &Path) -> Outputs {
+        let name = |p: &Path| {
+            p.file_name()
+                .unwrap_or_default()
+                .as_encoded_bytes()
+                .to_vec()
+        };
+        Outputs {
+            exact: [name(dest), name(&publish::spare_path(dest))],
+            prefixes: [
+                publish::BUILD_PREFIX.as_bytes().to_vec(),
+                publish::aside_prefix(dest).into_bytes(),
+                name(&publish::cache::path_for(dest)),
+            ],
+        }
+    }
+
+    /// Whether `name`, an entry of the output's parent folder, is one of them.
+    fn hold(&self, name: &[u8]) -> bool {
+        self.exact.iter().any(|e| e == name) || self.prefixes.iter().any(|p| name.starts_with(p))
+    }
 }
 
 /// What the digest takes of one entry of a folder that is not a folder.
@@ -69,8 +91,9 @@ const DEPTH: usize = 256;
 /// The walk behind [`digest`]: folder by folder, each folder's entries in
 /// the order of their names, a folder's content right after its own entry.
 struct Walk<'a> {
-    /// Left out, with kura's own files beside it.
+    /// Left out, with kura's own files beside it ([`Outputs`]).
     dest: &'a Path,
+    outputs: Outputs,
     h: sha2::Sha256,
     listing: Listing,
 }
@@ -86,12 +109,11 @@ impl Walk<'_> {
         }
         let root = depth == 0;
         let beside_dest = self.dest.parent() == Some(dir);
-        let site = self.dest.file_name().unwrap_or_default().as_encoded_bytes();
         let mut entries = Vec::new();
         for e in std::fs::read_dir(dir).map_err(drop)? {
             let e = e.map_err(drop)?;
             let name = e.file_name();
-            if beside_dest && is_output(name.as_encoded_bytes(), site) {
+            if beside_dest && self.outputs.hold(name.as_encoded_bytes()) {
                 continue;
             }
             let kind = e.file_type().map_err(drop)?;
@@ -132,8 +154,11 @@ impl Walk<'_> {
                 })
             })
             .collect();
+        // The folder is closed before its subfolders are walked: one open
+        // folder at a time, however deep they nest.
+        let names: Vec<std::ffi::OsString> = entries.into_iter().map(|(name, ..)| name).collect();
         let mut seen = Vec::new();
-        for ((name, _, _), part) in entries.iter().zip(parts) {
+        for (name, part) in names.iter().zip(parts) {
             // Each entry is "n", its name's length and name, its kind and
             // what follows from it; a folder's content ends with "e".
             let n = name.as_encoded_bytes();
@@ -163,10 +188,13 @@ impl Walk<'_> {
                     stamp,
                     regular,
                 }) => {
-                    self.h.update(b"s");
-                    if let Some(target) = &link {
-                        self.h.update((target.len() as u64).to_le_bytes());
-                        self.h.update(target);
+                    match &link {
+                        Some(target) => {
+                            self.h.update(b"l");
+                            self.h.update((target.len() as u64).to_le_bytes());
+                            self.h.update(target);
+                        }
+                        None => self.h.update(b"s"),
                     }
                     match stamp {
                         Some(s) => {
@@ -216,6 +244,7 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         .as_bytes(),
     );
     let mut walk = Walk {
+        outputs: Outputs::of(&dest),
         dest: &dest,
         h,
         listing: Listing {
@@ -476,32 +505,85 @@ mod tests {
 
     #[test]
     fn the_walk_lists_each_regular_scan_with_its_stamp() {
+        use crate::load::scans::Seen;
         let (_tmp, root) = input();
-        std::os::unix::fs::symlink(root.join("scans/a/1.png"), root.join("scans/a/link.png"))
-            .unwrap();
+        let link = |to: &str, at: &str| std::os::unix::fs::symlink(to, root.join(at)).unwrap();
+        link("1.png", "scans/a/link.png");
+        link("b", "scans/a/folder-link");
+        write(
+            &root.join("scans/scans/a/1.png"),
+            "a scan kept under scans/scans",
+        );
         let (d, listing) = digest(&root, &settings(&root.join("site")));
         assert!(d.is_some());
         let scans = root.canonicalize().unwrap().join("scans");
         assert_eq!(listing.dir, scans);
         let stamp = |p: &str| Stamp::of(&std::fs::metadata(scans.join(p)).unwrap());
-        for p in ["a/1.png", "a/2.png", "b/c/3.png", "top.png"] {
-            assert_eq!(listing.get(p), Some((scans.join(p), stamp(p))), "{p}");
+        for p in [
+            "a/1.png",
+            "a/2.png",
+            "b/c/3.png",
+            "top.png",
+            "scans/a/1.png",
+        ] {
+            assert_eq!(
+                listing.get(p),
+                Seen::Regular(scans.join(p), stamp(p)),
+                "{p}"
+            );
         }
-        // Looked for again: a link, a folder, what is not there, and any
-        // other spelling of a path.
+        // Certainly not there: looked for no further.
+        for p in ["a/9.png", "x/y/9.png", "b/c/d/9.png", "9.png"] {
+            assert_eq!(listing.get(p), Seen::Absent, "{p}");
+        }
+        // Looked for on the disk: a link, a path through a link or through
+        // a file, a folder, and any other spelling of a path.
         for p in [
             "a/link.png",
+            "a/folder-link/c/3.png",
+            "top.png/x.png",
             "a",
             "b/c",
-            "a/9.png",
             "a//1.png",
             "./top.png",
             "a/./1.png",
+            "a/../a/1.png",
             "",
         ] {
-            assert_eq!(listing.get(p), None, "{p}");
+            assert_eq!(listing.get(p), Seen::Unknown, "{p}");
         }
         let names: Vec<&str> = listing.seen["a"].iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["1.png", "2.png", "link.png"]);
+        assert_eq!(names, ["1.png", "2.png", "folder-link", "link.png"]);
+        // A walk that saw no scans/ knows nothing.
+        assert_eq!(Listing::default().get("a/1.png"), Seen::Unknown);
+    }
+
+    /// Beside the output only the names kura gives its own folders and
+    /// files are left out: a user's `.kura-notes` is input.
+    #[test]
+    fn only_kuras_own_names_beside_the_output_are_left_out() {
+        use std::os::unix::ffi::OsStrExt;
+        let dest = Path::new("/in").join(std::ffi::OsStr::from_bytes(b"s\xff"));
+        let o = Outputs::of(&dest);
+        let cache = crate::publish::cache::path_for(&dest);
+        let spare = crate::publish::spare_path(&dest);
+        for name in [
+            dest.file_name().unwrap().as_encoded_bytes(),
+            spare.file_name().unwrap().as_encoded_bytes(),
+            cache.file_name().unwrap().as_encoded_bytes(),
+            &[cache.file_name().unwrap().as_encoded_bytes(), b"-new"].concat(),
+            b".kura-build-x1y2z3",
+            format!("{}123", crate::publish::aside_prefix(&dest)).as_bytes(),
+        ] {
+            assert!(o.hold(name), "{}", String::from_utf8_lossy(name));
+        }
+        for name in [
+            &b".kura-notes"[..],
+            b".kura-spare-other",
+            b"s",
+            b".s.kura-cache",
+        ] {
+            assert!(!o.hold(name), "{}", String::from_utf8_lossy(name));
+        }
     }
 }

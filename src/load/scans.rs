@@ -39,14 +39,61 @@ pub struct Listing {
     pub seen: std::collections::HashMap<String, Vec<(String, Option<Stamp>)>>,
 }
 
+/// What a [`Listing`] knows of a path under `scans/`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// A regular file: its canonical path and [`Stamp`].
+    Regular(PathBuf, Stamp),
+    /// Certainly nothing there: the folder it would be in was listed whole
+    /// without it, or a folder on its way does not exist.
+    Absent,
+    /// Anything else (a symbolic link, a FIFO, a path through a link, a
+    /// spelling such as `a/./b`): look for it on the disk.
+    Unknown,
+}
+
 impl Listing {
-    /// A regular file the walk saw at `p` (a path under `scans/`): its
-    /// canonical path and [`Stamp`].
-    pub fn get(&self, p: &str) -> Option<(PathBuf, Stamp)> {
-        let (folder, name) = p.rsplit_once('/').unwrap_or(("", p));
-        let names = self.seen.get(folder)?;
-        let i = names.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
-        names[i].1.map(|stamp| (self.dir.join(p), stamp))
+    /// What the walk saw at `p`, a path under `scans/`.
+    pub fn get(&self, p: &str) -> Seen {
+        if p.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+            return Seen::Unknown;
+        }
+        let (mut folder, mut name) = p.rsplit_once('/').unwrap_or(("", p));
+        let mut depth = 0;
+        // The deepest folder on the way that the walk listed whole.
+        loop {
+            if let Some(names) = self.seen.get(folder) {
+                return match names.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+                    Ok(i) => match names[i].1 {
+                        Some(stamp) if depth == 0 => Seen::Regular(self.dir.join(p), stamp),
+                        // Not a regular file, or one where a folder
+                        // should be on the way.
+                        _ => Seen::Unknown,
+                    },
+                    // A folder there (listed under its own path), or
+                    // nothing.
+                    Err(_) => {
+                        let path = if folder.is_empty() {
+                            name.to_string()
+                        } else {
+                            format!("{folder}/{name}")
+                        };
+                        if self.seen.contains_key(&path) {
+                            Seen::Unknown
+                        } else {
+                            Seen::Absent
+                        }
+                    }
+                };
+            }
+            match folder.rsplit_once('/') {
+                Some((up, next)) => (folder, name) = (up, next),
+                None if !folder.is_empty() => (folder, name) = ("", folder),
+                // The walk did not list scans/ at all.
+                None => return Seen::Unknown,
+            }
+            depth += 1;
+        }
     }
 }
 
@@ -115,7 +162,10 @@ pub fn attach(
         }
     }
     let jobs: Vec<(&str, Vec<usize>)> = paths.into_iter().collect();
-    // What the walk saw of each; the canonical folders of the others.
+    // What the walk saw of each (if it walked the `scans/` this load reads:
+    // the input's path may be a link switched in between); the canonical
+    // folders of the others.
+    let listing = listing.filter(|l| root.as_deref() == Some(l.dir.as_path()));
     let seen: Vec<Option<(PathBuf, Stamp)>> = jobs
         .par_iter()
         .map(|(p, _)| listing.and_then(|l| listed(l, p)))
@@ -202,9 +252,14 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
 /// A scan the [`Listing`] saw as a regular file, found as [`locate`]
 /// would find it (`p` first, then without a leading `scans/`).
 fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
-    listing
-        .get(p)
-        .or_else(|| p.strip_prefix("scans/").and_then(|s| listing.get(s)))
+    let seen = match (listing.get(p), p.strip_prefix("scans/")) {
+        (Seen::Absent, Some(stripped)) => listing.get(stripped),
+        (seen, _) => seen,
+    };
+    match seen {
+        Seen::Regular(path, stamp) => Some((path, stamp)),
+        Seen::Absent | Seen::Unknown => None,
+    }
 }
 
 /// Resolves a scan path under `scans/`. `Ok(None)` when no such file exists.

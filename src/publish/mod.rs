@@ -9,8 +9,8 @@ pub mod sign;
 pub mod tlog;
 
 pub use place::{
-    LOG, check_destination, check_destination_keeping, clear_aside, clear_leftovers, is_kept,
-    is_leftover, is_log_path, resolve_destination, switch_in, write_log,
+    LOG, aside_prefix, check_destination, check_destination_keeping, clear_aside, clear_leftovers,
+    is_kept, is_leftover, is_log_path, resolve_destination, switch_in, write_log,
 };
 use place::{exchange, move_aside, parent_of, replace_by_renames};
 
@@ -97,6 +97,10 @@ impl Drop for Target {
     }
 }
 
+/// The prefix of the folders a build is made in, beside its output, when
+/// there is no spare site to bring up to date.
+pub const BUILD_PREFIX: &str = ".kura-build-";
+
 /// The spare site of `dest`: `.kura-spare-<name>` beside it.
 pub fn spare_path(dest: &Path) -> PathBuf {
     let name = dest
@@ -112,7 +116,7 @@ pub fn target(dest: &Path, cache: &mut cache::Cache) -> Result<Target> {
     let parent = parent_of(dest);
     fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let path = tempfile::Builder::new()
-        .prefix(".kura-build-")
+        .prefix(BUILD_PREFIX)
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, e))?
         .keep();

@@ -233,7 +233,7 @@ pub fn check_destination_keeping(dest: &Path, keep: &[String]) -> Result<Vec<Str
 }
 
 /// The prefix of the folders that old sites are moved to by [`publish`].
-fn aside_prefix(dest: &Path) -> String {
+pub fn aside_prefix(dest: &Path) -> String {
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

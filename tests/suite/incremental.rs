@@ -719,3 +719,37 @@ fn first_specimen(input: &Path) -> std::path::PathBuf {
         .unwrap()
         .path()
 }
+
+/// The walk behind the input digest also tells the hash stage where each
+/// scan is; whatever it saw, a form gets the scan a look on the disk would
+/// find. Here `scans/scans/s1-pres.png` is a link to another scan, and the
+/// form names `scans/s1-pres.png`: the path under `scans/` comes first (as
+/// the walk had no say), with or without a digest.
+#[test]
+fn a_scan_is_found_where_the_disk_has_it_whatever_the_walk_saw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&fixture("awkward"), &input);
+    let forms = read(&input.join("forms.csv")).replace(",s1-pres.png,", ",scans/s1-pres.png,");
+    std::fs::write(input.join("forms.csv"), forms).unwrap();
+    let mut other = std::fs::read(input.join("scans/s1-pres.png")).unwrap();
+    other.extend_from_slice(b"another scan");
+    std::fs::write(input.join("scans/other.png"), &other).unwrap();
+    std::fs::create_dir(input.join("scans/scans")).unwrap();
+    std::os::unix::fs::symlink("../other.png", input.join("scans/scans/s1-pres.png")).unwrap();
+    let want = kura::digest::sha256_hex(&other);
+
+    let site = tmp.path().join("site");
+    let out = build_at_time(&input, &site, 0, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let with_digest = read(&site.join("data/forms.csv"));
+    assert!(with_digest.contains(&want), "{with_digest}");
+
+    // Folders nested too deep for a digest: no walk to go by.
+    let deep: std::path::PathBuf = std::iter::repeat_n("d", 300).collect();
+    std::fs::create_dir_all(input.join(deep)).unwrap();
+    let site2 = tmp.path().join("site2");
+    let out = build_at_time(&input, &site2, 0, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&site2.join("data/forms.csv")), with_digest);
+}
