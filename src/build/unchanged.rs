@@ -94,6 +94,8 @@ struct Walk<'a> {
     /// Left out, with kura's own files beside it ([`Outputs`]).
     dest: &'a Path,
     outputs: Outputs,
+    /// Whether a file's content could not be read (then there is no digest).
+    unread: bool,
     h: sha2::Sha256,
     listing: Listing,
 }
@@ -101,8 +103,9 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// Feeds folder `dir`, `depth` folders below the input folder, to the
     /// digest; `scans` is its path under `scans/` when it is there.
-    /// `Err` when a folder or an entry cannot be listed, or a file read, or
-    /// folders nest deeper than [`DEPTH`]: there is then no digest.
+    /// `Err` when a folder or an entry cannot be listed, or folders nest
+    /// deeper than [`DEPTH`]: there is then neither a digest nor a listing
+    /// (a folder it could not list would pass for an empty one).
     fn folder(&mut self, dir: &Path, scans: Option<&str>, depth: usize) -> Result<(), ()> {
         if depth > DEPTH {
             return Err(());
@@ -181,7 +184,11 @@ impl Walk<'_> {
                 }
                 Some(Part::Content(hash)) => {
                     self.h.update(b"f");
-                    self.h.update(hash.ok_or(())?);
+                    match hash {
+                        Some(hash) => self.h.update(hash),
+                        // No digest, but the listing stays whole.
+                        None => self.unread = true,
+                    }
                 }
                 Some(Part::Stamp {
                     link,
@@ -245,6 +252,7 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
     );
     let mut walk = Walk {
         outputs: Outputs::of(&dest),
+        unread: false,
         dest: &dest,
         h,
         listing: Listing {
@@ -253,6 +261,7 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         },
     };
     match walk.folder(&root, None, 0) {
+        Ok(()) if walk.unread => (None, walk.listing),
         Ok(()) => (Some(crate::digest::hex(&walk.h.finalize())), walk.listing),
         Err(()) => (None, Listing::default()),
     }
@@ -505,7 +514,7 @@ mod tests {
 
     #[test]
     fn the_walk_lists_each_regular_scan_with_its_stamp() {
-        use crate::load::scans::Seen;
+        use crate::load::scans::Lookup;
         let (_tmp, root) = input();
         let link = |to: &str, at: &str| std::os::unix::fs::symlink(to, root.join(at)).unwrap();
         link("1.png", "scans/a/link.png");
@@ -528,13 +537,13 @@ mod tests {
         ] {
             assert_eq!(
                 listing.get(p),
-                Seen::Regular(scans.join(p), stamp(p)),
+                Lookup::Regular(scans.join(p), stamp(p)),
                 "{p}"
             );
         }
         // Certainly not there: looked for no further.
         for p in ["a/9.png", "x/y/9.png", "b/c/d/9.png", "9.png"] {
-            assert_eq!(listing.get(p), Seen::Absent, "{p}");
+            assert_eq!(listing.get(p), Lookup::Absent, "{p}");
         }
         // Looked for on the disk: a link, a path through a link or through
         // a file, a folder, and any other spelling of a path.
@@ -550,12 +559,12 @@ mod tests {
             "a/../a/1.png",
             "",
         ] {
-            assert_eq!(listing.get(p), Seen::Unknown, "{p}");
+            assert_eq!(listing.get(p), Lookup::Unknown, "{p}");
         }
         let names: Vec<&str> = listing.seen["a"].iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["1.png", "2.png", "folder-link", "link.png"]);
         // A walk that saw no scans/ knows nothing.
-        assert_eq!(Listing::default().get("a/1.png"), Seen::Unknown);
+        assert_eq!(Listing::default().get("a/1.png"), Lookup::Unknown);
     }
 
     /// Beside the output only the names kura gives its own folders and

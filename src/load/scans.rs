@@ -41,7 +41,7 @@ pub struct Listing {
 
 /// What a [`Listing`] knows of a path under `scans/`.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Seen {
+pub enum Lookup {
     /// A regular file: its canonical path and [`Stamp`].
     Regular(PathBuf, Stamp),
     /// Certainly nothing there: the folder it would be in was listed whole
@@ -54,9 +54,9 @@ pub enum Seen {
 
 impl Listing {
     /// What the walk saw at `p`, a path under `scans/`.
-    pub fn get(&self, p: &str) -> Seen {
+    pub fn get(&self, p: &str) -> Lookup {
         if p.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
-            return Seen::Unknown;
+            return Lookup::Unknown;
         }
         let (mut folder, mut name) = p.rsplit_once('/').unwrap_or(("", p));
         let mut depth = 0;
@@ -65,10 +65,10 @@ impl Listing {
             if let Some(names) = self.seen.get(folder) {
                 return match names.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
                     Ok(i) => match names[i].1 {
-                        Some(stamp) if depth == 0 => Seen::Regular(self.dir.join(p), stamp),
+                        Some(stamp) if depth == 0 => Lookup::Regular(self.dir.join(p), stamp),
                         // Not a regular file, or one where a folder
                         // should be on the way.
-                        _ => Seen::Unknown,
+                        _ => Lookup::Unknown,
                     },
                     // A folder there (listed under its own path), or
                     // nothing.
@@ -79,9 +79,9 @@ impl Listing {
                             format!("{folder}/{name}")
                         };
                         if self.seen.contains_key(&path) {
-                            Seen::Unknown
+                            Lookup::Unknown
                         } else {
-                            Seen::Absent
+                            Lookup::Absent
                         }
                     }
                 };
@@ -90,7 +90,7 @@ impl Listing {
                 Some((up, next)) => (folder, name) = (up, next),
                 None if !folder.is_empty() => (folder, name) = ("", folder),
                 // The walk did not list scans/ at all.
-                None => return Seen::Unknown,
+                None => return Lookup::Unknown,
             }
             depth += 1;
         }
@@ -253,12 +253,12 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
 /// would find it (`p` first, then without a leading `scans/`).
 fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
     let seen = match (listing.get(p), p.strip_prefix("scans/")) {
-        (Seen::Absent, Some(stripped)) => listing.get(stripped),
+        (Lookup::Absent, Some(stripped)) => listing.get(stripped),
         (seen, _) => seen,
     };
     match seen {
-        Seen::Regular(path, stamp) => Some((path, stamp)),
-        Seen::Absent | Seen::Unknown => None,
+        Lookup::Regular(path, stamp) => Some((path, stamp)),
+        Lookup::Absent | Lookup::Unknown => None,
     }
 }
 
