@@ -544,17 +544,19 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
         out.finish(totals)?;
         out.finish(summary)
     };
-    // The NIST report is large (111 MB at Kenya's scale): made once to see
-    // whether it changed, written only if it did.
+    // The NIST report is large (111 MB at Kenya's scale) and changes with
+    // any count: made once, streamed aside while hashed, and kept only if
+    // no file there has its bytes.
     let nist = || -> Result<()> {
         let report = opendata::nist::Report {
             el,
             tally,
             generated: published,
         };
-        out.stream_if_changed(opendata::nist::PATH, |w| {
-            opendata::nist::write(&report, w).map_err(std::io::Error::other)
-        })
+        let mut w = out.create(opendata::nist::PATH)?;
+        opendata::nist::write(&report, &mut w)
+            .map_err(|e| Error::io(w.path(), std::io::Error::other(e)))?;
+        out.finish(w)
     };
     // Each area's downloads: small files, made in memory and written only
     // where they changed.

@@ -429,32 +429,6 @@ impl Output {
         self.record(&w.rel, &w.dest, sha)
     }
 
-    /// Streams a large file that is often the same as the one the target
-    /// folder or the live site has: `fill` runs once into a hasher alone,
-    /// and only when no file there has those bytes, again into the file.
-    /// An unchanged file costs its making, never its writing.
-    pub fn stream_if_changed<F>(&self, rel: &str, fill: F) -> Result<()>
-    where
-        F: Fn(&mut dyn Write) -> std::io::Result<()>,
-    {
-        let dest = self.root.join(rel);
-        if !self.reuse.present.contains_key(rel) && !self.reuse.live.contains_key(rel) {
-            // Nothing to compare with: made once, into the file.
-            let mut w = self.create(rel)?;
-            fill(&mut w).map_err(|e| Error::io(&w.path, e))?;
-            return self.finish(w);
-        }
-        let mut sink = HashSink(sha2::Sha256::new());
-        fill(&mut sink).map_err(|e| Error::io(&dest, e))?;
-        let sha = Hash32::finish(sink.0);
-        if self.place(rel, sha, &dest)? {
-            return Ok(());
-        }
-        let mut w = self.create(rel)?;
-        fill(&mut w).map_err(|e| Error::io(&w.path, e))?;
-        self.finish(w)
-    }
-
     /// Streams one file through `fill`.
     pub fn stream<F>(&self, rel: &str, fill: F) -> Result<()>
     where
@@ -636,20 +610,6 @@ pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
         other => Error::Other(format!("{}: {other:?}", path.display())),
-    }
-}
-
-/// A writer that only hashes.
-struct HashSink(sha2::Sha256);
-
-impl Write for HashSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
