@@ -28,6 +28,15 @@ pub(super) fn read_forms(
         placed: None,
         race_seen: None,
     };
+    // The tables sized once for every row rather than grown by doubling
+    // (each doubling copies what it holds into fresh memory).
+    let rows = table::rows(path);
+    el.forms.reserve_exact(rows);
+    el.form_by_area_race.reserve(rows, &el.forms);
+    ids.forms.reserve(rows, &el.forms);
+    // A vote for each line of results.csv, most likely.
+    el.votes
+        .reserve(table::rows(&dir.join(schema::RESULTS.file)));
     table::read(
         path,
         schema::FORMS.columns,
@@ -235,6 +244,10 @@ fn declared_sha256(sha: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// Races with at most this many candidates have a line's candidate found
+/// by comparing ids in turn.
+const FEW_CANDIDATES: usize = 32;
+
 /// Reads results.csv: each line's votes go to its candidate on its form.
 /// Lines of a form that did not load are still checked against its race.
 pub(super) fn read_results(
@@ -244,7 +257,8 @@ pub(super) fn read_results(
     problems: &mut Vec<Problem>,
 ) {
     // Candidate id → every (race, position in the race's list) it has;
-    // looked up by &str, without allocating, for each of a million lines.
+    // looked up by &str, without allocating, for a line of a race of many
+    // candidates, and to say where a candidate not in its race stands.
     let mut cand_races: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     for r in 0..el.races.len() {
         for (pos, &c) in el.races[r].candidates.iter().enumerate() {
@@ -258,6 +272,9 @@ pub(super) fn read_results(
     // gives the same candidate's votes: one flat list for the whole file,
     // dropped once it is read (a list per form would be kept with it).
     let mut lines = vec![0u64; el.votes.cells()];
+    // A form's lines are most often one after the other: the last form
+    // looked up is kept rather than looked up again for each.
+    let mut last: (String, Option<FormSeen>) = (String::new(), None);
     table::read(
         path,
         schema::RESULTS.columns,
@@ -273,7 +290,15 @@ pub(super) fn read_results(
                     None
                 }
             };
-            let seen = ids.forms.get(form_id, &el.forms);
+            let seen = if !last.0.is_empty() && last.0 == form_id {
+                last.1
+            } else {
+                let seen = ids.forms.get(form_id, &el.forms);
+                last.0.clear();
+                last.0.push_str(form_id);
+                last.1 = seen;
+                seen
+            };
             let (loaded, race) = match seen {
                 Some(FormSeen::Loaded(f)) => (Some(f), el.forms[f].race),
                 // A form with errors of its own: its lines are still
@@ -290,9 +315,19 @@ pub(super) fn read_results(
                     return;
                 }
             };
-            let in_races = cand_races.get(cand);
-            let found = in_races.and_then(|rs| rs.iter().find(|(r, _)| *r == race));
-            let Some(&(_, pos)) = found else {
+            // Found among the race's own candidates when they are few (a
+            // few comparisons cost less than hashing the id), else in the map.
+            let candidates = &el.races[race].candidates;
+            let pos = if candidates.len() <= FEW_CANDIDATES {
+                candidates.iter().position(|&c| el.candidates[c].id == cand)
+            } else {
+                cand_races
+                    .get(cand)
+                    .and_then(|rs| rs.iter().find(|(r, _)| *r == race))
+                    .map(|&(_, pos)| pos)
+            };
+            let Some(pos) = pos else {
+                let in_races = cand_races.get(cand);
                 let message = match in_races {
                     Some(rs) => format!(
                         "candidate '{cand}' stands in race '{}', not in race '{}' of form '{form_id}'",
