@@ -632,7 +632,9 @@ fn write_cache(
         .election
         .forms
         .iter()
-        .filter_map(|f| f.scan.as_ref());
+        .filter_map(|f| f.scan.as_ref())
+        .map(|s| (s.source.as_path(), s.stamp, s.sha256.as_str()))
+        .collect::<Vec<_>>();
     // The folders of every file, the log's too (it is not in `files`).
     let log: Vec<String> = walkdir::WalkDir::new(dest.join(publish::LOG))
         .into_iter()
@@ -653,7 +655,7 @@ fn write_cache(
     let _ = publish::cache::write(
         dest,
         publish::cache::Contents {
-            scans: &mut scans.map(|s| (s.source.as_path(), s.stamp, s.sha256.as_str())),
+            scans: &scans,
             live: files,
             live_sums: version_id,
             live_dirs: &live_dirs,

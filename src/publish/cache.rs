@@ -16,7 +16,7 @@ use crate::digest::Hash16;
 use crate::fsx::{CachedHash, Stamp};
 use crate::load::scans::{HashCache, ScanHash};
 
-const HEADER: &str = "kura-cache 5";
+const HEADER: &str = "kura-cache 6";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -67,8 +67,31 @@ impl std::fmt::Display for Ns {
     }
 }
 
-fn entry(size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
-    let sha256 = crate::digest::Hash32::from_hex(sha)?;
+/// The hash of a site file's line: `=` stands for the hash its name
+/// already spells (`scans/<sha256>.png`: a third of the cache's bytes
+/// would otherwise be those hashes written twice).
+fn sha_of(path: &str, sha: &str) -> Option<crate::digest::Hash32> {
+    let sha = match sha {
+        "=" => named_hash(path)?,
+        _ => sha,
+    };
+    crate::digest::Hash32::from_hex(sha)
+}
+
+/// The hash a file's name spells (`scans/<64 hex digits>.<ext>`), if any.
+fn named_hash(path: &str) -> Option<&str> {
+    let name = path.rsplit('/').next()?;
+    let stem = name.split('.').next()?;
+    (stem.len() == 64).then_some(stem)
+}
+
+/// Whether `path`'s name spells `sha` (its line then says `=`).
+fn named(path: &str, sha: &crate::digest::Hash32) -> bool {
+    named_hash(path).and_then(crate::digest::Hash32::from_hex) == Some(*sha)
+}
+
+fn entry(path: &str, size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
+    let sha256 = sha_of(path, sha)?;
     let (mtime, ctime) = mtime.split_once('/')?;
     // A time past 2262 (written by a kura whose records were 128-bit) is
     // kept as NO_TIME, which never matches: dropping the line instead would
@@ -209,7 +232,7 @@ pub fn live(text: &str) -> Live<'_> {
                 }
             }
             ["O", path, size, mtime, sha] if site_path(path, false) => {
-                match entry(size, mtime, sha) {
+                match entry(path, size, mtime, sha) {
                     Some(e) => live.files.push((path, e.size, e.mtime_ns, e.ctime_ns)),
                     None => broken = true,
                 }
@@ -230,22 +253,44 @@ pub fn live(text: &str) -> Live<'_> {
 /// Parses the cache's text. An unreadable scan or fingerprint line is
 /// simply not cached; an unreadable file or folder line drops the whole
 /// record of its site.
+///
+/// The spare site's files are written as they differ from the live
+/// site's (most are the same files, hard-linked): a `P` line gives a spare
+/// file whose record is not the live one's, an `R` line a live file the
+/// spare does not hold; every other live file is the spare's too.
 pub fn parse(text: &str) -> Cache {
     let mut cache = Cache::default();
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return cache;
     }
+    let mut lines = lines.peekable();
+    let mut spare_files = None;
+    if let Some(n) = lines.peek().and_then(|l| l.strip_prefix("N\t")) {
+        // The number of lines of each kind, to size the maps once.
+        let n: Vec<usize> = n.split('\t').map(|n| n.parse().unwrap_or(0)).collect();
+        if let [scans, live, spare, fingerprints] = n[..] {
+            // Bounded by the file's length, whatever the line claims.
+            let most = text.len() / 8;
+            cache.scans.reserve(scans.min(most));
+            cache.live.reserve(live.min(most));
+            cache.fingerprints.reserve(fingerprints.min(most));
+            spare_files = Some(spare);
+        }
+        lines.next();
+    }
     // A file or folder line that cannot be read would leave that file or
     // folder out of its site's record, and a file the record does not name
     // could stay in a later version unlisted: then the live site's record
-    // ([0]) or the spare's ([1]) is not used at all, as in [`live`].
+    // ([0]) or the spare's ([1]) is not used at all, as in [`live`]. The
+    // spare's record is made from the live's: without it, it is unknown.
     let mut broken = [false; 2];
+    let mut not_spare: Vec<&str> = Vec::new();
     for line in lines {
         let mut f = line.split('\t');
         let (Some(kind), Some(path)) = (f.next(), f.next()) else {
             broken[0] |= line.starts_with(['O', 'D']);
-            broken[1] |= line.starts_with(['P', 'Q']);
+            broken[1] |= line.starts_with(['P', 'Q', 'R']);
             continue;
         };
         let (a, b, c) = (f.next(), f.next(), f.next());
@@ -256,7 +301,7 @@ pub fn parse(text: &str) -> Cache {
                 }
             }
             ("O" | "P", Some(size), Some(mtime), Some(sha)) if site_path(path, false) => {
-                match entry(size, mtime, sha) {
+                match entry(path, size, mtime, sha) {
                     Some(e) if kind == "O" => drop(cache.live.insert(path.to_string(), e)),
                     Some(e) => drop(cache.spare.insert(path.to_string(), e)),
                     None => broken[usize::from(kind == "P")] = true,
@@ -267,8 +312,9 @@ pub fn parse(text: &str) -> Cache {
                 Some(t) => drop(cache.spare_dirs.insert(path.to_string(), t)),
                 None => broken[usize::from(kind == "Q")] = true,
             },
+            ("R", None, None, None) if site_path(path, false) => not_spare.push(path),
             ("O" | "D", ..) => broken[0] = true,
-            ("P" | "Q", ..) => broken[1] = true,
+            ("P" | "Q" | "R", ..) => broken[1] = true,
             ("F", Some(fp), None, None) if site_path(path, false) => {
                 if let Some(fp) = Hash16::from_hex(fp) {
                     cache.fingerprints.insert(path.to_string(), fp);
@@ -282,9 +328,23 @@ pub fn parse(text: &str) -> Cache {
         cache.live.clear();
         cache.live_dirs.clear();
     }
-    if broken[1] {
+    if broken[0] || broken[1] {
         cache.spare.clear();
         cache.spare_dirs.clear();
+    } else if !cache.spare_dirs.is_empty() {
+        let not_spare: std::collections::HashSet<&str> = not_spare.into_iter().collect();
+        cache.spare.reserve(cache.live.len());
+        for (p, h) in &cache.live {
+            if !not_spare.contains(p.as_str()) && !cache.spare.contains_key(p) {
+                cache.spare.insert(p.clone(), h.clone());
+            }
+        }
+        // A spare record that does not come to the count written is not
+        // the one written: not used.
+        if spare_files.is_some_and(|n| n != cache.spare.len()) {
+            cache.spare.clear();
+            cache.spare_dirs.clear();
+        }
     }
     cache
 }
@@ -292,7 +352,7 @@ pub fn parse(text: &str) -> Cache {
 /// What [`write`] writes: the cache of a site just published.
 pub struct Contents<'a> {
     /// Input scans: path, stamp and hash.
-    pub scans: &'a mut dyn Iterator<Item = (&'a Path, Stamp, &'a str)>,
+    pub scans: &'a [(&'a Path, Stamp, &'a str)],
     pub live: &'a [(String, CachedHash)],
     pub live_sums: &'a str,
     pub live_dirs: &'a HashMap<String, i128>,
@@ -317,7 +377,42 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
     };
     writeln!(out, "{HEADER}")?;
     let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
-    for (p, st, sha) in c.scans {
+    // The spare's files as they differ from the live's (see [`parse`]).
+    let mut differ = Vec::new();
+    let mut not_spare = Vec::new();
+    let mut shared = 0;
+    if !c.spare_dirs.is_empty() {
+        for (p, h) in c.live {
+            match c.spare.get(p) {
+                Some(s) => {
+                    shared += 1;
+                    if s != h {
+                        differ.push((p.as_str(), s));
+                    }
+                }
+                None => not_spare.push(p.as_str()),
+            }
+        }
+        if shared < c.spare.len() {
+            let live: std::collections::HashSet<&str> =
+                c.live.iter().map(|(p, _)| p.as_str()).collect();
+            differ.extend(
+                c.spare
+                    .iter()
+                    .filter(|(p, _)| !live.contains(p.as_str()))
+                    .map(|(p, h)| (p.as_str(), h)),
+            );
+        }
+    }
+    writeln!(
+        out,
+        "N\t{}\t{}\t{}\t{}",
+        c.scans.len(),
+        c.live.len(),
+        c.spare.len(),
+        c.fingerprints.len()
+    )?;
+    for &(p, st, sha) in c.scans {
         let p = p.to_string_lossy();
         if clean(&p) {
             writeln!(
@@ -348,15 +443,26 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
     let files = c
         .live
         .iter()
-        .map(|(p, h)| ("O", p, h))
-        .chain(c.spare.iter().map(|(p, h)| ("P", p, h)));
+        .map(|(p, h)| ("O", p.as_str(), h))
+        .chain(differ.into_iter().map(|(p, h)| ("P", p, h)));
     for (kind, p, h) in files {
+        if !clean(p) {
+            continue;
+        }
+        write!(
+            out,
+            "{kind}\t{p}\t{}\t{}/{}\t",
+            h.size, h.mtime_ns, h.ctime_ns
+        )?;
+        if named(p, &h.sha256) {
+            writeln!(out, "=")?;
+        } else {
+            writeln!(out, "{}", h.sha256)?;
+        }
+    }
+    for p in not_spare {
         if clean(p) {
-            writeln!(
-                out,
-                "{kind}\t{p}\t{}\t{}/{}\t{}",
-                h.size, h.mtime_ns, h.ctime_ns, h.sha256
-            )?;
+            writeln!(out, "R\t{p}")?;
         }
     }
     for (kind, dirs) in [("D", c.live_dirs), ("Q", c.spare_dirs)] {
@@ -418,8 +524,9 @@ mod tests {
 
     #[test]
     fn a_record_line_that_cannot_be_read_drops_its_sites_record() {
+        // The spare holds b.html and not the live site's a.html.
         let good = format!(
-            "O\ta.html\t5\t1/2\t{SHA}\nD\tareas\t3\nP\tb.html\t5\t1/2\t{SHA}\nQ\tareas\t4\n"
+            "O\ta.html\t5\t1/2\t{SHA}\nD\tareas\t3\nP\tb.html\t5\t1/2\t{SHA}\nQ\tareas\t4\nR\ta.html\n"
         );
         let cache = parse(&format!("{HEADER}\n{good}"));
         assert_eq!((cache.live.len(), cache.live_dirs.len()), (1, 1));
@@ -428,15 +535,74 @@ mod tests {
             (format!("P\tc.html\t5\tx/2\t{SHA}"), true),
             ("Q\tareas/x\tsoon".to_string(), true),
             ("P".to_string(), true),
+            ("R\ta.html\tx".to_string(), true),
+            ("R\t../a.html".to_string(), true),
             (format!("O\t../c.html\t5\t1/2\t{SHA}"), false),
             ("D\tx\t1\textra".to_string(), false),
         ] {
             let cache = parse(&format!("{HEADER}\n{good}{bad}\n"));
             assert_eq!(!cache.live.is_empty(), live_kept, "{bad}");
             assert_eq!(!cache.live_dirs.is_empty(), live_kept, "{bad}");
-            assert_eq!(cache.spare.is_empty(), live_kept, "{bad}");
-            assert_eq!(cache.spare_dirs.is_empty(), live_kept, "{bad}");
+            // The spare's record is made from the live's: it goes with it.
+            assert!(cache.spare.is_empty(), "{bad}");
+            assert!(cache.spare_dirs.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_spare_is_written_as_it_differs_from_the_live_site_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("site");
+        let sha = crate::digest::Hash32::of(b"scan");
+        let entry = |size, sha256| CachedHash {
+            size,
+            mtime_ns: 1,
+            ctime_ns: 2,
+            sha256,
+        };
+        let scan = format!("scans/{sha}.png");
+        let other = crate::digest::Hash32::of(b"other");
+        let live = vec![
+            (scan.clone(), entry(4, sha)),
+            ("index.html".to_string(), entry(5, other)),
+            ("changed.html".to_string(), entry(6, other)),
+            ("gone.html".to_string(), entry(7, other)),
+        ];
+        let spare: Record = [
+            (scan.clone(), entry(4, sha)),
+            ("index.html".to_string(), entry(5, other)),
+            ("changed.html".to_string(), entry(8, other)),
+            ("new.html".to_string(), entry(9, sha)),
+        ]
+        .into_iter()
+        .collect();
+        let dirs: HashMap<String, i128> = [(String::new(), 3)].into_iter().collect();
+        let contents = Contents {
+            scans: &[],
+            live: &live,
+            live_sums: "abc",
+            live_dirs: &dirs,
+            spare: &spare,
+            spare_dirs: &dirs,
+            fingerprints: &[],
+            input: "",
+            extras: "",
+            findings: &[],
+        };
+        write(&dest, contents, None).unwrap();
+        let text = read_text(&dest, None);
+        // The scan's hash is its name; only what differs is on P and R lines.
+        assert!(text.contains(&format!("O\t{scan}\t4\t1/2\t=\n")), "{text}");
+        assert_eq!(text.matches("\nP\t").count(), 2, "{text}");
+        assert!(text.contains("\nR\tgone.html\n"), "{text}");
+        let cache = parse(&text);
+        assert_eq!(cache.live, live.into_iter().collect::<Record>());
+        assert_eq!(cache.spare, spare);
+        // A count that does not match is not the record written.
+        let wrong = text.replace("\nN\t0\t4\t4\t0\n", "\nN\t0\t4\t5\t0\n");
+        assert_ne!(wrong, text);
+        let cache = parse(&wrong);
+        assert!(cache.spare.is_empty() && !cache.live.is_empty());
     }
 
     #[test]
@@ -452,7 +618,7 @@ mod tests {
         for (name, described) in [("a.html", true), ("a\tb.html", false)] {
             let files = vec![(name.to_string(), entry.clone())];
             let contents = Contents {
-                scans: &mut std::iter::empty(),
+                scans: &[],
                 live: &files,
                 live_sums: "abc",
                 live_dirs: &HashMap::new(),
