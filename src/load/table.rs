@@ -39,165 +39,71 @@ pub fn read(
     problems: &mut Vec<Problem>,
     mut each: impl FnMut(&Row<'_>, &mut Vec<Problem>),
 ) -> bool {
-    let Some(reader) = open(path, problems) else {
+    let Some(mut reader) = open(path, problems) else {
         return false;
     };
-    // The CSV is parsed on a thread of its own while this one checks the
-    // rows it has parsed, a batch at a time (a third of the time to read
-    // forms.csv is the parsing). Leaving the loop drops the receiver,
-    // which stops the parsing thread. Batches read are sent back to be
-    // filled again: memory freshly taken from the system for each would
-    // cost more than the parsing (the kernel zeroes every page).
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(4);
-        let (back, spent) = std::sync::mpsc::channel();
-        s.spawn(move || parse(reader, &tx, &spent));
-        let mut header: Option<Vec<String>> = None;
-        let mut columns: Vec<Option<usize>> = Vec::new();
-        for batch in rx {
-            for item in &batch.items {
-                let (line, record) = match item {
-                    Item::Record { line, fields } => (*line, batch.fields(fields.clone())),
-                    Item::Error(e) => {
-                        if record_error(path, e, problems) {
-                            return false;
-                        }
-                        continue;
-                    }
-                };
-                let Some(fields) = record else {
-                    problems.push(Problem::at(path, line, "not valid UTF-8 text"));
-                    if header.is_none() {
-                        return false;
-                    }
-                    continue;
-                };
-                let Some(names) = &header else {
-                    let Some(names) = header_names(path, line, &fields, required, problems) else {
-                        return false;
-                    };
-                    columns = wanted
-                        .iter()
-                        .map(|w| names.iter().position(|n| n == w))
-                        .collect();
-                    header = Some(names);
-                    continue;
-                };
-                if fields.len() != names.len() {
-                    // A lone empty field is a blank line with spaces; skip it quietly.
-                    if fields.len() == 1 && fields[0].trim().is_empty() {
-                        continue;
-                    }
-                    problems.push(Problem::at(
-                        path,
-                        line,
-                        format!(
-                            "expected {} fields as in the header, found {}",
-                            names.len(),
-                            fields.len()
-                        ),
-                    ));
-                    continue;
-                }
-                let row = Row {
-                    line,
-                    fields,
-                    columns: &columns,
-                };
-                check_control(path, &row, wanted, problems);
-                each(&row, problems);
-            }
-            let _ = back.send(batch);
-        }
-        if header.is_none() {
-            problems.push(Problem::file(path, "empty file: a header row is required"));
-            return false;
-        }
-        true
-    })
-}
-
-/// Records parsed, handed from the parsing thread to the checking one.
-#[derive(Default)]
-struct Batch {
-    /// Every field's bytes, one after the other.
-    bytes: Vec<u8>,
-    /// Where each field ends in `bytes`.
-    ends: Vec<usize>,
-    items: Vec<Item>,
-}
-
-/// One record (its line, and its fields as a range of [`Batch::ends`]),
-/// or what the CSV reader could not read.
-enum Item {
-    Record {
-        line: u64,
-        fields: std::ops::Range<usize>,
-    },
-    Error(csv::Error),
-}
-
-impl Batch {
-    /// Records in a batch: enough that handing one over costs little.
-    const RECORDS: usize = 4096;
-
-    /// The fields `range` as text, or `None` when one is not UTF-8.
-    fn fields(&self, range: std::ops::Range<usize>) -> Option<Vec<&str>> {
-        let mut start = match range.start {
-            0 => 0,
-            i => self.ends[i - 1],
-        };
-        let mut fields = Vec::with_capacity(range.len());
-        for &end in &self.ends[range] {
-            fields.push(std::str::from_utf8(&self.bytes[start..end]).ok()?);
-            start = end;
-        }
-        Some(fields)
-    }
-}
-
-/// Parses every record `reader` yields into batches sent on `tx`, until
-/// the end, an error reading the file, or the receiver is gone.
-fn parse(
-    mut reader: csv::Reader<CrlfToLf<std::fs::File>>,
-    tx: &std::sync::mpsc::SyncSender<Batch>,
-    spent: &std::sync::mpsc::Receiver<Batch>,
-) {
     let mut record = csv::ByteRecord::new();
-    let mut batch = Batch::default();
+    let mut header: Option<Vec<String>> = None;
+    let mut columns: Vec<Option<usize>> = Vec::new();
     loop {
-        let (item, last) = match reader.read_byte_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {
-                let start = batch.ends.len();
-                for field in record.iter() {
-                    batch.bytes.extend_from_slice(field);
-                    batch.ends.push(batch.bytes.len());
-                }
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
-                let fields = start..batch.ends.len();
-                (Item::Record { line, fields }, false)
-            }
+            Ok(true) => {}
             Err(e) => {
-                let last = matches!(e.kind(), csv::ErrorKind::Io(_));
-                (Item::Error(e), last)
+                if record_error(path, &e, problems) {
+                    return false;
+                }
+                continue;
             }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let Some(fields) = utf8_fields(&record) else {
+            problems.push(Problem::at(path, line, "not valid UTF-8 text"));
+            if header.is_none() {
+                return false;
+            }
+            continue;
         };
-        batch.items.push(item);
-        if last {
-            break;
-        }
-        if batch.items.len() == Batch::RECORDS {
-            let mut next = spent.try_recv().unwrap_or_default();
-            next.bytes.clear();
-            next.ends.clear();
-            next.items.clear();
-            if tx.send(std::mem::replace(&mut batch, next)).is_err() {
-                return;
+        let Some(names) = &header else {
+            let Some(names) = header_names(path, line, &fields, required, problems) else {
+                return false;
+            };
+            columns = wanted
+                .iter()
+                .map(|w| names.iter().position(|n| n == w))
+                .collect();
+            header = Some(names);
+            continue;
+        };
+        if fields.len() != names.len() {
+            // A lone empty field is a blank line with spaces; skip it quietly.
+            if fields.len() == 1 && fields[0].trim().is_empty() {
+                continue;
             }
+            problems.push(Problem::at(
+                path,
+                line,
+                format!(
+                    "expected {} fields as in the header, found {}",
+                    names.len(),
+                    fields.len()
+                ),
+            ));
+            continue;
         }
+        let row = Row {
+            line,
+            fields,
+            columns: &columns,
+        };
+        check_control(path, &row, wanted, problems);
+        each(&row, problems);
     }
-    let _ = tx.send(batch);
+    if header.is_none() {
+        problems.push(Problem::file(path, "empty file: a header row is required"));
+        return false;
+    }
+    true
 }
 
 /// About how many rows `path` has (its line ends; 0 when it cannot be
@@ -250,6 +156,15 @@ fn record_error(path: &Path, e: &csv::Error, problems: &mut Vec<Problem>) -> boo
         problems.push(Problem::file(path, message));
     }
     matches!(e.kind(), csv::ErrorKind::Io(_))
+}
+
+/// The fields of `record` as text, or `None` when one is not UTF-8.
+fn utf8_fields(record: &csv::ByteRecord) -> Option<Vec<&str>> {
+    let mut fields = Vec::with_capacity(record.len());
+    for field in record.iter() {
+        fields.push(std::str::from_utf8(field).ok()?);
+    }
+    Some(fields)
 }
 
 /// The column names of the header row `fields` (on line `line`), trimmed.
