@@ -528,15 +528,10 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
         tally,
         findings,
     } = checked;
-    let tables = || -> Result<()> {
-        let order = opendata::form_order(el);
-        out.stream("data/areas.csv", |w| opendata::areas(el, w))?;
-        out.stream("data/forms.csv", |w| opendata::forms(el, &order, w))?;
-        out.stream("data/results.csv", |w| opendata::results(el, &order, w))?;
-        out.stream("data/races.csv", |w| opendata::races(el, w))?;
-        out.stream("data/candidates.csv", |w| opendata::candidates(el, w))?;
-        out.stream("data/findings.csv", |w| opendata::findings(el, findings, w))?;
-        // totals.csv and summary.csv come from one walk of the tree.
+    let order = opendata::form_order(el);
+    let order = &order;
+    // totals.csv and summary.csv come from one walk of the tree.
+    let totals = || -> Result<()> {
         let mut totals = out.create("data/totals.csv")?;
         let mut summary = out.create("data/summary.csv")?;
         opendata::totals_and_summary(el, tally, &mut totals, &mut summary)
@@ -571,10 +566,22 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
                 out.write(&path, &bytes)
             })
     };
-    // The three are independent files: written side by side. Errors are
-    // reported in this order whatever the schedule.
-    let (a, (b, c)) = rayon::join(tables, || rayon::join(nist, per_area));
-    a.and(b).and(c)
+    // Independent files, made side by side (the largest first, so that
+    // none is left to run alone at the end); errors are reported in this
+    // order whatever the schedule.
+    let files: [&(dyn Fn() -> Result<()> + Sync); 9] = [
+        &nist,
+        &|| out.stream("data/results.csv", |w| opendata::results(el, order, w)),
+        &|| out.stream("data/forms.csv", |w| opendata::forms(el, order, w)),
+        &per_area,
+        &totals,
+        &|| out.stream("data/areas.csv", |w| opendata::areas(el, w)),
+        &|| out.stream("data/findings.csv", |w| opendata::findings(el, findings, w)),
+        &|| out.stream("data/races.csv", |w| opendata::races(el, w)),
+        &|| out.stream("data/candidates.csv", |w| opendata::candidates(el, w)),
+    ];
+    let done: Vec<Result<()>> = files.par_iter().with_max_len(1).map(|f| f()).collect();
+    done.into_iter().collect()
 }
 
 /// Renders every page in every language (a page whose fingerprint is
