@@ -154,14 +154,20 @@ pub fn attach(
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
-    // Each distinct path once, in sorted order, with the forms naming it.
-    let mut paths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, f) in el.forms.iter().enumerate() {
-        if !f.scan_path().is_empty() {
-            paths.entry(f.scan_path()).or_default().push(i);
-        }
-    }
-    let jobs: Vec<(&str, Vec<usize>)> = paths.into_iter().collect();
+    // Each distinct path once, in sorted order, with the forms naming it
+    // (a run of `named`, in the forms' order).
+    let mut named: Vec<(&str, usize)> = el
+        .forms
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.scan_path().is_empty())
+        .map(|(i, f)| (f.scan_path(), i))
+        .collect();
+    named.par_sort_unstable();
+    let jobs: Vec<(&str, &[(&str, usize)])> = named
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0, run))
+        .collect();
     // What the walk saw of each (if it walked the `scans/` this load reads:
     // the input's path may be a link switched in between); the canonical
     // folders of the others.
@@ -183,7 +189,7 @@ pub fn attach(
         .par_iter()
         .zip(seen)
         .map(|((p, forms), seen)| {
-            let line = el.forms[forms[0]].line;
+            let line = el.forms[forms[0].1].line;
             seen.map_or_else(
                 || locate(&scans_dir, root.as_deref(), &dirs, p),
                 |l| Ok(Some(l)),
@@ -203,7 +209,11 @@ pub fn attach(
             })
         })
         .collect();
-    let groups: Vec<Vec<usize>> = jobs.into_iter().map(|(_, forms)| forms).collect();
+    let groups: Vec<Vec<usize>> = jobs
+        .into_iter()
+        .map(|(_, forms)| forms.iter().map(|&(_, f)| f).collect())
+        .collect();
+    drop(named);
     for f in &mut el.forms {
         f.scan = None;
     }
