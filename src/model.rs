@@ -303,11 +303,6 @@ impl Votes {
         Some(span)
     }
 
-    /// Room for `n` more votes, made once rather than by doubling.
-    pub fn reserve(&mut self, n: usize) {
-        self.cells.reserve_exact(n);
-    }
-
     /// How many votes there are room for, over all forms.
     pub fn cells(&self) -> usize {
         self.cells.len()
@@ -399,14 +394,6 @@ pub struct FormIndex {
 }
 
 impl FormIndex {
-    /// Room for `n` more forms, made once rather than by doubling.
-    pub fn reserve(&mut self, n: usize, forms: &[Form]) {
-        use std::hash::BuildHasher;
-        let hasher = &self.hasher;
-        self.table
-            .reserve(n, |&g| hasher.hash_one((forms[g].area, forms[g].race)));
-    }
-
     /// The form among `forms` for `area` and `race`.
     pub fn get(&self, forms: &[Form], (area, race): (AreaIx, RaceIx)) -> Option<FormIx> {
         use std::hash::BuildHasher;

@@ -28,15 +28,6 @@ pub(super) fn read_forms(
         placed: None,
         race_seen: None,
     };
-    // The tables sized once for every row rather than grown by doubling
-    // (each doubling copies what it holds into fresh memory).
-    let rows = table::rows(path);
-    el.forms.reserve_exact(rows);
-    el.form_by_area_race.reserve(rows, &el.forms);
-    ids.forms.reserve(rows, &el.forms);
-    // A vote for each line of results.csv, most likely.
-    el.votes
-        .reserve(table::rows(&dir.join(schema::RESULTS.file)));
     table::read(
         path,
         schema::FORMS.columns,

@@ -106,23 +106,6 @@ pub fn read(
     true
 }
 
-/// About how many rows `path` has (its line ends; 0 when it cannot be
-/// read): enough to size tables once.
-pub fn rows(path: &Path) -> usize {
-    use std::io::Read;
-    let Ok(mut file) = crate::fsx::open(path) else {
-        return 0;
-    };
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) | Err(_) => return n,
-            Ok(k) => n += buf[..k].iter().filter(|&&b| b == b'\n').count(),
-        }
-    }
-}
-
 /// Opens `path` for reading as CSV (its CRLF line ends read as LF).
 /// Reports a file that cannot be opened.
 fn open(path: &Path, problems: &mut Vec<Problem>) -> Option<csv::Reader<CrlfToLf<std::fs::File>>> {

@@ -267,14 +267,11 @@ pub fn parse(text: &str) -> Cache {
     let mut lines = lines.peekable();
     let mut spare_files = None;
     if let Some(n) = lines.peek().and_then(|l| l.strip_prefix("N\t")) {
-        // The number of lines of each kind, to size the maps once.
+        // The number of lines of each kind; only the spare's is used (the
+        // others could size the maps, but the file may lie to make a
+        // build reserve gigabytes).
         let n: Vec<usize> = n.split('\t').map(|n| n.parse().unwrap_or(0)).collect();
-        if let [scans, live, spare, fingerprints] = n[..] {
-            // Bounded by the file's length, whatever the line claims.
-            let most = text.len() / 8;
-            cache.scans.reserve(scans.min(most));
-            cache.live.reserve(live.min(most));
-            cache.fingerprints.reserve(fingerprints.min(most));
+        if let [_, _, spare, _] = n[..] {
             spare_files = Some(spare);
         }
         lines.next();
@@ -333,7 +330,6 @@ pub fn parse(text: &str) -> Cache {
         cache.spare_dirs.clear();
     } else if !cache.spare_dirs.is_empty() {
         let not_spare: std::collections::HashSet<&str> = not_spare.into_iter().collect();
-        cache.spare.reserve(cache.live.len());
         for (p, h) in &cache.live {
             if !not_spare.contains(p.as_str()) && !cache.spare.contains_key(p) {
                 cache.spare.insert(p.clone(), h.clone());
@@ -630,6 +626,20 @@ mod tests {
         assert_ne!(wrong, text);
         let cache = parse(&wrong);
         assert!(cache.spare.is_empty() && !cache.live.is_empty());
+        // Counts that claim the moon reserve nothing, however long the file.
+        let huge = text.replace(
+            "\nN\t0\t4\t4\t0\n",
+            &format!(
+                "\nN\t{0}\t{0}\t4\t{0}\n{1}\n",
+                u64::MAX,
+                "Z".repeat(100_000)
+            ),
+        );
+        assert_ne!(huge, text);
+        let cache = parse(&huge);
+        assert_eq!(cache.spare, spare);
+        assert!(cache.scans.capacity() < 1000 && cache.live.capacity() < 1000);
+        assert!(cache.fingerprints.capacity() < 1000);
     }
 
     #[test]
