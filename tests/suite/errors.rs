@@ -250,6 +250,30 @@ fn candidate_of_another_race() {
     );
 }
 
+/// A race of more candidates than are compared in turn (its lines' candidates
+/// are found through a map): the same messages as in a small race.
+#[test]
+fn a_race_of_many_candidates() {
+    let mut candidates = read(&fixture("awkward/candidates.csv"));
+    for i in 0..40 {
+        candidates += &format!("x{i},pres,Extra {i},,,\n");
+    }
+    // Lines 28 to 31 of results.csv.
+    let results = read(&fixture("awkward/results.csv"))
+        + "3,F-S1-pres,x39\r\n4,F-S1-pres,x39\r\n5,F-S1-pres,c\r\n6,F-S1-pres,zed\r\n";
+    refused(
+        &[
+            ("candidates.csv", Some(candidates.as_bytes())),
+            ("results.csv", Some(results.as_bytes())),
+        ],
+        &[
+            "results.csv:29: second line for candidate 'x39' on form 'F-S1-pres' (first on line 28)",
+            "results.csv:30: candidate 'c' stands in race 'gov-r1', not in race 'pres' of form 'F-S1-pres'",
+            "results.csv:31: unknown candidate 'zed' in race 'pres'",
+        ],
+    );
+}
+
 #[test]
 fn form_outside_its_race() {
     let forms =
