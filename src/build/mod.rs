@@ -145,6 +145,10 @@ struct Build<'a> {
     stages: Stages,
     warnings: Vec<String>,
     bar: indicatif::ProgressBar,
+    /// When the build began, in nanoseconds since 1970: the scans changed
+    /// within [`unchanged::RACY_NS`] of it are not trusted by their stamp
+    /// next time (see [`write_cache`]).
+    started: i128,
 }
 
 impl<'a> Build<'a> {
@@ -158,6 +162,7 @@ impl<'a> Build<'a> {
                 .transpose()
         })?;
         Ok(Build {
+            started: unchanged::now_ns(),
             opts,
             published: (secs, manifest::rfc3339(secs)),
             key,
@@ -209,9 +214,9 @@ impl<'a> Build<'a> {
         let dest = &self.opts.output;
         if let Some(digest) = &input_digest
             && live.input == digest.as_str()
-            && self
-                .stages
-                .time("check live site", || unchanged::holds(dest, &live))
+            && self.stages.time("check live site", || {
+                unchanged::holds(dest, &live) && unchanged::racy_scans_hold(&live, &listing)
+            })
         {
             return Ok(self.unchanged_report(&live));
         }
@@ -300,7 +305,7 @@ impl<'a> Build<'a> {
             };
             write_cache(
                 &self.opts.output,
-                &checked,
+                (&checked, self.started),
                 (&files, &version_id),
                 &mut out,
                 spare,
@@ -629,19 +634,32 @@ fn render(
 /// hashes, the live files and the spare copy kept beside them.
 fn write_cache(
     dest: &Path,
-    checked: &Checked,
+    (checked, started): (&Checked, i128),
     (files, version_id): (&[(String, fsx::CachedHash)], &str),
     out: &mut Output,
     (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
     (input, key): (Option<&str>, Option<&[u8; 32]>),
 ) {
-    let scans = checked
+    // A scan changed so shortly before the build began that it may change
+    // again within the same tick of the file system's clock, after it was
+    // read, without its stamp moving ("racily clean", as git calls it):
+    // its hash is not cached by stamp but kept to be checked against its
+    // content by the next build that finds the input unchanged.
+    let (mut racy, mut scans) = (Vec::new(), Vec::new());
+    for s in checked
         .election
         .forms
         .iter()
         .filter_map(|f| f.scan.as_ref())
-        .map(|s| (s.source.as_path(), s.stamp, s.sha256.as_str()))
-        .collect::<Vec<_>>();
+    {
+        if unchanged::racy(s.stamp.mtime_ns.max(s.stamp.ctime_ns), started) {
+            racy.push((s.path.as_str(), s.sha256.as_str()));
+        } else {
+            scans.push((s.source.as_path(), s.stamp, s.sha256.as_str()));
+        }
+    }
+    racy.sort_unstable();
+    racy.dedup();
     // The folders of every file, the log's too (it is not in `files`).
     let log: Vec<String> = walkdir::WalkDir::new(dest.join(publish::LOG))
         .into_iter()
@@ -663,6 +681,7 @@ fn write_cache(
         dest,
         publish::cache::Contents {
             scans: &scans,
+            racy: &racy,
             live: files,
             live_sums: version_id,
             live_dirs: &live_dirs,

@@ -322,20 +322,55 @@ pub fn extras(dest: &Path) -> String {
 pub const RACY_NS: i128 = 2_000_000_000;
 pub const RACY: i128 = -1;
 
+/// Now, in nanoseconds since 1970 (0 if the clock is set before it).
+pub fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// Whether something last changed at `changed` (nanoseconds since 1970)
+/// may change again, when looked at from `at` on, without its time moving:
+/// it changed within [`RACY_NS`] of `at`, or after it.
+pub fn racy(changed: i128, at: i128) -> bool {
+    changed > at - RACY_NS
+}
+
 /// The folders' times to record, as [`tree_holds`] will read them: those
 /// modified within [`RACY_NS`] of now become [`RACY`].
 pub fn settle(
     mut dirs: std::collections::HashMap<String, i128>,
 ) -> std::collections::HashMap<String, i128> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
+    let now = now_ns();
     for t in dirs.values_mut() {
-        if *t > now - RACY_NS {
+        if racy(*t, now) {
             *t = RACY;
         }
     }
     dirs
+}
+
+/// Whether the scans the cache names as changed shortly before the last
+/// build began ([`Live::racy`]) still hold what that build read: their
+/// stamps alone cannot tell (see `write_cache`), so their content is hashed
+/// again. Each must be a regular file the walk saw in `scans/`; a name
+/// given twice with two hashes, or one the walk did not see as a regular
+/// file, is no match (the cache may have been written by anyone who can
+/// write beside the output, and a name is never read outside `scans/`).
+pub fn racy_scans_hold(live: &Live<'_>, listing: &Listing) -> bool {
+    let mut racy = live.racy.clone();
+    racy.sort_unstable();
+    racy.dedup();
+    if racy.windows(2).any(|w| w[0].0 == w[1].0) {
+        return false;
+    }
+    racy.par_iter().all(|&(p, sha)| {
+        crate::load::scans::listed(listing, p).is_some_and(|(path, _)| {
+            crate::fsx::open(&path)
+                .and_then(crate::digest::sha256_reader)
+                .is_ok_and(|h| h == sha)
+        })
+    })
 }
 
 /// Whether the folders of the site at `dest` are as the build that wrote

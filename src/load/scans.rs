@@ -261,7 +261,7 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
 
 /// A scan the [`Listing`] saw as a regular file, found as [`locate`]
 /// would find it (`p` first, then without a leading `scans/`).
-fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
+pub fn listed(listing: &Listing, p: &str) -> Option<(PathBuf, Stamp)> {
     let seen = match (listing.get(p), p.strip_prefix("scans/")) {
         (Lookup::Absent, Some(stripped)) => listing.get(stripped),
         (seen, _) => seen,

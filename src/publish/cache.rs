@@ -16,7 +16,10 @@ use crate::digest::Hash16;
 use crate::fsx::{CachedHash, Stamp};
 use crate::load::scans::{HashCache, ScanHash};
 
-const HEADER: &str = "kura-cache 6";
+/// Format 7 names the scans changed just before the build began (`Y`
+/// lines) instead of caching their hashes by stamp: a cache of format 6
+/// trusted them, and is not read.
+const HEADER: &str = "kura-cache 7";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -208,6 +211,9 @@ pub struct Live<'a> {
     /// folders' change times.
     pub files: Vec<(&'a str, u64, i64, i64)>,
     pub dirs: Vec<(&'a str, i128)>,
+    /// Scans changed shortly before that build began, whose stamps cannot
+    /// tell whether they changed since: (path under `scans/`, SHA-256).
+    pub racy: Vec<(&'a str, &'a str)>,
 }
 
 /// Looks into the cache's text for what it says of the live site.
@@ -219,7 +225,7 @@ pub fn live(text: &str) -> Live<'_> {
     let mut broken = false;
     for line in text.lines().skip(1) {
         let kind = line.as_bytes().first().copied();
-        if !matches!(kind, Some(b'I' | b'H' | b'C' | b'O' | b'D')) {
+        if !matches!(kind, Some(b'I' | b'H' | b'C' | b'O' | b'D' | b'Y')) {
             continue;
         }
         let f: Vec<&str> = line.split('\t').collect();
@@ -241,7 +247,8 @@ pub fn live(text: &str) -> Live<'_> {
                 Some(t) => live.dirs.push((path, t)),
                 None => broken = true,
             },
-            _ => broken |= matches!(kind, Some(b'O' | b'D')),
+            ["Y", path, sha] => live.racy.push((path, sha)),
+            _ => broken |= matches!(kind, Some(b'O' | b'D' | b'Y')),
         }
     }
     if broken {
@@ -349,6 +356,9 @@ pub fn parse(text: &str) -> Cache {
 pub struct Contents<'a> {
     /// Input scans: path, stamp and hash.
     pub scans: &'a [(&'a Path, Stamp, &'a str)],
+    /// Input scans whose stamps are not to be trusted next time: path
+    /// under `scans/` and hash ([`Live::racy`]).
+    pub racy: &'a [(&'a str, &'a str)],
     pub live: &'a [(String, CachedHash)],
     pub live_sums: &'a str,
     pub live_dirs: &'a HashMap<String, i128>,
@@ -450,6 +460,13 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
         }
         Ok(())
     })?;
+    // A racy scan whose path cannot be written on a line leaves the next
+    // build nothing to check it by: then the input is not recorded (no `I`
+    // line) and the next build is a full one.
+    let racy_described = c.racy.iter().all(|(p, _)| clean(p));
+    for (p, sha) in c.racy.iter().filter(|(p, _)| clean(p)) {
+        writeln!(out, "Y\t{p}\t{sha}")?;
+    }
     // A live file or folder whose path cannot be written on a line would be
     // left unchecked by the next build: then the live site is not described
     // at all (no `H` line), and the next build checks it whole.
@@ -457,7 +474,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
     if describable {
         writeln!(out, "H\t{}", c.live_sums)?;
     }
-    if !c.input.is_empty() {
+    if !c.input.is_empty() && racy_described {
         writeln!(out, "I\t{}\t{}", c.input, c.extras)?;
     }
     for (check, n) in c.findings {
@@ -602,6 +619,7 @@ mod tests {
         let dirs: HashMap<String, i128> = [(String::new(), 3)].into_iter().collect();
         let contents = Contents {
             scans: &[],
+            racy: &[],
             live: &live,
             live_sums: "abc",
             live_dirs: &dirs,
@@ -656,6 +674,7 @@ mod tests {
             let files = vec![(name.to_string(), entry.clone())];
             let contents = Contents {
                 scans: &[],
+                racy: &[],
                 live: &files,
                 live_sums: "abc",
                 live_dirs: &HashMap::new(),
@@ -670,5 +689,56 @@ mod tests {
             let text = read_text(&dest, None);
             assert_eq!(live(&text).sums == "abc", described, "{name}");
         }
+    }
+
+    #[test]
+    fn racy_scans_are_named_not_cached_and_need_a_line_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("site");
+        let stamp = Stamp {
+            size: 3,
+            mtime_ns: 1,
+            ctime_ns: 2,
+            ino: 4,
+        };
+        let steady = [(Path::new("/in/scans/a.png"), stamp, SHA)];
+        for (racy, described) in [("b.png", true), ("b\tc.png", false)] {
+            let contents = Contents {
+                scans: &steady,
+                racy: &[(racy, SHA)],
+                live: &[],
+                live_sums: "abc",
+                live_dirs: &HashMap::new(),
+                spare: &Record::default(),
+                spare_dirs: &HashMap::new(),
+                fingerprints: &[],
+                input: "digest",
+                extras: "",
+                findings: &[],
+            };
+            write(&dest, contents, None).unwrap();
+            let text = read_text(&dest, None);
+            // The steady scan is cached by its stamp; the racy one is only
+            // named, with the hash its content must still have.
+            let cache = parse(&text);
+            assert_eq!(cache.scans.len(), 1, "{text}");
+            assert!(
+                cache
+                    .scans
+                    .contains_key(std::ffi::OsStr::new("/in/scans/a.png"))
+            );
+            let live = live(&text);
+            if described {
+                assert_eq!(live.racy, vec![("b.png", SHA)]);
+                assert_eq!(live.input, "digest");
+            } else {
+                // Nothing to check it by: the input is not recorded.
+                assert!(live.racy.is_empty() && live.input.is_empty(), "{text}");
+            }
+        }
+        // A racy line that cannot be read drops what the cache says of the
+        // live site.
+        let text = read_text(&dest, None).replace("H\tabc\n", "H\tabc\nY\tonly-a-path\n");
+        assert!(live(&text).sums.is_empty());
     }
 }

@@ -710,6 +710,76 @@ fn an_output_inside_the_input_is_not_taken_for_input() {
     assert!(stderr(&out).contains(UP_TO_DATE), "{}", stderr(&out));
 }
 
+/// A scan changed so shortly before a build began that it could change
+/// again within the same tick of the file system's clock, after the build
+/// read it, without its stamp moving ("racily clean") is not cached by its
+/// stamp: the cache names it with the hash that build read (a `Y` line),
+/// and the next build that finds the input otherwise unchanged hashes it
+/// again before leaving the site as it is.
+#[test]
+fn a_scan_changed_as_a_build_began_is_checked_by_its_content() {
+    let (tmp, input, site, _, _) = sample_site();
+    let scan = first_specimen(&input);
+    let name = scan.file_name().unwrap().to_str().unwrap().to_string();
+    // A modification time ahead of the clock: racy whenever the build runs.
+    let ahead = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&scan)
+        .unwrap()
+        .set_modified(ahead)
+        .unwrap();
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    let cache_path = tmp.path().join(".site.kura-cache");
+    let cache = read(&cache_path);
+    let sha = kura::digest::sha256_hex(std::fs::read(&scan).unwrap());
+    let racy: Vec<&str> = cache
+        .lines()
+        .filter(|l| l.starts_with("Y\t") && l.contains(&name))
+        .collect();
+    assert_eq!(racy.len(), 1, "{cache}");
+    assert!(racy[0].ends_with(&format!("\t{sha}")), "{}", racy[0]);
+    assert!(
+        !cache
+            .lines()
+            .any(|l| l.starts_with("S\t") && l.contains(&name)),
+        "a racy scan is cached by its stamp"
+    );
+    // Its content is what the cache says: the site is up to date.
+    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+
+    // The cache as a build would have left it had the scan changed after
+    // being read, within the same tick: the content no longer matches, so
+    // the input is not taken as unchanged, and the rebuild reads the scan
+    // again (it equals a fresh build).
+    let before = kura::digest::sha256_hex(b"the scan as the build read it");
+    std::fs::write(
+        &cache_path,
+        cache.replace(racy[0], &racy[0].replace(&sha, &before)),
+    )
+    .unwrap();
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    assert!(read(&site.join("data/forms.csv")).contains(&sha));
+    assert_rebuild_is_fresh(&input, &site, &[], "racy scan");
+
+    // A cache naming a file outside scans/, or one scan with two hashes,
+    // is no match either.
+    for bad in [
+        format!("Y\t../forms.csv\t{sha}\n"),
+        format!("{}\n", racy[0].replace(&sha, &before)),
+    ] {
+        let cache = read(&cache_path);
+        assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+        let planted = cache.replacen("\nY\t", &format!("\n{bad}Y\t"), 1);
+        assert_ne!(planted, cache);
+        std::fs::write(&cache_path, planted).unwrap();
+        let err = build_v(&input, &site, &[], &[]);
+        assert!(!err.contains(UP_TO_DATE), "{bad}: {err}");
+    }
+}
+
 /// The first scan file the sample's `scans/specimens` lists.
 fn first_specimen(input: &Path) -> std::path::PathBuf {
     std::fs::read_dir(input.join("scans/specimens"))
