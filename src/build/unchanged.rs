@@ -600,6 +600,30 @@ mod tests {
         assert_eq!(names, ["1.png", "2.png", "folder-link", "link.png"]);
         // A walk that saw no scans/ knows nothing.
         assert_eq!(Listing::default().get("a/1.png"), Lookup::Unknown);
+        // A path longer than the system opens, or deeper than the walk
+        // goes, is not looked up name by name (a hostile path of megabytes
+        // took hours): it is looked for on the disk. Under those limits a
+        // long path is still found in the listing.
+        let stamp = Stamp::default();
+        for (n, found) in [(4_000, true), (4_100, false), (200, true), (300, false)] {
+            let deep = |n: usize| "a/".repeat(n);
+            let long = if n >= 1_000 {
+                "x".repeat(n) + "/"
+            } else {
+                deep(n)
+            };
+            let mut listing = Listing::default();
+            let folder = long.trim_end_matches('/').to_string();
+            listing
+                .seen
+                .insert(folder, vec![("b.png".to_string(), Some(stamp))]);
+            let p = format!("{long}b.png");
+            let got = listing.get(&p);
+            assert_eq!(matches!(got, Lookup::Regular(..)), found, "{n}: {got:?}");
+            if !found {
+                assert_eq!(got, Lookup::Unknown);
+            }
+        }
     }
 
     /// Beside the output only the names kura gives its own folders and

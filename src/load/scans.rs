@@ -52,9 +52,21 @@ pub enum Lookup {
     Unknown,
 }
 
+/// Longest path (bytes) and most names in it that [`Listing::get`] looks
+/// up: Linux's `PATH_MAX`, and the walk's own depth limit.
+const MAX_LOOKUP: usize = 4096;
+const MAX_LOOKUP_DEPTH: usize = 257;
+
 impl Listing {
     /// What the walk saw at `p`, a path under `scans/`.
     pub fn get(&self, p: &str) -> Lookup {
+        // Each step up the path below hashes what is left of it: a path
+        // longer than any the system opens, or deeper than the walk goes,
+        // is looked for on the disk instead (where it fails at once), or a
+        // hostile path of megabytes would take hours.
+        if p.len() > MAX_LOOKUP || p.split('/').count() > MAX_LOOKUP_DEPTH {
+            return Lookup::Unknown;
+        }
         if p.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
             return Lookup::Unknown;
         }
