@@ -240,9 +240,10 @@ fn main() -> ExitCode {
 /// memory back to the kernel and takes it again many times in a build;
 /// with huge pages each time costs a fault that zeroes 2 MiB, however
 /// little of it is then used. In a Kenya-sized 1 % rebuild that zeroing
-/// was 29 % of the CPU samples (`perf`); without huge pages the rebuild is
-/// about a fifth faster and its peak lower (docs/performance.md). Nothing
-/// else changes: a failure is ignored.
+/// was 29 % of the CPU samples (`perf`); without huge pages the rebuild
+/// took 8.6–9.3 s instead of 9.5–15.9 s, while a full build, whose memory
+/// only grows, is 15–20 % slower (docs/performance.md). Nothing else
+/// changes: a failure is ignored.
 fn small_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
