@@ -531,6 +531,29 @@ mod tests {
 
     const SHA: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
+    static NO_FILES: std::sync::LazyLock<Record> = std::sync::LazyLock::new(Record::default);
+    static NO_DIRS: std::sync::LazyLock<HashMap<String, i128>> =
+        std::sync::LazyLock::new(HashMap::new);
+
+    /// What a build with only `live` files (sums "abc", no folders, spare,
+    /// scans or fingerprints) and input digest `input` writes: each test
+    /// changes what it is about.
+    fn only_live<'a>(live: &'a [(String, CachedHash)], input: &'a str) -> Contents<'a> {
+        Contents {
+            scans: &[],
+            racy: &[],
+            live,
+            live_sums: "abc",
+            live_dirs: &NO_DIRS,
+            spare: &NO_FILES,
+            spare_dirs: &NO_DIRS,
+            fingerprints: &[],
+            input,
+            extras: "",
+            findings: &[],
+        }
+    }
+
     #[test]
     fn a_time_past_2262_keeps_its_file_checked() {
         // Written by a kura whose records were 128-bit: the file is still
@@ -618,17 +641,10 @@ mod tests {
         .collect();
         let dirs: HashMap<String, i128> = [(String::new(), 3)].into_iter().collect();
         let contents = Contents {
-            scans: &[],
-            racy: &[],
-            live: &live,
-            live_sums: "abc",
             live_dirs: &dirs,
             spare: &spare,
             spare_dirs: &dirs,
-            fingerprints: &[],
-            input: "",
-            extras: "",
-            findings: &[],
+            ..only_live(&live, "")
         };
         write(&dest, contents, None).unwrap();
         let text = read_text(&dest, None);
@@ -672,19 +688,7 @@ mod tests {
         };
         for (name, described) in [("a.html", true), ("a\tb.html", false)] {
             let files = vec![(name.to_string(), entry.clone())];
-            let contents = Contents {
-                scans: &[],
-                racy: &[],
-                live: &files,
-                live_sums: "abc",
-                live_dirs: &HashMap::new(),
-                spare: &Record::default(),
-                spare_dirs: &HashMap::new(),
-                fingerprints: &[],
-                input: "digest",
-                extras: "",
-                findings: &[],
-            };
+            let contents = only_live(&files, "digest");
             write(&dest, contents, None).unwrap();
             let text = read_text(&dest, None);
             assert_eq!(live(&text).sums == "abc", described, "{name}");
@@ -706,15 +710,7 @@ mod tests {
             let contents = Contents {
                 scans: &steady,
                 racy: &[(racy, SHA)],
-                live: &[],
-                live_sums: "abc",
-                live_dirs: &HashMap::new(),
-                spare: &Record::default(),
-                spare_dirs: &HashMap::new(),
-                fingerprints: &[],
-                input: "digest",
-                extras: "",
-                findings: &[],
+                ..only_live(&[], "digest")
             };
             write(&dest, contents, None).unwrap();
             let text = read_text(&dest, None);
