@@ -18,7 +18,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use sha2::Digest;
 
-use crate::fsx::Stamp;
+use crate::fsx::{Folder, Kind, Stamp};
 use crate::load::scans::Listing;
 use crate::publish::{self, cache::Live};
 
@@ -96,8 +96,31 @@ struct Walk<'a> {
     outputs: Outputs,
     /// Whether a file's content could not be read (then there is no digest).
     unread: bool,
-    h: sha2::Sha256,
+    h: Feed,
     listing: Listing,
+}
+
+/// A SHA-256 fed through a buffer: the walk feeds it ten short pieces for
+/// each of hundreds of thousands of scans, which one call each made
+/// several times slower than the hashing itself.
+struct Feed {
+    h: sha2::Sha256,
+    buf: Vec<u8>,
+}
+
+impl Feed {
+    fn feed(&mut self, bytes: impl AsRef<[u8]>) {
+        self.buf.extend_from_slice(bytes.as_ref());
+        if self.buf.len() >= 1 << 16 {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
+    }
+
+    fn finalize(mut self) -> [u8; 32] {
+        self.h.update(&self.buf);
+        self.h.finalize().into()
+    }
 }
 
 impl Walk<'_> {
@@ -112,31 +135,28 @@ impl Walk<'_> {
         }
         let root = depth == 0;
         let beside_dest = self.dest.parent() == Some(dir);
-        let mut entries = Vec::new();
-        for e in std::fs::read_dir(dir).map_err(drop)? {
-            let e = e.map_err(drop)?;
-            let name = e.file_name();
-            if beside_dest && self.outputs.hold(name.as_encoded_bytes()) {
-                continue;
-            }
-            let kind = e.file_type().map_err(drop)?;
-            entries.push((name, e, kind));
+        // The folder is opened once, listed, and its entries looked up by
+        // name in it (a `stat` in the open folder, not a walk of the whole
+        // path).
+        let open = Folder::read(dir).map_err(drop)?;
+        let mut entries = open.entries().map_err(drop)?;
+        if beside_dest {
+            entries.retain(|(name, _)| !self.outputs.hold(name.as_encoded_bytes()));
         }
         // In one order whatever order the folder lists its entries in.
         entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        // Each entry's part, made side by side: a `stat` by name in the open
-        // folder, not a walk of the whole path.
+        // Each entry's part, made side by side.
         let parts: Vec<Option<Part>> = entries
             .par_iter()
-            .map(|(name, e, kind)| {
-                if kind.is_dir() {
+            .map(|(name, kind)| {
+                if *kind == Kind::Folder {
                     return None;
                 }
                 let path = || dir.join(name);
                 let in_scans = scans.is_some() || (root && name == "scans");
-                Some(if kind.is_file() && !in_scans {
+                Some(if *kind == Kind::File && !in_scans {
                     Part::Content(content_hash(&path()))
-                } else if kind.is_symlink() {
+                } else if *kind == Kind::Link {
                     // Following a link: the stamp of what it leads to.
                     let link = std::fs::read_link(path())
                         .map(|t| t.into_os_string().into_encoded_bytes())
@@ -148,29 +168,29 @@ impl Walk<'_> {
                         regular: false,
                     }
                 } else {
-                    let meta = e.metadata().ok();
+                    let stamp = open.stamp(name).ok();
                     Part::Stamp {
                         link: None,
-                        regular: meta.as_ref().is_some_and(|m| m.is_file()),
-                        stamp: meta.as_ref().map(Stamp::of),
+                        regular: stamp.is_some_and(|(file, _)| file),
+                        stamp: stamp.map(|(_, s)| s),
                     }
                 })
             })
             .collect();
         // The folder is closed before its subfolders are walked: one open
         // folder at a time, however deep they nest.
-        let names: Vec<std::ffi::OsString> = entries.into_iter().map(|(name, ..)| name).collect();
+        drop(open);
         let mut seen = Vec::new();
-        for (name, part) in names.iter().zip(parts) {
+        for ((name, _), part) in entries.into_iter().zip(parts) {
             // Each entry is "n", its name's length and name, its kind and
             // what follows from it; a folder's content ends with "e".
             let n = name.as_encoded_bytes();
-            self.h.update(b"n");
-            self.h.update((n.len() as u64).to_le_bytes());
-            self.h.update(n);
+            self.h.feed(b"n");
+            self.h.feed((n.len() as u64).to_le_bytes());
+            self.h.feed(n);
             match part {
                 None => {
-                    self.h.update(b"d");
+                    self.h.feed(b"d");
                     let under = match (scans, name.to_str()) {
                         (Some(""), Some(n)) => Some(n.to_string()),
                         (Some(s), Some(n)) => Some(format!("{s}/{n}")),
@@ -180,12 +200,12 @@ impl Walk<'_> {
                         _ => None,
                     };
                     self.folder(&dir.join(name), under.as_deref(), depth + 1)?;
-                    self.h.update(b"e");
+                    self.h.feed(b"e");
                 }
                 Some(Part::Content(hash)) => {
-                    self.h.update(b"f");
+                    self.h.feed(b"f");
                     match hash {
-                        Some(hash) => self.h.update(hash),
+                        Some(hash) => self.h.feed(hash),
                         // No digest, but the listing stays whole.
                         None => self.unread = true,
                     }
@@ -197,25 +217,25 @@ impl Walk<'_> {
                 }) => {
                     match &link {
                         Some(target) => {
-                            self.h.update(b"l");
-                            self.h.update((target.len() as u64).to_le_bytes());
-                            self.h.update(target);
+                            self.h.feed(b"l");
+                            self.h.feed((target.len() as u64).to_le_bytes());
+                            self.h.feed(target);
                         }
-                        None => self.h.update(b"s"),
+                        None => self.h.feed(b"s"),
                     }
                     match stamp {
                         Some(s) => {
-                            self.h.update(s.size.to_le_bytes());
-                            self.h.update(s.mtime_ns.to_le_bytes());
-                            self.h.update(s.ctime_ns.to_le_bytes());
-                            self.h.update(s.ino.to_le_bytes());
+                            self.h.feed(s.size.to_le_bytes());
+                            self.h.feed(s.mtime_ns.to_le_bytes());
+                            self.h.feed(s.ctime_ns.to_le_bytes());
+                            self.h.feed(s.ino.to_le_bytes());
                         }
-                        None => self.h.update(b"-"),
+                        None => self.h.feed(b"-"),
                     }
                     if scans.is_some()
-                        && let Some(n) = name.to_str()
+                        && let Ok(n) = name.into_string()
                     {
-                        seen.push((n.to_string(), stamp.filter(|_| regular && link.is_none())));
+                        seen.push((n, stamp.filter(|_| regular && link.is_none())));
                     }
                 }
             }
@@ -238,11 +258,13 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         Some(Ok(dir)) => dir.join(settings.output.file_name().unwrap_or_default()),
         _ => settings.output.clone(),
     };
-    let mut h = sha2::Sha256::new();
-    h.update(crate::site::fingerprint::program());
-    h.update(
+    let mut h = Feed {
+        h: sha2::Sha256::new(),
+        buf: Vec::with_capacity(1 << 17),
+    };
+    h.feed(
         format!(
-            "kura-input 2\0{}\0{}\0{}\0{:?}\0",
+            "kura-input 3\0{}\0{}\0{}\0{:?}\0",
             root.to_string_lossy(),
             settings.epoch,
             settings.strict,
@@ -260,9 +282,19 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
             seen: Default::default(),
         },
     };
-    match walk.folder(&root, None, 0) {
+    // The program (50 MB) is hashed while the input is walked.
+    let (program, walked) = rayon::join(
+        || *crate::site::fingerprint::program(),
+        || walk.folder(&root, None, 0),
+    );
+    match walked {
         Ok(()) if walk.unread => (None, walk.listing),
-        Ok(()) => (Some(crate::digest::hex(&walk.h.finalize())), walk.listing),
+        Ok(()) => {
+            let mut h = sha2::Sha256::new();
+            h.update(program);
+            h.update(walk.h.finalize());
+            (Some(crate::digest::hex(&h.finalize())), walk.listing)
+        }
         Err(()) => (None, Listing::default()),
     }
 }
@@ -459,10 +491,18 @@ pub fn holds(dest: &Path, live: &Live<'_>) -> bool {
         && !live.files.is_empty()
         && tree_holds(dest, live)
         && extras(dest) == live.extras
-        && live.files.par_iter().all(|&(rel, size, mtime, ctime)| {
-            std::fs::symlink_metadata(dest.join(rel))
-                .is_ok_and(|m| crate::fsx::same_file(&m, size, mtime, ctime))
-        })
+        && live
+            .files
+            .par_iter()
+            .map_init(
+                || crate::fsx::Folders::new(dest),
+                |folders, &(rel, size, mtime, ctime)| {
+                    folders
+                        .stamp(rel)
+                        .is_some_and(|(file, s)| file && s.is(size, mtime, ctime))
+                },
+            )
+            .all(|same| same)
 }
 
 #[cfg(test)]

@@ -238,6 +238,9 @@ pub struct Output {
     /// change time (to keep the live record true when it becomes the spare).
     relinked: Mutex<Vec<(String, i64)>>,
     reuse: Reuse,
+    /// The target's `scans/` folder, opened when first looked in (`None`
+    /// if it could not be): a file for each form, each looked up by name.
+    scans: std::sync::OnceLock<Option<crate::fsx::Folder>>,
     /// Pages rendered, pages reused without rendering, files written,
     /// files kept or linked.
     counts: [AtomicUsize; 4],
@@ -253,8 +256,25 @@ impl Output {
             dirs: Mutex::new(std::collections::HashSet::new()),
             relinked: Mutex::new(Vec::new()),
             reuse,
+            scans: std::sync::OnceLock::new(),
             counts: Default::default(),
         }
+    }
+
+    /// Whether the target holds `rel`, a scan, as the regular file `have`
+    /// records. A scan is looked up by its name in the open `scans/`
+    /// folder instead of by its whole path (a third less work, for one
+    /// file per form); any other file, or any doubt, is `false`, and is
+    /// looked at again by its path.
+    fn holds_scan(&self, rel: &str, have: &CachedHash) -> bool {
+        let Some(name) = rel.strip_prefix("scans/").filter(|n| !n.contains('/')) else {
+            return false;
+        };
+        self.scans
+            .get_or_init(|| crate::fsx::Folder::open(&self.root.join("scans")).ok())
+            .as_ref()
+            .and_then(|f| f.stamp(std::ffi::OsStr::new(name)).ok())
+            .is_some_and(|(file, s)| file && s.is(have.size, have.mtime_ns, have.ctime_ns))
     }
 
     pub fn root(&self) -> &Path {
@@ -297,6 +317,11 @@ impl Output {
     /// for it (removing a different file there) and returns false.
     fn place(&self, rel: &str, sha: Hash32, path: &Path) -> Result<bool> {
         if let Some(have) = self.reuse.present.get(rel) {
+            if have.sha256 == sha && self.holds_scan(rel, have) {
+                self.push(rel, have.clone());
+                self.count(3);
+                return Ok(true);
+            }
             match fs::symlink_metadata(path) {
                 Ok(m) if have.sha256 == sha && have.holds(&m) => {
                     self.push(rel, have.clone());

@@ -434,6 +434,20 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     let mut bytes = std::fs::read(&page).unwrap();
     bytes.extend_from_slice(b"<!-- altered -->");
     std::fs::write(&page, bytes).unwrap();
+    // And a scan of the live site, hiding the edit (size and time kept):
+    // the spare holds the same file under the same name, and the build that
+    // brings the spare up to date looks it up by name in its folder.
+    let scan = first_scan(&site);
+    let name = scan.strip_prefix(&site).unwrap().to_path_buf();
+    let original = std::fs::read(&scan).unwrap();
+    let mut bytes = original.clone();
+    bytes[0] ^= 0x01;
+    overwrite_hiding(&scan, &bytes);
+    assert_eq!(
+        std::fs::read(spare.join(&name)).unwrap(),
+        bytes,
+        "a shared file"
+    );
     // That site becomes the spare, then is brought up to date.
     for epoch in 2..5 {
         build_at(epoch);
@@ -443,6 +457,17 @@ fn what_is_altered_in_a_site_or_added_to_its_spare_never_reaches_a_later_version
     assert!(!site.join("CNAME").exists() && !site.join("extra").exists());
     assert!(!site.join("areas/extra.html").exists());
     assert!(!read(&site.join("areas/S1.html")).contains("<!-- altered -->"));
+    assert_eq!(std::fs::read(site.join(&name)).unwrap(), original);
+}
+
+/// The first scan (in the order of names) a site publishes.
+fn first_scan(site: &Path) -> std::path::PathBuf {
+    let mut scans: Vec<_> = std::fs::read_dir(site.join("scans"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    scans.sort();
+    scans.into_iter().next().expect("a scan")
 }
 
 /// A page's fingerprint is a hash of the very view its template renders,
@@ -630,6 +655,15 @@ fn an_unchanged_input_leaves_the_site_alone_and_any_change_rebuilds_it() {
     let mut bytes = std::fs::read(&page).unwrap();
     bytes[10] ^= 0x20;
     overwrite_hiding(&page, &bytes);
+    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    let v = kura(&["verify", site.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    // A scan of the live site (looked up by name in its open folder).
+    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    let published = first_scan(&site);
+    let mut bytes = std::fs::read(&published).unwrap();
+    bytes[0] ^= 0x01;
+    overwrite_hiding(&published, &bytes);
     assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
     let v = kura(&["verify", site.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
