@@ -403,6 +403,14 @@ impl FormIndex {
             .copied()
     }
 
+    /// Makes room for `n` more forms among `forms`.
+    pub fn reserve(&mut self, forms: &[Form], n: usize) {
+        use std::hash::BuildHasher;
+        let hasher = &self.hasher;
+        self.table
+            .reserve(n, |&g| hasher.hash_one((forms[g].area, forms[g].race)));
+    }
+
     /// Adds `forms[f]`, the only form for its area and race.
     pub fn insert(&mut self, forms: &[Form], f: FormIx) {
         use std::hash::BuildHasher;

@@ -244,6 +244,13 @@ impl FormIds {
         unloaded.into_iter().chain(loaded).min()
     }
 
+    /// Makes room for `n` more forms among `forms`.
+    fn reserve(&mut self, n: usize, forms: &[crate::model::Form]) {
+        use std::hash::BuildHasher;
+        let hasher = &self.hasher;
+        self.loaded.reserve(n, |&g| hasher.hash_one(forms[g].id()));
+    }
+
     /// Notes that `forms[f]` loaded.
     fn add_loaded(&mut self, f: crate::model::FormIx, forms: &[crate::model::Form]) {
         use std::hash::BuildHasher;
