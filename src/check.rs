@@ -2,8 +2,6 @@
 //! lives here, in [`CHECKS`] and [`findings`]; `docs/findings.md` gives the
 //! same rules in words.
 
-use std::collections::BTreeMap;
-
 use crate::format::{percent, signed, thousands};
 use crate::model::{AreaIx, Election, FormIx, RaceIx, Status};
 use crate::tally::Tally;
@@ -430,7 +428,7 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             parts.into(),
         ));
     };
-    let mut by_hash: BTreeMap<&str, Vec<FormIx>> = BTreeMap::new();
+    let mut by_hash: Vec<(&str, FormIx)> = Vec::new();
     for f in 0..el.forms.len() {
         let station = el.areas[el.forms[f].area].is_station();
         sums(el, f, &mut push);
@@ -444,7 +442,7 @@ pub fn findings(el: &Election, tally: &Tally) -> Vec<Finding> {
             aggregate(el, tally, f, &mut push);
         }
     }
-    reused(el, &by_hash, &mut push);
+    reused(el, by_hash, &mut push);
     // Sorted through a list of positions (8 bytes a finding) rather than
     // in place (a stable sort of the findings themselves takes half their
     // size again), equal ones kept in the order they were found.
@@ -590,7 +588,7 @@ fn scan<'a>(
     el: &'a Election,
     f: FormIx,
     push: &mut Push<'_>,
-    by_hash: &mut BTreeMap<&'a str, Vec<FormIx>>,
+    by_hash: &mut Vec<(&'a str, FormIx)>,
 ) {
     let form = &el.forms[f];
     match (&form.scan, form.scan_path().is_empty()) {
@@ -604,7 +602,7 @@ fn scan<'a>(
             )],
         ),
         (Some(scan), false) => {
-            by_hash.entry(scan.sha256.as_str()).or_default().push(f);
+            by_hash.push((scan.sha256.as_str(), f));
             if let Some(declared) = form.declared_sha256()
                 && declared != scan.sha256
             {
@@ -622,13 +620,18 @@ fn scan<'a>(
 }
 
 /// `scan-reused`: one scan's content behind two or more forms.
-fn reused(el: &Election, by_hash: &BTreeMap<&str, Vec<FormIx>>, push: &mut Push<'_>) {
-    for (hash, forms) in by_hash.iter().filter(|(_, forms)| forms.len() > 1) {
-        for &f in forms {
-            let others: Vec<&str> = forms
+/// `by_hash` holds each form with a scan and its scan's hash; sorted, the
+/// forms of one hash follow one another (a list, not a map holding a list
+/// for each of hundreds of thousands of hashes).
+fn reused(el: &Election, mut by_hash: Vec<(&str, FormIx)>, push: &mut Push<'_>) {
+    by_hash.sort_unstable();
+    for run in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let hash = run[0].0;
+        for &(_, f) in run {
+            let others: Vec<&str> = run
                 .iter()
-                .filter(|&&o| o != f)
-                .map(|&o| el.forms[o].id())
+                .filter(|&&(_, o)| o != f)
+                .map(|&(_, o)| el.forms[o].id())
                 .collect();
             push(
                 CheckId::ScanReused,

@@ -305,7 +305,19 @@ pub(super) fn read_results(
             let seen = if !last.0.is_empty() && last.0 == form_id {
                 last.1
             } else {
-                let seen = ids.forms.get(form_id, &el.forms);
+                // And the forms follow one another as in forms.csv most
+                // often too: the one after the last is tried before the
+                // table (which finds a form at a random place in memory).
+                // Form ids are unique among the forms that loaded.
+                let next = match last.1 {
+                    Some(FormSeen::Loaded(f)) => el
+                        .forms
+                        .get(f + 1)
+                        .filter(|g| g.id() == form_id)
+                        .map(|_| FormSeen::Loaded(f + 1)),
+                    _ => None,
+                };
+                let seen = next.or_else(|| ids.forms.get(form_id, &el.forms));
                 last.0.clear();
                 last.0.push_str(form_id);
                 last.1 = seen;
