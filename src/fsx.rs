@@ -414,21 +414,51 @@ impl Folder {
     /// for hundreds of thousands of files).
     #[cfg(target_os = "linux")]
     pub fn stamp(&self, name: &std::ffi::OsStr) -> io::Result<(bool, Stamp)> {
-        use rustix::fs::{AtFlags, FileType, StatxFlags, StatxTimestamp, statx};
+        use rustix::fs::{AtFlags, FileType, StatxFlags, statx};
         let flags = AtFlags::SYMLINK_NOFOLLOW;
-        let s = statx(&self.fd, name, flags, StatxFlags::BASIC_STATS)?;
-        let ns = |t: StatxTimestamp| i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec);
-        let regular = FileType::from_raw_mode(s.stx_mode.into()) == FileType::RegularFile;
+        let ns = |sec: i128, nsec: i128| sec * 1_000_000_000 + nsec;
+        // size, mode, (seconds, nanoseconds) modified and changed, inode.
+        let (size, mode, mtime, ctime, ino) =
+            match statx(&self.fd, name, flags, StatxFlags::BASIC_STATS) {
+                Ok(s) => (
+                    s.stx_size,
+                    u32::from(s.stx_mode),
+                    (
+                        i128::from(s.stx_mtime.tv_sec),
+                        i128::from(s.stx_mtime.tv_nsec),
+                    ),
+                    (
+                        i128::from(s.stx_ctime.tv_sec),
+                        i128::from(s.stx_ctime.tv_nsec),
+                    ),
+                    s.stx_ino,
+                ),
+                // A kernel before 4.11, or a sandbox that forbids `statx`
+                // (the standard library falls back the same way).
+                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+                    let s = rustix::fs::statat(&self.fd, name, flags)?;
+                    #[allow(clippy::unnecessary_cast)]
+                    (
+                        s.st_size as u64,
+                        s.st_mode as u32,
+                        (s.st_mtime as i128, s.st_mtime_nsec as i128),
+                        (s.st_ctime as i128, s.st_ctime_nsec as i128),
+                        s.st_ino as u64,
+                    )
+                }
+                Err(e) => return Err(e.into()),
+            };
+        let regular = FileType::from_raw_mode(mode) == FileType::RegularFile;
         let stamp = Stamp {
-            size: s.stx_size,
+            size,
             // As [`mtime_ns`] reads it: a time before 1970 is unknown.
-            mtime_ns: if s.stx_mtime.tv_sec >= 0 {
-                ns(s.stx_mtime)
+            mtime_ns: if mtime.0 >= 0 {
+                ns(mtime.0, mtime.1)
             } else {
                 0
             },
-            ctime_ns: ns(s.stx_ctime),
-            ino: s.stx_ino,
+            ctime_ns: ns(ctime.0, ctime.1),
+            ino,
         };
         Ok((regular, stamp))
     }

@@ -43,19 +43,26 @@ pub(super) fn read_forms(
     );
 }
 
-/// How many forms can load from forms.csv at most: one for each race and
-/// area in the race's subtree (known before forms.csv is read, and as
-/// large as the election), and no more than its lines of at least 16
-/// bytes, so that neither a large election with few forms in yet nor a
-/// file of blank lines makes room for more than it can use.
+/// The room to make for the forms of forms.csv: as many as can load at
+/// most, one for each race and area in the race's subtree (known before
+/// forms.csv is read, and as large as the election), but no more than
+/// eight for each area and race already read, nor than forms.csv's lines
+/// of at least 16 bytes. The first bound alone is the product of two
+/// counts the input chooses (20,000 areas and 20,000 races made a 6 MB
+/// input ask for gigabytes), and the file's length may be that of a sparse
+/// file; an area or race read holds far more memory than the room for
+/// eight forms (six bytes each in each table), so the room stays in
+/// proportion to what was read.
 fn most_forms(el: &Election, path: &Path) -> usize {
     let tree: usize = el
         .races
         .iter()
         .filter_map(|r| el.areas.get(r.area).map(|a| a.end.saturating_sub(r.area)))
-        .sum();
+        .fold(0, usize::saturating_add);
+    let read = (el.areas.len() + el.races.len()).saturating_mul(8);
     let lines = std::fs::metadata(path).map_or(0, |m| m.len() / 16);
-    tree.min(usize::try_from(lines).unwrap_or(usize::MAX))
+    tree.min(read)
+        .min(usize::try_from(lines).unwrap_or(usize::MAX))
 }
 
 /// What reading forms.csv needs from row to row.
@@ -420,5 +427,22 @@ mod tests {
         );
         std::fs::write(&forms, "\n".repeat(16 * 100)).unwrap();
         assert_eq!(most_forms(&el, &forms), 100);
+        // Many races over many areas (a product of two counts the input
+        // chooses), with a forms.csv that claims 64 GB (a sparse file):
+        // room for eight forms an area and race read, no more.
+        let mut crafted = el.clone();
+        let race = crafted.races[0].clone();
+        crafted.races = vec![race; 5_000];
+        for r in &mut crafted.races {
+            r.area = 0;
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(&forms)
+            .unwrap()
+            .set_len(64 << 30)
+            .unwrap();
+        let read = crafted.areas.len() + crafted.races.len();
+        assert_eq!(most_forms(&crafted, &forms), 8 * read);
     }
 }
