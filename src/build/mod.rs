@@ -433,7 +433,7 @@ impl<'a> Build<'a> {
         let el = &checked.election;
         let mut scans: Vec<&model::Scan> =
             el.forms.iter().filter_map(|f| f.scan.as_deref()).collect();
-        scans.par_sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         scans.dedup_by(|a, b| a.sha256 == b.sha256);
         self.bar.set_message("scans");
         self.bar.set_position(0);
