@@ -14,7 +14,11 @@ use std::path::Path;
 /// checked on the open handle, so a file swapped for a FIFO between a
 /// check and the open is refused too.
 pub fn open(path: &Path) -> io::Result<File> {
-    let file = open_nonblocking(path)?;
+    regular(open_nonblocking(path)?)
+}
+
+/// `file` if it is a regular file.
+fn regular(file: File) -> io::Result<File> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -53,6 +57,78 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
         ));
     }
     File::open(path)
+}
+
+/// A folder that files are opened beneath ([`Beneath::open`]): a path
+/// under it is resolved inside it, never through a symbolic link or `..`
+/// that leaves it, whatever happens to the folders on the way while the
+/// file is opened (Linux's `openat2` with `RESOLVE_BENEATH`, since 5.6;
+/// elsewhere, on an older kernel or in a sandbox that forbids it, the path
+/// is opened as it is). A check
+/// made on a path before it is opened can be raced: a folder swapped for a
+/// link in between would be followed.
+pub struct Beneath {
+    root: std::path::PathBuf,
+    #[cfg(target_os = "linux")]
+    fd: io::Result<rustix::fd::OwnedFd>,
+}
+
+impl Beneath {
+    /// Files beneath `root`, a path without symbolic links (canonical).
+    pub fn new(root: &Path) -> Beneath {
+        #[cfg(target_os = "linux")]
+        let fd = {
+            use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, openat, openat2};
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            match openat2(CWD, root, flags, Mode::empty(), ResolveFlags::NO_SYMLINKS) {
+                // A kernel before 5.6, or a sandbox that forbids openat2.
+                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+                    openat(CWD, root, flags, Mode::empty())
+                }
+                r => r,
+            }
+            .map_err(io::Error::from)
+        };
+        Beneath {
+            root: root.to_path_buf(),
+            #[cfg(target_os = "linux")]
+            fd,
+        }
+    }
+
+    /// Opens the regular file at `path`, which must lie under the root.
+    pub fn open(&self, path: &Path) -> io::Result<File> {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("is not under {}", self.root.display()),
+            ));
+        };
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+            let fd = self
+                .fd
+                .as_ref()
+                .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+            let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+            let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+            match openat2(fd, rel, flags, Mode::empty(), how) {
+                Ok(fd) => regular(File::from(fd)),
+                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => open(path),
+                Err(rustix::io::Errno::XDEV) => Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("leads outside {}", self.root.display()),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = rel;
+            open(path)
+        }
+    }
 }
 
 /// Reads a whole regular file.
@@ -189,6 +265,46 @@ mod tests {
         assert_eq!(folders.stamp("a/b/none"), None);
         assert_eq!(folders.stamp("a/none/f.png"), None);
         assert_eq!(folders.stamp("a"), Some((false, of("a"))));
+    }
+
+    /// A file is opened beneath its folder: through a link that stays in
+    /// it, never through one that leads out (the race a check of the path
+    /// before its opening loses), nor a FIFO.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_is_opened_beneath_its_folder_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let root = base.join("scans");
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::create_dir_all(base.join("secret")).unwrap();
+        std::fs::write(root.join("a/f.png"), b"scan").unwrap();
+        std::fs::write(base.join("secret/f.png"), b"not a scan").unwrap();
+        std::os::unix::fs::symlink("a", root.join("inside")).unwrap();
+        std::os::unix::fs::symlink(base.join("secret"), root.join("out")).unwrap();
+        std::os::unix::fs::symlink("../secret", root.join("up")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join("a/fifo"))
+            .status();
+        assert!(made.unwrap().success());
+        let beneath = Beneath::new(&root);
+        let read = |p: &str| {
+            let mut s = String::new();
+            beneath
+                .open(&root.join(p))
+                .and_then(|mut f| f.read_to_string(&mut s))
+                .map(|_| s)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read("a/f.png").unwrap(), "scan");
+        assert_eq!(read("inside/f.png").unwrap(), "scan");
+        for p in ["out/f.png", "up/f.png", "a/../../secret/f.png"] {
+            let e = read(p).unwrap_err();
+            assert!(e.contains("leads outside"), "{p}: {e}");
+        }
+        assert!(read("a/fifo").unwrap_err().contains("not a regular file"));
+        let e = beneath.open(&base.join("secret/f.png")).unwrap_err();
+        assert!(e.to_string().contains("is not under"), "{e}");
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub fn carry_scans(previous: &Path, out: &Output, have: &BTreeSet<String>) -> Re
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
+    let dir = dir.canonicalize().map_err(|e| Error::io(&dir, e))?;
+    let beneath = crate::fsx::Beneath::new(&dir);
     names.sort();
     let mut n = 0;
     for name in names {
@@ -64,7 +66,7 @@ pub fn carry_scans(previous: &Path, out: &Output, have: &BTreeSet<String>) -> Re
         let Some((sha, _ext)) = name.split_once('.') else {
             continue;
         };
-        out.copy_scan(&rel, &dir.join(&name), sha)?;
+        out.copy_scan(&rel, (&beneath, &dir.join(&name)), sha)?;
         n += 1;
     }
     Ok(n)

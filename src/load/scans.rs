@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::Problem;
-use crate::fsx::Stamp;
+use crate::fsx::{Beneath, Stamp};
 use crate::model::{Election, Scan};
 
 /// File types a scan may have.
@@ -166,6 +166,9 @@ pub fn attach(
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
+    // Every scan is opened beneath the folder it was found in, so that a
+    // folder swapped for a link after it was found is not followed.
+    let beneath = Beneath::new(root.as_deref().unwrap_or(&scans_dir));
     // Each distinct path once, in sorted order, with the forms naming it
     // (a run of `named`, in the forms' order).
     let mut named: Vec<(&str, usize)> = el
@@ -209,15 +212,15 @@ pub fn attach(
             .map_err(|m| Problem::at(&forms_csv, line, m))
             .and_then(|found| match found {
                 None => Ok(None),
-                Some((source, stamp)) => {
-                    hash_scan(p, source, stamp, cache).map(Some).map_err(|e| {
+                Some((source, stamp)) => hash_scan(p, (&beneath, source), stamp, cache)
+                    .map(Some)
+                    .map_err(|e| {
                         let m = match e.kind() {
                             std::io::ErrorKind::InvalidData => format!("scan '{p}' {e}"),
                             _ => format!("scan '{p}': cannot read: {e}"),
                         };
                         Problem::at(&forms_csv, line, m)
-                    })
-                }
+                    }),
             })
         })
         .collect();
@@ -250,6 +253,7 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
     let root = scans_dir.canonicalize().ok();
+    let beneath = Beneath::new(root.as_deref().unwrap_or(&scans_dir));
     let dirs = BTreeMap::new();
     let found: Vec<Problem> = scans
         .par_iter()
@@ -257,7 +261,7 @@ pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Pr
             let m = match locate(&scans_dir, root.as_deref(), &dirs, p) {
                 Err(m) => m,
                 Ok(None) => return None,
-                Ok(Some((source, _))) => match sha256_scan(&source, &extension(p)) {
+                Ok(Some((source, _))) => match sha256_scan(&beneath, &source, &extension(p)) {
                     Ok(_) => return None,
                     Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                         format!("scan '{p}' {e}")
@@ -345,7 +349,7 @@ fn locate(
 
 fn hash_scan(
     p: &str,
-    source: PathBuf,
+    (beneath, source): (&Beneath, PathBuf),
     stamp: Stamp,
     cache: Option<&HashCache>,
 ) -> std::io::Result<Scan> {
@@ -357,7 +361,7 @@ fn hash_scan(
     let sha256 = match cached {
         // Only scans whose content was accepted are cached.
         Some(s) => s,
-        None => sha256_scan(&source, &ext)?,
+        None => sha256_scan(beneath, &source, &ext)?,
     };
     Ok(Scan {
         path: p.to_string(),
@@ -398,9 +402,9 @@ fn content_error(ext: &str, head: &[u8]) -> std::io::Error {
 
 /// Lower-case hex SHA-256 of a scan, after checking its content is of the
 /// type its extension names: small files read whole, large ones in blocks.
-pub fn sha256_scan(path: &Path, ext: &str) -> std::io::Result<String> {
+pub fn sha256_scan(beneath: &Beneath, path: &Path, ext: &str) -> std::io::Result<String> {
     use sha2::Digest;
-    let mut file = crate::fsx::open(path)?;
+    let mut file = beneath.open(path)?;
     let len = file.metadata()?.len();
     if len <= 4 << 20 {
         let mut bytes = Vec::with_capacity(len as usize);

@@ -467,7 +467,13 @@ impl Output {
     /// Copies a scan in (unless it is there already or can be linked),
     /// checking its bytes still have the hash it was loaded with: the file
     /// may have been changed or deleted since.
-    pub fn copy_scan(&self, rel: &str, source: &Path, sha256: &str) -> Result<()> {
+    /// The scan is opened beneath the folder it was found in (`beneath`).
+    pub fn copy_scan(
+        &self,
+        rel: &str,
+        (beneath, source): (&crate::fsx::Beneath, &Path),
+        sha256: &str,
+    ) -> Result<()> {
         let path = self.root.join(rel);
         let want = Hash32::from_hex(sha256).ok_or_else(|| {
             Error::Other(format!("{}: not a SHA-256: {sha256}", source.display()))
@@ -475,7 +481,8 @@ impl Output {
         if self.place(rel, want, &path)? {
             return Ok(());
         }
-        let actual = copy_hashing(source, &path)?;
+        let input = beneath.open(source).map_err(|e| Error::io(source, e))?;
+        let actual = copy_hashing((input, source), &path)?;
         if actual != want {
             let _ = fs::remove_file(&path);
             return Err(Error::Other(format!(
@@ -597,9 +604,8 @@ impl Output {
 const WHOLE: u64 = 4 << 20;
 
 /// Copies `source` to `dest` and returns the SHA-256 of what was copied.
-fn copy_hashing(source: &Path, dest: &Path) -> Result<Hash32> {
+fn copy_hashing((mut input, source): (fs::File, &Path), dest: &Path) -> Result<Hash32> {
     use std::io::Read;
-    let mut input = crate::fsx::open(source).map_err(|e| Error::io(source, e))?;
     let len = input.metadata().map_err(|e| Error::io(source, e))?.len();
     if len <= WHOLE {
         let mut bytes = Vec::with_capacity(len as usize);
