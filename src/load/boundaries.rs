@@ -51,7 +51,14 @@ pub(super) fn read(
         ));
         return out;
     }
-    let text = match std::fs::read_to_string(path) {
+    // Opened as a regular file of at most MAX_BYTES whatever the checks
+    // above saw (the file may have been swapped since: for a FIFO, which
+    // would block the build for ever, or a larger file).
+    let text = match crate::fsx::read_limited(path, MAX_BYTES).and_then(|b| {
+        String::from_utf8(b).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "is not valid UTF-8 text")
+        })
+    }) {
         Ok(t) => t,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
