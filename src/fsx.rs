@@ -116,9 +116,15 @@ impl Beneath {
             match openat2(fd, rel, flags, Mode::empty(), how) {
                 Ok(fd) => regular(File::from(fd)),
                 Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => open(path),
+                // Out of the folder, or through an absolute link (which
+                // openat2 does not follow beneath a folder, wherever it
+                // leads).
                 Err(rustix::io::Errno::XDEV) => Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!("leads outside {}", self.root.display()),
+                    format!(
+                        "leads outside {}, or through an absolute symbolic link (make it relative)",
+                        self.root.display()
+                    ),
                 )),
                 Err(e) => Err(e.into()),
             }
@@ -283,6 +289,7 @@ mod tests {
         std::os::unix::fs::symlink("a", root.join("inside")).unwrap();
         std::os::unix::fs::symlink(base.join("secret"), root.join("out")).unwrap();
         std::os::unix::fs::symlink("../secret", root.join("up")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/f.png"), root.join("absolute.png")).unwrap();
         let made = std::process::Command::new("mkfifo")
             .arg(root.join("a/fifo"))
             .status();
@@ -302,6 +309,13 @@ mod tests {
             let e = read(p).unwrap_err();
             assert!(e.contains("leads outside"), "{p}: {e}");
         }
+        // An absolute link is not followed beneath the folder, even one
+        // that stays in it: the message says what to do.
+        let e = read("absolute.png").unwrap_err();
+        assert!(
+            e.contains("absolute symbolic link (make it relative)"),
+            "{e}"
+        );
         assert!(read("a/fifo").unwrap_err().contains("not a regular file"));
         let e = beneath.open(&base.join("secret/f.png")).unwrap_err();
         assert!(e.to_string().contains("is not under"), "{e}");
