@@ -71,29 +71,81 @@ pub struct Beneath {
     root: std::path::PathBuf,
     #[cfg(target_os = "linux")]
     fd: io::Result<rustix::fd::OwnedFd>,
+    /// Whether this kernel has `openat2` (decided once, when the folder is
+    /// opened: a file whose opening fails is never opened again by path).
+    #[cfg(target_os = "linux")]
+    beneath: bool,
 }
+
+#[cfg(target_os = "linux")]
+const FOLDER: rustix::fs::OFlags = rustix::fs::OFlags::PATH
+    .union(rustix::fs::OFlags::DIRECTORY)
+    .union(rustix::fs::OFlags::CLOEXEC);
 
 impl Beneath {
     /// Files beneath `root`, a path without symbolic links (canonical).
     pub fn new(root: &Path) -> Beneath {
         #[cfg(target_os = "linux")]
-        let fd = {
-            use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, openat, openat2};
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            match openat2(CWD, root, flags, Mode::empty(), ResolveFlags::NO_SYMLINKS) {
-                // A kernel before 5.6, or a sandbox that forbids openat2.
-                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
-                    openat(CWD, root, flags, Mode::empty())
-                }
-                r => r,
+        {
+            use rustix::fs::{CWD, Mode, ResolveFlags, openat, openat2};
+            let (fd, beneath) =
+                match openat2(CWD, root, FOLDER, Mode::empty(), ResolveFlags::NO_SYMLINKS) {
+                    // A kernel before 5.6.
+                    Err(rustix::io::Errno::NOSYS) => {
+                        (openat(CWD, root, FOLDER, Mode::empty()), false)
+                    }
+                    r => (r, true),
+                };
+            Beneath {
+                root: root.to_path_buf(),
+                fd: fd.map_err(io::Error::from),
+                beneath,
             }
-            .map_err(io::Error::from)
-        };
+        }
+        #[cfg(not(target_os = "linux"))]
         Beneath {
             root: root.to_path_buf(),
-            #[cfg(target_os = "linux")]
-            fd,
         }
+    }
+
+    /// The `scans/` folder of the input folder `input`, opened beneath it
+    /// (a `scans` that is a link leading out of the input, or that becomes
+    /// one while this runs, is refused), and its canonical path, checked to
+    /// name the very folder opened. `None` when there is none (or it is
+    /// refused): no scan is then found.
+    pub fn scans(input: &Path) -> Option<Beneath> {
+        let root = input.join("scans").canonicalize().ok()?;
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{CWD, Mode, ResolveFlags, openat, openat2};
+            let top = openat(CWD, input, FOLDER, Mode::empty()).ok()?;
+            let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+            let opened = retry(|| openat2(&top, "scans", FOLDER, Mode::empty(), how));
+            let (fd, beneath) = match opened {
+                Err(rustix::io::Errno::NOSYS) => {
+                    (openat(CWD, &root, FOLDER, Mode::empty()).ok()?, false)
+                }
+                r => (r.ok()?, true),
+            };
+            // The path found names the folder opened (not another swapped
+            // in between).
+            let (a, b) = (rustix::fs::fstat(&fd).ok()?, rustix::fs::stat(&root).ok()?);
+            if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+                return None;
+            }
+            Some(Beneath {
+                root,
+                fd: Ok(fd),
+                beneath,
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        Some(Beneath::new(&root))
+    }
+
+    /// The folder's canonical path.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Opens the regular file at `path`, which must lie under the root.
@@ -111,11 +163,13 @@ impl Beneath {
                 .fd
                 .as_ref()
                 .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+            if !self.beneath {
+                return open(path);
+            }
             let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
             let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
-            match openat2(fd, rel, flags, Mode::empty(), how) {
+            match retry(|| openat2(fd, rel, flags, Mode::empty(), how)) {
                 Ok(fd) => regular(File::from(fd)),
-                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => open(path),
                 // Out of the folder, or through an absolute link (which
                 // openat2 does not follow beneath a folder, wherever it
                 // leads).
@@ -133,6 +187,20 @@ impl Beneath {
         {
             let _ = rel;
             open(path)
+        }
+    }
+}
+
+/// `openat2` beneath a folder fails with EAGAIN when a rename or mount
+/// anywhere on the system races its resolving of `..`: tried again, a few
+/// times.
+#[cfg(target_os = "linux")]
+fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(rustix::io::Errno::AGAIN) if tries < 16 => tries += 1,
+            r => return r,
         }
     }
 }
@@ -319,6 +387,27 @@ mod tests {
         assert!(read("a/fifo").unwrap_err().contains("not a regular file"));
         let e = beneath.open(&base.join("secret/f.png")).unwrap_err();
         assert!(e.to_string().contains("is not under"), "{e}");
+        // An input's scans/ is opened beneath the input: a link to a
+        // folder inside it is followed, one leading out is refused.
+        let input = base.join("in");
+        std::fs::create_dir_all(input.join("data/scans/a")).unwrap();
+        std::fs::write(input.join("data/scans/a/f.png"), b"in").unwrap();
+        assert!(Beneath::scans(&input).is_none(), "no scans/ yet");
+        std::os::unix::fs::symlink("data/scans", input.join("scans")).unwrap();
+        let found = Beneath::scans(&input).expect("scans/ inside the input");
+        assert_eq!(found.root(), input.join("data/scans"));
+        let mut text = String::new();
+        found
+            .open(&input.join("data/scans/a/f.png"))
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "in");
+        for outside in [base.join("secret"), "../secret".into()] {
+            std::fs::remove_file(input.join("scans")).unwrap();
+            std::os::unix::fs::symlink(&outside, input.join("scans")).unwrap();
+            assert!(Beneath::scans(&input).is_none(), "{outside:?}");
+        }
     }
 
     #[test]

@@ -439,11 +439,12 @@ impl<'a> Build<'a> {
         self.bar.set_position(0);
         self.bar.set_length(scans.len() as u64);
         let bar = &self.bar;
-        // Opened beneath the input's scans/ as the load found it (a scan
-        // that no longer lies under it, because a folder on the way was
-        // swapped for a link since, is an error).
-        let root = self.opts.input.join("scans");
-        let beneath = fsx::Beneath::new(&root.canonicalize().unwrap_or(root));
+        // Opened beneath the input's scans/, itself opened beneath the
+        // input (a scan that no longer lies under it, because a folder on
+        // the way was swapped for a link since, is an error).
+        let input = &self.opts.input;
+        let beneath =
+            fsx::Beneath::scans(input).unwrap_or_else(|| fsx::Beneath::new(&input.join("scans")));
         scans.par_iter().try_for_each(|s| {
             bar.inc(1);
             out.copy_scan(&s.site_path(), (&beneath, &s.source), &s.sha256)

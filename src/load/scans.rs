@@ -165,10 +165,12 @@ pub fn attach(
 ) {
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
-    let root = scans_dir.canonicalize().ok();
-    // Every scan is opened beneath the folder it was found in, so that a
-    // folder swapped for a link after it was found is not followed.
-    let beneath = Beneath::new(root.as_deref().unwrap_or(&scans_dir));
+    // `scans/` is opened beneath the input folder, and every scan beneath
+    // it, so that a folder swapped for a link after it was checked is not
+    // followed out (without one, any scan found leads outside).
+    let found = Beneath::scans(dir);
+    let root = found.as_ref().map(|b| b.root().to_path_buf());
+    let beneath = found.unwrap_or_else(|| Beneath::new(&scans_dir));
     // Each distinct path once, in sorted order, with the forms naming it
     // (a run of `named`, in the forms' order).
     let mut named: Vec<(&str, usize)> = el
@@ -252,8 +254,9 @@ pub fn attach(
 pub fn check_unloaded(dir: &Path, scans: &[(String, u64)], problems: &mut Vec<Problem>) {
     let forms_csv = dir.join(super::schema::FORMS.file);
     let scans_dir = dir.join("scans");
-    let root = scans_dir.canonicalize().ok();
-    let beneath = Beneath::new(root.as_deref().unwrap_or(&scans_dir));
+    let found = Beneath::scans(dir);
+    let root = found.as_ref().map(|b| b.root().to_path_buf());
+    let beneath = found.unwrap_or_else(|| Beneath::new(&scans_dir));
     let dirs = BTreeMap::new();
     let found: Vec<Problem> = scans
         .par_iter()
