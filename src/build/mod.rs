@@ -215,7 +215,8 @@ impl<'a> Build<'a> {
         if let Some(digest) = &input_digest
             && live.input == digest.as_str()
             && self.stages.time("check live site", || {
-                unchanged::holds(dest, &live) && unchanged::racy_scans_hold(&live, &listing)
+                unchanged::holds(dest, &live)
+                    && unchanged::racy_scans_hold(&live, &listing, &self.opts.input)
             })
         {
             return Ok(self.unchanged_report(&live));

@@ -388,16 +388,25 @@ pub fn settle(
 /// given twice with two hashes, or one the walk did not see as a regular
 /// file, is no match (the cache may have been written by anyone who can
 /// write beside the output, and a name is never read outside `scans/`).
-pub fn racy_scans_hold(live: &Live<'_>, listing: &Listing) -> bool {
+pub fn racy_scans_hold(live: &Live<'_>, listing: &Listing, input: &Path) -> bool {
     let mut racy = live.racy.clone();
     racy.sort_unstable();
     racy.dedup();
     if racy.windows(2).any(|w| w[0].0 == w[1].0) {
         return false;
     }
+    if racy.is_empty() {
+        return true;
+    }
+    // Read beneath the input's scans/, never through a folder swapped for
+    // a link since the walk (as the load reads them: `fsx::Beneath`).
+    let Some(beneath) = crate::fsx::Beneath::scans(input) else {
+        return false;
+    };
     racy.par_iter().all(|&(p, sha)| {
         crate::load::scans::listed(listing, p).is_some_and(|(path, _)| {
-            crate::fsx::open(&path)
+            beneath
+                .open(&path)
                 .and_then(crate::digest::sha256_reader)
                 .is_ok_and(|h| h == sha)
         })
