@@ -550,8 +550,11 @@ impl Folder {
     #[cfg(target_os = "linux")]
     fn opened(path: &Path, list: bool) -> io::Result<Folder> {
         use rustix::fs::{CWD, Mode, OFlags, openat};
-        let how = if list { OFlags::RDONLY } else { OFlags::PATH };
-        let flags = how | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let flags = if list {
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC
+        } else {
+            FOLDER
+        };
         Ok(Folder {
             fd: openat(CWD, path, flags, Mode::empty())?,
         })

@@ -96,30 +96,8 @@ struct Walk<'a> {
     outputs: Outputs,
     /// Whether a file's content could not be read (then there is no digest).
     unread: bool,
-    h: Feed,
-    listing: Listing,
-}
-
-/// A SHA-256 fed through a buffer, 64 KiB at a time: the walk hands it ten
-/// pieces of a few bytes for each of hundreds of thousands of scans.
-struct Feed {
     h: sha2::Sha256,
-    buf: Vec<u8>,
-}
-
-impl Feed {
-    fn feed(&mut self, bytes: impl AsRef<[u8]>) {
-        self.buf.extend_from_slice(bytes.as_ref());
-        if self.buf.len() >= 1 << 16 {
-            self.h.update(&self.buf);
-            self.buf.clear();
-        }
-    }
-
-    fn finalize(mut self) -> [u8; 32] {
-        self.h.update(&self.buf);
-        self.h.finalize().into()
-    }
+    listing: Listing,
 }
 
 impl Walk<'_> {
@@ -184,12 +162,12 @@ impl Walk<'_> {
             // Each entry is "n", its name's length and name, its kind and
             // what follows from it; a folder's content ends with "e".
             let n = name.as_encoded_bytes();
-            self.h.feed(b"n");
-            self.h.feed((n.len() as u64).to_le_bytes());
-            self.h.feed(n);
+            self.h.update(b"n");
+            self.h.update((n.len() as u64).to_le_bytes());
+            self.h.update(n);
             match part {
                 None => {
-                    self.h.feed(b"d");
+                    self.h.update(b"d");
                     let under = match (scans, name.to_str()) {
                         (Some(""), Some(n)) => Some(n.to_string()),
                         (Some(s), Some(n)) => Some(format!("{s}/{n}")),
@@ -199,12 +177,12 @@ impl Walk<'_> {
                         _ => None,
                     };
                     self.folder(&dir.join(name), under.as_deref(), depth + 1)?;
-                    self.h.feed(b"e");
+                    self.h.update(b"e");
                 }
                 Some(Part::Content(hash)) => {
-                    self.h.feed(b"f");
+                    self.h.update(b"f");
                     match hash {
-                        Some(hash) => self.h.feed(hash),
+                        Some(hash) => self.h.update(hash),
                         // No digest, but the listing stays whole.
                         None => self.unread = true,
                     }
@@ -216,20 +194,20 @@ impl Walk<'_> {
                 }) => {
                     match &link {
                         Some(target) => {
-                            self.h.feed(b"l");
-                            self.h.feed((target.len() as u64).to_le_bytes());
-                            self.h.feed(target);
+                            self.h.update(b"l");
+                            self.h.update((target.len() as u64).to_le_bytes());
+                            self.h.update(target);
                         }
-                        None => self.h.feed(b"s"),
+                        None => self.h.update(b"s"),
                     }
                     match stamp {
                         Some(s) => {
-                            self.h.feed(s.size.to_le_bytes());
-                            self.h.feed(s.mtime_ns.to_le_bytes());
-                            self.h.feed(s.ctime_ns.to_le_bytes());
-                            self.h.feed(s.ino.to_le_bytes());
+                            self.h.update(s.size.to_le_bytes());
+                            self.h.update(s.mtime_ns.to_le_bytes());
+                            self.h.update(s.ctime_ns.to_le_bytes());
+                            self.h.update(s.ino.to_le_bytes());
                         }
-                        None => self.h.feed(b"-"),
+                        None => self.h.update(b"-"),
                     }
                     if scans.is_some()
                         && let Ok(n) = name.into_string()
@@ -257,11 +235,8 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
         Some(Ok(dir)) => dir.join(settings.output.file_name().unwrap_or_default()),
         _ => settings.output.clone(),
     };
-    let mut h = Feed {
-        h: sha2::Sha256::new(),
-        buf: Vec::with_capacity(1 << 17),
-    };
-    h.feed(
+    let mut h = sha2::Sha256::new();
+    h.update(
         format!(
             "kura-input 3\0{}\0{}\0{}\0{:?}\0",
             root.to_string_lossy(),

@@ -650,23 +650,18 @@ fn an_unchanged_input_leaves_the_site_alone_and_any_change_rebuilds_it() {
 
     // A page of the live site altered in place the same way, or a log file
     // removed: rebuilt, and the site verifies again.
-    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
-    let page = site.join("index.html");
-    let mut bytes = std::fs::read(&page).unwrap();
-    bytes[10] ^= 0x20;
-    overwrite_hiding(&page, &bytes);
-    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
-    let v = kura(&["verify", site.to_str().unwrap()]);
-    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
-    // A scan of the live site (looked up by name in its open folder).
-    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
-    let published = first_scan(&site);
-    let mut bytes = std::fs::read(&published).unwrap();
-    bytes[0] ^= 0x01;
-    overwrite_hiding(&published, &bytes);
-    assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
-    let v = kura(&["verify", site.to_str().unwrap()]);
-    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    // (And a scan of the live site, looked up by name in its open folder.)
+    let alter_hiding = |file: &Path, at: usize, mask: u8| {
+        assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+        let mut bytes = std::fs::read(file).unwrap();
+        bytes[at] ^= mask;
+        overwrite_hiding(file, &bytes);
+        assert!(!build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+        let v = kura(&["verify", site.to_str().unwrap()]);
+        assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    };
+    alter_hiding(&site.join("index.html"), 10, 0x20);
+    alter_hiding(&first_scan(&site), 0, 0x01);
     let checkpoint = site.join("log/checkpoint");
     assert!(checkpoint.is_file());
     std::fs::remove_file(&checkpoint).unwrap();
