@@ -108,6 +108,47 @@ impl Beneath {
         }
     }
 
+    /// The input folder `dir`, named as the user named it (a link to it is
+    /// followed): its files, named `dir.join(…)`, are opened beneath it, so
+    /// that a file or folder of it swapped for a link leading out while a
+    /// build runs is refused, not read.
+    pub fn input(dir: &Path) -> Beneath {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{CWD, Mode, ResolveFlags, openat, openat2};
+            let fd = openat(CWD, dir, FOLDER, Mode::empty());
+            // Whether this kernel has openat2, asked once of the folder
+            // itself.
+            let beneath = match &fd {
+                Ok(fd) => !matches!(
+                    openat2(fd, ".", FOLDER, Mode::empty(), ResolveFlags::BENEATH),
+                    Err(rustix::io::Errno::NOSYS)
+                ),
+                Err(_) => true,
+            };
+            Beneath {
+                root: dir.to_path_buf(),
+                fd: fd.map_err(io::Error::from),
+                beneath,
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        Beneath {
+            root: dir.to_path_buf(),
+        }
+    }
+
+    /// Reads the whole regular file at `path`, under the root.
+    pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        read_all(self.open(path)?)
+    }
+
+    /// Reads the whole regular file at `path`, under the root, of at most
+    /// `limit` bytes.
+    pub fn read_limited(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        read_at_most(self.open(path)?, limit)
+    }
+
     /// The `scans/` folder of the input folder `input`, opened beneath it
     /// (a `scans` that is a link leading out of the input, or that becomes
     /// one while this runs, is refused), and its canonical path, checked to
@@ -207,7 +248,10 @@ fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<
 
 /// Reads a whole regular file.
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = open(path)?;
+    read_all(open(path)?)
+}
+
+fn read_all(mut file: File) -> io::Result<Vec<u8>> {
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut bytes = Vec::with_capacity(len.min(1 << 30) as usize);
     file.read_to_end(&mut bytes)?;
@@ -216,7 +260,10 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Reads a whole regular file of at most `limit` bytes.
 pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = open(path)?;
+    read_at_most(open(path)?, limit)
+}
+
+fn read_at_most(file: File, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -407,6 +454,29 @@ mod tests {
             std::fs::remove_file(input.join("scans")).unwrap();
             std::os::unix::fs::symlink(&outside, input.join("scans")).unwrap();
             assert!(Beneath::scans(&input).is_none(), "{outside:?}");
+        }
+        // The input folder itself, named through a link as the user may
+        // name it: its files are read by the paths the user sees, beneath
+        // it, and a file of it that is a link leading out is refused.
+        std::fs::write(input.join("areas.csv"), b"code\n").unwrap();
+        std::fs::create_dir(input.join("pages")).unwrap();
+        std::fs::write(input.join("pages/about.md"), b"# About\n").unwrap();
+        std::os::unix::fs::symlink("in", base.join("current")).unwrap();
+        let named = base.join("current/./");
+        let files = Beneath::input(&named);
+        assert_eq!(files.read(&named.join("areas.csv")).unwrap(), b"code\n");
+        assert_eq!(
+            files.read(&named.join("pages/about.md")).unwrap(),
+            b"# About\n"
+        );
+        let e = files.read_limited(&named.join("areas.csv"), 4).unwrap_err();
+        assert!(e.to_string().contains("larger than 4 bytes"), "{e}");
+        std::os::unix::fs::symlink("../secret/f.png", input.join("results.csv")).unwrap();
+        std::fs::remove_dir_all(input.join("pages")).unwrap();
+        std::os::unix::fs::symlink(base.join("secret"), input.join("pages")).unwrap();
+        for p in ["results.csv", "pages/f.png"] {
+            let e = files.read(&named.join(p)).unwrap_err().to_string();
+            assert!(e.contains("leads outside"), "{p}: {e}");
         }
     }
 

@@ -9,6 +9,7 @@ use super::table::{
 };
 use super::{Seen, schema};
 use crate::error::Problem;
+use crate::fsx::Beneath;
 use crate::model::Area;
 
 /// Most levels an area tree may have. Real trees have under ten; a deeper
@@ -28,12 +29,13 @@ struct AreaRow {
 /// Reads areas.csv and returns the areas in tree order (root first, then
 /// depth-first with children sorted by code), or `None` when the tree is broken.
 pub(super) fn read_areas(
+    input: &Beneath,
     path: &Path,
     ids: &mut Seen,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Area>> {
     let before = problems.len();
-    let rows = read_rows(path, ids, problems);
+    let rows = read_rows(input, path, ids, problems);
     if problems.len() > before {
         return None;
     }
@@ -81,9 +83,15 @@ struct Rows {
 /// Reads the rows of areas.csv, each checked on its own, and keeps those
 /// whose code is usable. Records in `ids` whether the file could be read
 /// and every valid code it holds.
-fn read_rows(path: &Path, ids: &mut Seen, problems: &mut Vec<Problem>) -> Vec<AreaRow> {
+fn read_rows(
+    input: &Beneath,
+    path: &Path,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) -> Vec<AreaRow> {
     let mut rows = Rows::default();
     ids.areas_read = table::read(
+        input,
         path,
         schema::AREAS.columns,
         schema::AREAS.required(),

@@ -24,6 +24,7 @@ pub const MAX_ARRAYS: usize = 8_000_000;
 
 /// Reads `path` if it exists: each area's outline, by area index.
 pub(super) fn read(
+    input: &crate::fsx::Beneath,
     path: &Path,
     areas: &BTreeMap<String, AreaIx>,
     problems: &mut Vec<Problem>,
@@ -54,7 +55,7 @@ pub(super) fn read(
     // Opened as a regular file of at most MAX_BYTES whatever the checks
     // above saw (the file may have been swapped since: for a FIFO, which
     // would block the build for ever, or a larger file).
-    let text = match crate::fsx::read_limited(path, MAX_BYTES).and_then(|b| {
+    let text = match input.read_limited(path, MAX_BYTES).and_then(|b| {
         String::from_utf8(b).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "is not valid UTF-8 text")
         })

@@ -9,8 +9,8 @@ use crate::model::Meta;
 pub const LANGUAGES: &[&str] = &["en", "sw"];
 
 /// Reads and validates `election.toml`.
-pub fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
-    let bytes = match crate::fsx::read(path) {
+pub fn read(input: &crate::fsx::Beneath, path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
+    let bytes = match input.read(path) {
         Ok(b) => b,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));

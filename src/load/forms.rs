@@ -11,6 +11,7 @@ use crate::model::{AreaIx, Count, Election, Form, FormText, Status};
 
 /// Reads forms.csv.
 pub(super) fn read_forms(
+    input: &crate::fsx::Beneath,
     dir: &Path,
     el: &mut Election,
     ids: &mut Seen,
@@ -35,6 +36,7 @@ pub(super) fn read_forms(
     ids.forms.reserve(room, &el.forms);
     el.form_by_area_race.reserve(&el.forms, room);
     table::read(
+        input,
         path,
         schema::FORMS.columns,
         schema::FORMS.required(),
@@ -270,6 +272,7 @@ const FEW_CANDIDATES: usize = 32;
 /// Reads results.csv: each line's votes go to its candidate on its form.
 /// Lines of a form that did not load are still checked against its race.
 pub(super) fn read_results(
+    input: &crate::fsx::Beneath,
     path: &Path,
     el: &mut Election,
     ids: &Seen,
@@ -295,6 +298,7 @@ pub(super) fn read_results(
     // looked up is kept rather than looked up again for each.
     let mut last: (String, Option<FormSeen>) = (String::new(), None);
     table::read(
+        input,
         path,
         schema::RESULTS.columns,
         schema::RESULTS.required(),

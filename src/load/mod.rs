@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::Problem;
+use crate::fsx::Beneath;
 use crate::model::{AreaIx, Candidate, Election, Page, Race};
 pub use areas::MAX_DEPTH;
 use areas::read_areas;
@@ -91,9 +92,19 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let meta = config::read(&dir.join("election.toml"), &mut problems);
+    // Every file is opened beneath the input folder: a file or folder of it
+    // swapped for a link leading out once the check above is made is
+    // refused, not read.
+    let input = Beneath::input(dir);
+    let input = &input;
+    let meta = config::read(input, &dir.join("election.toml"), &mut problems);
     let mut seen = Seen::default();
-    let areas = read_areas(&dir.join(schema::AREAS.file), &mut seen, &mut problems);
+    let areas = read_areas(
+        input,
+        &dir.join(schema::AREAS.file),
+        &mut seen,
+        &mut problems,
+    );
     let area_by_code: BTreeMap<String, AreaIx> = areas
         .as_ref()
         .map(|a| {
@@ -103,7 +114,12 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
                 .collect()
         })
         .unwrap_or_default();
-    let boundaries = boundaries::read(&dir.join(boundaries::FILE), &area_by_code, &mut problems);
+    let boundaries = boundaries::read(
+        input,
+        &dir.join(boundaries::FILE),
+        &area_by_code,
+        &mut problems,
+    );
     let mut el = Election {
         meta: meta.clone().unwrap_or_else(|| crate::model::Meta {
             title: String::new(),
@@ -124,29 +140,32 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         boundaries,
     };
     read_races(
+        input,
         &dir.join(schema::RACES.file),
         &mut el,
         &mut seen,
         &mut problems,
     );
     read_candidates(
+        input,
         &dir.join(schema::CANDIDATES.file),
         &mut el,
         &mut seen,
         &mut problems,
     );
-    read_forms(dir, &mut el, &mut seen, &mut problems);
+    read_forms(input, dir, &mut el, &mut seen, &mut problems);
     // Grown by doubling, the list may hold room for twice the forms: at a
     // million stations that room alone is over half a gigabyte.
     el.forms.shrink_to_fit();
     el.votes.shrink_to_fit();
     read_results(
+        input,
         &dir.join(schema::RESULTS.file),
         &mut el,
         &seen,
         &mut problems,
     );
-    el.pages = read_pages(&dir.join("pages"), &mut problems);
+    el.pages = read_pages(input, &dir.join("pages"), &mut problems);
     if problems.is_empty() && meta.is_some() {
         Ok(el)
     } else {
@@ -285,10 +304,17 @@ impl Seen {
 /// against the race's candidates, nothing more.
 const UNPLACED: AreaIx = AreaIx::MAX;
 
-fn read_races(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
+fn read_races(
+    input: &Beneath,
+    path: &Path,
+    el: &mut Election,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut folded: HashMap<String, (String, u64)> = HashMap::new();
     table::read(
+        input,
         path,
         schema::RACES.columns,
         schema::RACES.required(),
@@ -371,13 +397,20 @@ fn race_index(el: &Election) -> HashMap<&str, usize> {
         .collect()
 }
 
-fn read_candidates(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mut Vec<Problem>) {
+fn read_candidates(
+    input: &Beneath,
+    path: &Path,
+    el: &mut Election,
+    ids: &mut Seen,
+    problems: &mut Vec<Problem>,
+) {
     let races: HashMap<String, usize> = race_index(el)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     let mut seen: HashMap<(usize, String), u64> = HashMap::new();
     table::read(
+        input,
         path,
         schema::CANDIDATES.columns,
         schema::CANDIDATES.required(),
@@ -466,7 +499,7 @@ fn read_candidates(path: &Path, el: &mut Election, ids: &mut Seen, problems: &mu
 }
 
 /// Reads `pages/*.md`, sorted by file name.
-fn read_pages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
+fn read_pages(input: &Beneath, dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
     let mut pages = Vec::new();
     if !dir.exists() {
         return pages;
@@ -510,7 +543,7 @@ fn read_pages(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
             ));
             continue;
         }
-        let bytes = match crate::fsx::read(&path) {
+        let bytes = match input.read(&path) {
             Ok(b) => b,
             Err(e) => {
                 problems.push(Problem::file(&path, format!("cannot read: {e}")));

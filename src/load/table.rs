@@ -33,13 +33,14 @@ impl Row<'_> {
 /// names; those in `required` must be present. Problems go to `problems`.
 /// Returns false when the file could not be read at all.
 pub fn read(
+    input: &crate::fsx::Beneath,
     path: &Path,
     wanted: &[&str],
     required: &[&str],
     problems: &mut Vec<Problem>,
     mut each: impl FnMut(&Row<'_>, &mut Vec<Problem>),
 ) -> bool {
-    let Some(mut reader) = open(path, problems) else {
+    let Some(mut reader) = open(input, path, problems) else {
         return false;
     };
     let mut record = csv::ByteRecord::new();
@@ -108,8 +109,12 @@ pub fn read(
 
 /// Opens `path` for reading as CSV (its CRLF line ends read as LF).
 /// Reports a file that cannot be opened.
-fn open(path: &Path, problems: &mut Vec<Problem>) -> Option<csv::Reader<CrlfToLf<std::fs::File>>> {
-    let file = match crate::fsx::open(path) {
+fn open(
+    input: &crate::fsx::Beneath,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<csv::Reader<CrlfToLf<std::fs::File>>> {
+    let file = match input.open(path) {
         Ok(f) => f,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
@@ -419,7 +424,9 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let mut seen = Vec::new();
         let mut problems = Vec::new();
-        let ok = read(&path, &["id", "n"], &["id"], &mut problems, |row, _| {
+        let input = crate::fsx::Beneath::input(dir.path());
+        let want = (&["id", "n"][..], &["id"][..]);
+        let ok = read(&input, &path, want.0, want.1, &mut problems, |row, _| {
             seen.push((row.line, row.get(0).to_string()));
         });
         assert!(ok);

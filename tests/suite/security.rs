@@ -744,3 +744,63 @@ fn a_leftover_in_the_site_is_not_up_to_date() {
     let out = kura(&["verify", site.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stdout(&out));
 }
+
+/// An input file swapped for a link leading out of the input folder while
+/// builds run (after the check of its path, before its opening) is never
+/// read: every build either publishes the input's own numbers or stops
+/// with an error. Before input files were opened beneath the input folder,
+/// about one build in four published the outside file.
+#[test]
+fn an_input_file_swapped_for_a_link_out_is_never_published() {
+    let (tmp, input) = scratch("awkward");
+    let real = tmp.path().join("real.csv");
+    std::fs::copy(input.join("results.csv"), &real).unwrap();
+    let secret = tmp.path().join("secret.csv");
+    let text = read(&real).replace("100,F-S1-pres,a", "777777,F-S1-pres,a");
+    std::fs::write(&secret, text).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (stop, dir, input) = (stop.clone(), tmp.path().to_path_buf(), input.clone());
+        std::thread::spawn(move || {
+            let (link, copy) = (dir.join("link.tmp"), dir.join("copy.tmp"));
+            let mut swaps = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::os::unix::fs::symlink(dir.join("secret.csv"), &link).unwrap();
+                std::fs::rename(&link, input.join("results.csv")).unwrap();
+                std::fs::copy(dir.join("real.csv"), &copy).unwrap();
+                std::fs::rename(&copy, input.join("results.csv")).unwrap();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let (mut built, mut refused) = (0, 0);
+    for i in 0..60 {
+        let site = tmp.path().join(format!("site{i}"));
+        let out = kura_in(
+            tmp.path(),
+            &[
+                "build",
+                input.to_str().unwrap(),
+                "-o",
+                site.to_str().unwrap(),
+            ],
+        );
+        if out.status.success() {
+            built += 1;
+            for (path, bytes) in snapshot(&site) {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains("777777"), "build {i} published {path}");
+            }
+        } else {
+            refused += 1;
+            assert!(stderr(&out).contains("results.csv"), "{}", stderr(&out));
+            assert!(!site.exists());
+        }
+        let _ = std::fs::remove_dir_all(&site);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    assert!(swaps > 60, "the file was swapped {swaps} times only");
+    eprintln!("{built} built, {refused} refused, {swaps} swaps");
+}
