@@ -74,6 +74,24 @@ impl Tally {
         }
     }
 
+    /// Where `race` is among the tallies of `area`, an area that is not a
+    /// station, if the race is held there.
+    pub fn position(&self, area: AreaIx, race: RaceIx) -> Option<usize> {
+        let pos = self.scopes[area].iter().position(|&r| r == race)?;
+        self.inner[area].get(pos).is_some().then_some(pos)
+    }
+
+    /// The votes of candidate `p` in the tally at `pos` of `area`, an area
+    /// that is not a station ([`Tally::position`]): without copying the
+    /// tally as [`Tally::get`] does.
+    pub fn inner_votes(&self, area: AreaIx, pos: usize, p: usize) -> u64 {
+        self.inner[area]
+            .get(pos)
+            .and_then(|t| t.votes.get(p))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// All tallies of `area`, in scope order.
     pub fn all(&self, el: &Election, area: AreaIx) -> Vec<RaceTally> {
         if el.areas[area].is_station() {
