@@ -246,7 +246,7 @@ impl Copy {
             Copy::Folder(root) => match crate::fsx::read_limited(&root.join(rel), limit) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                     Err(Failure::TooLarge(e.to_string()))
                 }
                 Err(e) => Err(Failure::Local(e.to_string())),

@@ -59,14 +59,40 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
+/// A file's device and inode: which file a handle reads, whatever its path.
+pub type FileId = (u64, u64);
+
+/// The device and inode of the open `file`.
+pub fn file_id(file: &File) -> io::Result<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = file.metadata()?;
+        Ok((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// The SHA-256 of each file read through a [`Beneath`] made by
+/// [`Beneath::input`], by the file read ([`FileId`]): what a build was
+/// made from, to be compared with what the input walk hashed
+/// (`build::unchanged`).
+pub type Sources = Vec<(Option<FileId>, crate::digest::Hash32)>;
+
 /// A folder that files are opened beneath ([`Beneath::open`]): a path
 /// under it is resolved inside it, never through a symbolic link or `..`
 /// that leaves it, whatever happens to the folders on the way while the
-/// file is opened (Linux's `openat2` with `RESOLVE_BENEATH`, since 5.6;
-/// elsewhere, on an older kernel or in a sandbox that forbids it, the path
-/// is opened as it is). A check
-/// made on a path before it is opened can be raced: a folder swapped for a
-/// link in between would be followed.
+/// file is opened (Linux's `openat2` with `RESOLVE_BENEATH`, since 5.6).
+/// Where the kernel has no `openat2` (a kernel before 5.6, or a sandbox
+/// that answers ENOSYS) the path is opened as it is, as on other systems;
+/// a sandbox that answers EPERM instead makes every file fail to open (an
+/// error, never a silent fallback). A check made on a path before it is
+/// opened can be raced: a folder swapped for a link in between would be
+/// followed.
 pub struct Beneath {
     root: std::path::PathBuf,
     #[cfg(target_os = "linux")]
@@ -75,6 +101,9 @@ pub struct Beneath {
     /// opened: a file whose opening fails is never opened again by path).
     #[cfg(target_os = "linux")]
     beneath: bool,
+    /// Each file read whole or through [`Beneath::reader`], with the hash
+    /// of its bytes (for the input folder only).
+    sources: Option<std::sync::Mutex<Sources>>,
 }
 
 #[cfg(target_os = "linux")]
@@ -100,11 +129,13 @@ impl Beneath {
                 root: root.to_path_buf(),
                 fd: fd.map_err(io::Error::from),
                 beneath,
+                sources: None,
             }
         }
         #[cfg(not(target_os = "linux"))]
         Beneath {
             root: root.to_path_buf(),
+            sources: None,
         }
     }
 
@@ -130,23 +161,53 @@ impl Beneath {
                 root: dir.to_path_buf(),
                 fd: fd.map_err(io::Error::from),
                 beneath,
+                sources: Some(Default::default()),
             }
         }
         #[cfg(not(target_os = "linux"))]
         Beneath {
             root: dir.to_path_buf(),
+            sources: Some(Default::default()),
         }
-    }
-
-    /// Reads the whole regular file at `path`, under the root.
-    pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        read_all(self.open(path)?)
     }
 
     /// Reads the whole regular file at `path`, under the root, of at most
     /// `limit` bytes.
     pub fn read_limited(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-        read_at_most(self.open(path)?, limit)
+        let file = self.open(path)?;
+        let id = file_id(&file).ok();
+        let bytes = read_at_most(file, limit)?;
+        self.record(id, crate::digest::Hash32::of(&bytes));
+        Ok(bytes)
+    }
+
+    /// Opens the regular file at `path`, under the root, to read it
+    /// through, hashing its bytes as they are read.
+    pub fn reader(&self, path: &Path) -> io::Result<Hashed<'_>> {
+        let file = self.open(path)?;
+        Ok(Hashed {
+            id: file_id(&file).ok(),
+            file,
+            hasher: Some(sha2::Digest::new()),
+            beneath: self,
+        })
+    }
+
+    fn record(&self, id: Option<FileId>, hash: crate::digest::Hash32) {
+        if let Some(sources) = &self.sources {
+            sources
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, hash));
+        }
+    }
+
+    /// What was read through this folder so far ([`Sources`]).
+    pub fn take_sources(&self) -> Sources {
+        self.sources
+            .as_ref()
+            .map(|s| std::mem::take(&mut *s.lock().unwrap_or_else(|e| e.into_inner())))
+            .unwrap_or_default()
     }
 
     /// The `scans/` folder of the input folder `input`, opened beneath it
@@ -178,6 +239,7 @@ impl Beneath {
                 root,
                 fd: Ok(fd),
                 beneath,
+                sources: None,
             })
         }
         #[cfg(not(target_os = "linux"))]
@@ -191,43 +253,122 @@ impl Beneath {
 
     /// Opens the regular file at `path`, which must lie under the root.
     pub fn open(&self, path: &Path) -> io::Result<File> {
-        let Ok(rel) = path.strip_prefix(&self.root) else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("is not under {}", self.root.display()),
-            ));
-        };
         #[cfg(target_os = "linux")]
         {
-            use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
-            let fd = self
-                .fd
-                .as_ref()
-                .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
-            if !self.beneath {
-                return open(path);
-            }
+            use rustix::fs::OFlags;
             let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-            let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
-            match retry(|| openat2(fd, rel, flags, Mode::empty(), how)) {
-                Ok(fd) => regular(File::from(fd)),
-                // Out of the folder, or through an absolute link (which
-                // openat2 does not follow beneath a folder, wherever it
-                // leads).
-                Err(rustix::io::Errno::XDEV) => Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "leads outside {}, or through an absolute symbolic link (make it relative)",
-                        self.root.display()
-                    ),
-                )),
-                Err(e) => Err(e.into()),
+            match self.beneath_at(path, flags)? {
+                Some(fd) => regular(File::from(fd)),
+                None => open(path),
             }
         }
         #[cfg(not(target_os = "linux"))]
         {
-            let _ = rel;
+            self.under(path)?;
             open(path)
+        }
+    }
+
+    /// The names in the folder at `path`, under the root, opened beneath
+    /// it (without `.` and `..`), in the order it lists them.
+    pub fn list(&self, path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{CWD, Dir, Mode, OFlags, openat};
+            use std::os::unix::ffi::OsStrExt;
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = match self.beneath_at(path, flags)? {
+                Some(fd) => fd,
+                None => openat(CWD, path, flags, Mode::empty())?,
+            };
+            let mut names = Vec::new();
+            for e in Dir::read_from(&fd)? {
+                let name = std::ffi::OsStr::from_bytes(e?.file_name().to_bytes()).to_os_string();
+                if name != "." && name != ".." {
+                    names.push(name);
+                }
+            }
+            Ok(names)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            self.under(path)?;
+            std::fs::read_dir(path)?
+                .map(|e| e.map(|e| e.file_name()))
+                .collect()
+        }
+    }
+
+    /// `path` relative to the root.
+    fn under<'p>(&self, path: &'p Path) -> io::Result<&'p Path> {
+        path.strip_prefix(&self.root).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("is not under {}", self.root.display()),
+            )
+        })
+    }
+
+    /// `path`, under the root, opened beneath it with `flags`; `None` when
+    /// this system cannot open beneath a folder (it is then to be opened by
+    /// its path).
+    #[cfg(target_os = "linux")]
+    fn beneath_at(
+        &self,
+        path: &Path,
+        flags: rustix::fs::OFlags,
+    ) -> io::Result<Option<rustix::fd::OwnedFd>> {
+        use rustix::fs::{Mode, ResolveFlags, openat2};
+        let rel = self.under(path)?;
+        let fd = self
+            .fd
+            .as_ref()
+            .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+        if !self.beneath {
+            return Ok(None);
+        }
+        let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        match retry(|| openat2(fd, rel, flags, Mode::empty(), how)) {
+            Ok(fd) => Ok(Some(fd)),
+            // Out of the folder, or through an absolute link (which openat2
+            // does not follow beneath a folder, wherever it leads).
+            Err(rustix::io::Errno::XDEV) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "leads outside {}, or through an absolute symbolic link (make it relative)",
+                    self.root.display()
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A file opened by [`Beneath::reader`]: what is read from it is hashed,
+/// and the hash recorded with the folder's sources when it is dropped
+/// (the hash of what was read, whole or not).
+pub struct Hashed<'a> {
+    file: File,
+    id: Option<FileId>,
+    hasher: Option<sha2::Sha256>,
+    beneath: &'a Beneath,
+}
+
+impl Read for Hashed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            sha2::Digest::update(h, &buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Hashed<'_> {
+    fn drop(&mut self) {
+        if let Some(h) = self.hasher.take() {
+            self.beneath
+                .record(self.id, crate::digest::Hash32::finish(h));
         }
     }
 }
@@ -268,7 +409,7 @@ fn read_at_most(file: File, limit: u64) -> io::Result<Vec<u8>> {
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
+            io::ErrorKind::FileTooLarge,
             format!("is larger than {limit} bytes"),
         ));
     }
@@ -388,6 +529,33 @@ mod tests {
         assert_eq!(folders.stamp("a"), Some((false, of("a"))));
     }
 
+    /// A folder's entries are opened in it, never through a link (one put
+    /// in a folder's place after it was listed is refused).
+    #[cfg(unix)]
+    #[test]
+    fn entries_are_opened_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("in/sub")).unwrap();
+        std::fs::create_dir_all(base.join("out")).unwrap();
+        std::fs::write(base.join("in/sub/f"), b"in").unwrap();
+        std::fs::write(base.join("out/f"), b"out").unwrap();
+        std::os::unix::fs::symlink("../out", base.join("in/link")).unwrap();
+        std::os::unix::fs::symlink("sub/f", base.join("in/file-link")).unwrap();
+        let open = Folder::read(&base.join("in")).unwrap();
+        let mut text = String::new();
+        open.folder("sub".as_ref())
+            .unwrap()
+            .file("f".as_ref())
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "in");
+        assert!(open.folder("link".as_ref()).is_err());
+        assert!(open.file("file-link".as_ref()).is_err());
+        assert!(open.file("sub".as_ref()).is_err());
+    }
+
     /// A file is opened beneath its folder: through a link that stays in
     /// it, never through one that leads out (the race a check of the path
     /// before its opening loses), nor a FIFO.
@@ -464,20 +632,29 @@ mod tests {
         std::os::unix::fs::symlink("in", base.join("current")).unwrap();
         let named = base.join("current/./");
         let files = Beneath::input(&named);
-        assert_eq!(files.read(&named.join("areas.csv")).unwrap(), b"code\n");
-        assert_eq!(
-            files.read(&named.join("pages/about.md")).unwrap(),
-            b"# About\n"
-        );
+        let read = |p: &str| files.read_limited(&named.join(p), 1 << 20);
+        assert_eq!(read("areas.csv").unwrap(), b"code\n");
+        assert_eq!(read("pages/about.md").unwrap(), b"# About\n");
+        assert_eq!(files.list(&named.join("pages")).unwrap(), ["about.md"]);
         let e = files.read_limited(&named.join("areas.csv"), 4).unwrap_err();
         assert!(e.to_string().contains("larger than 4 bytes"), "{e}");
         std::os::unix::fs::symlink("../secret/f.png", input.join("results.csv")).unwrap();
         std::fs::remove_dir_all(input.join("pages")).unwrap();
         std::os::unix::fs::symlink(base.join("secret"), input.join("pages")).unwrap();
         for p in ["results.csv", "pages/f.png"] {
-            let e = files.read(&named.join(p)).unwrap_err().to_string();
+            let e = read(p).unwrap_err().to_string();
             assert!(e.contains("leads outside"), "{p}: {e}");
         }
+        let e = files.list(&named.join("pages")).unwrap_err().to_string();
+        assert!(e.contains("leads outside"), "{e}");
+        // What was read through it, by file: its bytes' hash each.
+        let sources = files.take_sources();
+        assert_eq!(sources.len(), 2);
+        let areas = File::open(input.join("areas.csv")).unwrap();
+        assert_eq!(
+            sources[0],
+            (file_id(&areas).ok(), crate::digest::Hash32::of(b"code\n"))
+        );
     }
 
     #[test]
@@ -759,6 +936,45 @@ impl Folder {
     pub fn stamp(&self, name: &std::ffi::OsStr) -> io::Result<(bool, Stamp)> {
         let m = std::fs::symlink_metadata(self.path.join(name))?;
         Ok((m.is_file(), Stamp::of(&m)))
+    }
+
+    /// The folder `name` in this one, opened to list it: never through a
+    /// symbolic link (one put there since it was listed is an error).
+    #[cfg(target_os = "linux")]
+    pub fn folder(&self, name: &std::ffi::OsStr) -> io::Result<Folder> {
+        use rustix::fs::{Mode, OFlags, openat};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        Ok(Folder {
+            fd: openat(&self.fd, name, flags, Mode::empty())?,
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn folder(&self, name: &std::ffi::OsStr) -> io::Result<Folder> {
+        let path = self.path.join(name);
+        if std::fs::symlink_metadata(&path)?.file_type().is_symlink() {
+            return Err(io::ErrorKind::InvalidInput.into());
+        }
+        Folder::read(&path)
+    }
+
+    /// The regular file `name` in this one, opened to read: never through
+    /// a symbolic link, and never blocking (see [`open`]).
+    #[cfg(target_os = "linux")]
+    pub fn file(&self, name: &std::ffi::OsStr) -> io::Result<File> {
+        use rustix::fs::{Mode, OFlags, openat};
+        let flags =
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
+        regular(File::from(openat(&self.fd, name, flags, Mode::empty())?))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn file(&self, name: &std::ffi::OsStr) -> io::Result<File> {
+        let path = self.path.join(name);
+        if std::fs::symlink_metadata(&path)?.file_type().is_symlink() {
+            return Err(io::ErrorKind::InvalidInput.into());
+        }
+        open(&path)
     }
 }
 

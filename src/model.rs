@@ -382,6 +382,10 @@ pub struct Election {
     pub races_rooted: Vec<Vec<RaceIx>>,
     /// Outlines of areas from `boundaries.geojson` (longitude, latitude).
     pub boundaries: BTreeMap<AreaIx, geo::MultiPolygon<f64>>,
+    /// The SHA-256 of the bytes of each text file the election was read
+    /// from, by the file read: a build records its input as unchanged only
+    /// if they are the bytes the input walk hashed (see `build::unchanged`).
+    pub sources: crate::fsx::Sources,
 }
 
 /// The form of each (area, race), found through the forms themselves: a

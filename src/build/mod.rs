@@ -188,7 +188,7 @@ impl<'a> Build<'a> {
         });
         // What the cache says of the live site is read while the input is
         // walked (mostly waiting on the kernel).
-        let (live, (digest, listing)) = std::thread::scope(|s| {
+        let (live, (digest, walked)) = std::thread::scope(|s| {
             let live = s.spawn(|| publish::cache::live(&cache_text));
             let digest = self.stages.time("input digest", || {
                 unchanged::digest(
@@ -216,7 +216,7 @@ impl<'a> Build<'a> {
             && live.input == digest.as_str()
             && self.stages.time("check live site", || {
                 unchanged::holds(dest, &live)
-                    && unchanged::racy_scans_hold(&live, &listing, &self.opts.input)
+                    && unchanged::racy_scans_hold(&live, &walked.listing, &self.opts.input)
             })
         {
             return Ok(self.unchanged_report(&live));
@@ -233,8 +233,12 @@ impl<'a> Build<'a> {
         drop(live);
         // The cache is parsed while the input loads.
         let cache = std::thread::spawn(move || publish::cache::parse(&cache_text));
-        let (checked, mut cache) = self.load(cache, &listing)?;
-        drop(listing);
+        let (checked, mut cache) = self.load(cache, &walked.listing)?;
+        // The digest says what the site is made from only if the load read
+        // the very bytes the walk hashed.
+        let input_digest =
+            input_digest.filter(|_| walked.read_as_walked(&checked.election.sources));
+        drop(walked);
         let errors = checked
             .findings
             .iter()

@@ -8,9 +8,14 @@
 //! each one outside `scans/` (CSV, TOML, GeoJSON, Markdown: what a person
 //! edits), and the size, modification and change times and inode of each
 //! scan (the [`Stamp`] the scan hash cache already trusts; the change time
-//! cannot be set back). It is taken before anything is loaded, so an input
-//! edited during a build makes the next build a full one, never a stale
-//! one.
+//! cannot be set back). It is taken before anything is loaded; the hash
+//! of each text file the walk read is kept ([`Walked::texts`]) and
+//! compared with the bytes the load then read of the same file
+//! ([`Walked::read_as_walked`]): a file edited between the two, even one
+//! put back as it was before the next build (an attacker's review did
+//! that on 2026-12-07, and the site stayed stale, "up to date", for every
+//! build after), makes the build record no digest, and the next build a
+//! full one.
 
 use std::io::Read;
 use std::path::Path;
@@ -18,6 +23,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use sha2::Digest;
 
+use crate::digest::Hash32;
 use crate::fsx::{Folder, Kind, Stamp};
 use crate::load::scans::Listing;
 use crate::publish::{self, cache::Live};
@@ -73,8 +79,9 @@ impl Outputs {
 
 /// What the digest takes of one entry of a folder that is not a folder.
 enum Part {
-    /// A file whose bytes are hashed: their SHA-256 (`None`: unreadable).
-    Content(Option<[u8; 32]>),
+    /// A file whose bytes are hashed: their SHA-256 and the file read
+    /// (`None`: unreadable).
+    Content(Option<([u8; 32], Option<crate::fsx::FileId>)>),
     /// A scan (or anything not a regular file): its stamp only, never
     /// opened (`None`: gone), and, for a symbolic link, where it leads.
     Stamp {
@@ -83,6 +90,13 @@ enum Part {
         regular: bool,
     },
 }
+
+/// The largest file outside `scans/` whose bytes the walk hashes (a real
+/// results.csv at a million stations is about 1.5 GB); a larger one is
+/// known by its stamp, as a scan is, and is never read whole (a sparse
+/// file of terabytes took the walk for ever). Then the load cannot be
+/// shown to read what the walk saw, and no digest is recorded.
+const HASHED_AT_MOST: u64 = 4 << 30;
 
 /// How deep the walk goes into nested folders (each one a frame of the
 /// stack) before it gives up on a digest: the full build then runs.
@@ -98,6 +112,33 @@ struct Walk<'a> {
     unread: bool,
     h: sha2::Sha256,
     listing: Listing,
+    /// The hash of each file whose content the walk read, by the file.
+    texts: Vec<(crate::fsx::FileId, Hash32)>,
+}
+
+/// What the walk of the input found besides its digest.
+#[derive(Default)]
+pub struct Walked {
+    /// What it saw of each scan, for the hash stage.
+    pub listing: Listing,
+    /// The hash of each file outside `scans/` it read, by the file read
+    /// (device and inode), sorted.
+    texts: Vec<(crate::fsx::FileId, Hash32)>,
+}
+
+impl Walked {
+    /// Whether every file of `sources` (what the load read) was read by the
+    /// walk with the same bytes: only then does the digest describe what
+    /// the build was made from.
+    pub fn read_as_walked(&self, sources: &crate::fsx::Sources) -> bool {
+        sources.iter().all(|(id, hash)| {
+            id.is_some_and(|id| {
+                self.texts
+                    .binary_search_by(|(t, _)| t.cmp(&id))
+                    .is_ok_and(|i| self.texts[i].1 == *hash)
+            })
+        })
+    }
 }
 
 impl Walk<'_> {
@@ -106,16 +147,21 @@ impl Walk<'_> {
     /// `Err` when a folder or an entry cannot be listed, or folders nest
     /// deeper than [`DEPTH`]: there is then neither a digest nor a listing
     /// (a folder it could not list would pass for an empty one).
-    fn folder(&mut self, dir: &Path, scans: Option<&str>, depth: usize) -> Result<(), ()> {
+    fn folder(
+        &mut self,
+        (dir, open): (&Path, Folder),
+        scans: Option<&str>,
+        depth: usize,
+    ) -> Result<(), ()> {
         if depth > DEPTH {
             return Err(());
         }
         let root = depth == 0;
         let beside_dest = self.dest.parent() == Some(dir);
-        // The folder is opened once, listed, and its entries looked up by
-        // name in it (a `stat` in the open folder, not a walk of the whole
-        // path).
-        let open = Folder::read(dir).map_err(drop)?;
+        // The folder is opened once (from its parent's open folder, never
+        // through a link), listed, and its entries looked up and opened by
+        // name in it (not through the whole path, whose folders may be
+        // swapped for links leading out meanwhile).
         let mut entries = open.entries().map_err(drop)?;
         if beside_dest {
             entries.retain(|(name, _)| !self.outputs.hold(name.as_encoded_bytes()));
@@ -131,8 +177,9 @@ impl Walk<'_> {
                 }
                 let path = || dir.join(name);
                 let in_scans = scans.is_some() || (root && name == "scans");
-                Some(if *kind == Kind::File && !in_scans {
-                    Part::Content(content_hash(&path()))
+                let large = || open.stamp(name).is_ok_and(|(_, s)| s.size > HASHED_AT_MOST);
+                Some(if *kind == Kind::File && !in_scans && !large() {
+                    Part::Content(content_hash(open.file(name)))
                 } else if *kind == Kind::Link {
                     // Following a link: the stamp of what it leads to.
                     let link = std::fs::read_link(path())
@@ -154,9 +201,8 @@ impl Walk<'_> {
                 })
             })
             .collect();
-        // The folder is closed before its subfolders are walked: one open
-        // folder at a time, however deep they nest.
-        drop(open);
+        // Each subfolder is opened in this one, which stays open meanwhile:
+        // at most DEPTH + 1 open folders, however deep they nest.
         let mut seen = Vec::new();
         for ((name, _), part) in entries.into_iter().zip(parts) {
             // Each entry is "n", its name's length and name, its kind and
@@ -176,13 +222,19 @@ impl Walk<'_> {
                         // cannot be named by forms.csv: walked, not listed.
                         _ => None,
                     };
-                    self.folder(&dir.join(name), under.as_deref(), depth + 1)?;
+                    let sub = open.folder(&name).map_err(drop)?;
+                    self.folder((&dir.join(&name), sub), under.as_deref(), depth + 1)?;
                     self.h.update(b"e");
                 }
                 Some(Part::Content(hash)) => {
                     self.h.update(b"f");
                     match hash {
-                        Some(hash) => self.h.update(hash),
+                        Some((hash, id)) => {
+                            self.h.update(hash);
+                            if let Some(id) = id {
+                                self.texts.push((id, crate::digest::Bytes(hash)));
+                            }
+                        }
                         // No digest, but the listing stays whole.
                         None => self.unread = true,
                     }
@@ -227,9 +279,9 @@ impl Walk<'_> {
 /// The digest of the program, `settings` and everything under `input`
 /// (`None` when the folder cannot be read: the full build then says why),
 /// and what the walk saw of each scan, for the hash stage.
-pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
+pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
     let Ok(root) = input.canonicalize() else {
-        return (None, Listing::default());
+        return (None, Walked::default());
     };
     let dest = match settings.output.parent().map(Path::canonicalize) {
         Some(Ok(dir)) => dir.join(settings.output.file_name().unwrap_or_default()),
@@ -255,38 +307,57 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Listing) {
             dir: root.join("scans"),
             seen: Default::default(),
         },
+        texts: Vec::new(),
     };
     // The program (50 MB) is hashed while the input is walked.
     let (program, walked) = rayon::join(
         || *crate::site::fingerprint::program(),
-        || walk.folder(&root, None, 0),
+        || match Folder::read(&root) {
+            Ok(open) => walk.folder((&root, open), None, 0),
+            Err(_) => Err(()),
+        },
     );
+    walk.texts.sort_unstable();
+    let found = Walked {
+        listing: walk.listing,
+        texts: walk.texts,
+    };
     match walked {
-        Ok(()) if walk.unread => (None, walk.listing),
+        Ok(()) if walk.unread => (None, found),
         Ok(()) => {
             let mut h = sha2::Sha256::new();
             h.update(program);
             h.update(walk.h.finalize());
-            (Some(crate::digest::hex(&h.finalize())), walk.listing)
+            (Some(crate::digest::hex(&h.finalize())), found)
         }
-        Err(()) => (None, Listing::default()),
+        Err(()) => (None, Walked::default()),
     }
 }
 
-/// The SHA-256 of a regular file, read in blocks.
-fn content_hash(path: &Path) -> Option<[u8; 32]> {
-    let mut file = crate::fsx::open(path).ok()?;
+/// The SHA-256 of the regular file `file` (opened), read in blocks, and
+/// which file it is; `None` when it could not be opened or read, or past
+/// [`HASHED_AT_MOST`] bytes (it grew since its size was seen).
+fn content_hash(
+    file: std::io::Result<std::fs::File>,
+) -> Option<([u8; 32], Option<crate::fsx::FileId>)> {
+    let file = file.ok()?;
+    let id = crate::fsx::file_id(&file).ok();
+    let mut file = file.take(HASHED_AT_MOST + 1);
+    let mut total = 0u64;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         match file.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
+            Ok(n) => {
+                total += n as u64;
+                h.update(&buf[..n]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }
     }
-    Some(h.finalize().into())
+    (total <= HASHED_AT_MOST).then(|| (h.finalize().into(), id))
 }
 
 /// The digest of what the live site holds besides the files of its
@@ -311,7 +382,11 @@ pub fn extras(dest: &Path) -> String {
         match std::fs::symlink_metadata(&f) {
             Ok(m) if m.is_file() => {
                 h.update(b"f");
-                h.update(content_hash(&f).unwrap_or_default());
+                h.update(
+                    content_hash(crate::fsx::open(&f))
+                        .map(|(h, _)| h)
+                        .unwrap_or_default(),
+                );
             }
             Ok(m) if m.is_dir() => h.update(b"d"),
             Ok(_) => h.update(b"?"),
@@ -570,6 +645,36 @@ mod tests {
         assert_eq!(digest(&root, &s).0, None);
     }
 
+    /// What the load read counts as what the walk hashed only when it is
+    /// the same file (device and inode) with the same bytes.
+    #[test]
+    fn the_load_must_read_what_the_walk_hashed() {
+        let (_tmp, root) = input();
+        write(&root.join("pages/about.md"), "# About\n");
+        let (d, walked) = digest(&root, &settings(&root.join("site")));
+        assert!(d.is_some());
+        let read = |p: &str| {
+            let input = crate::fsx::Beneath::input(&root);
+            input.read_limited(&root.join(p), 1 << 20).unwrap();
+            input.take_sources()
+        };
+        let (forms, page) = (read("forms.csv"), read("pages/about.md"));
+        assert!(walked.read_as_walked(&forms));
+        assert!(walked.read_as_walked(&[forms[0], page[0]].to_vec()));
+        assert!(walked.read_as_walked(&Vec::new()));
+        // Other bytes of the same file (written in place).
+        write(&root.join("forms.csv"), "form\n2\n");
+        assert!(!walked.read_as_walked(&read("forms.csv")));
+        // The same bytes in another file (put in its place).
+        write(&root.join("copy.csv"), "form\n1\n");
+        std::fs::rename(root.join("copy.csv"), root.join("forms.csv")).unwrap();
+        let moved = read("forms.csv");
+        assert_eq!(moved[0].1, forms[0].1);
+        assert!(!walked.read_as_walked(&moved));
+        // A file whose identity could not be taken.
+        assert!(!walked.read_as_walked(&vec![(None, forms[0].1)]));
+    }
+
     #[test]
     fn the_walk_lists_each_regular_scan_with_its_stamp() {
         use crate::load::scans::Lookup;
@@ -581,7 +686,8 @@ mod tests {
             &root.join("scans/scans/a/1.png"),
             "a scan kept under scans/scans",
         );
-        let (d, listing) = digest(&root, &settings(&root.join("site")));
+        let (d, walked) = digest(&root, &settings(&root.join("site")));
+        let listing = walked.listing;
         assert!(d.is_some());
         let scans = root.canonicalize().unwrap().join("scans");
         assert_eq!(listing.dir, scans);

@@ -30,37 +30,24 @@ pub(super) fn read(
     problems: &mut Vec<Problem>,
 ) -> BTreeMap<AreaIx, MultiPolygon<f64>> {
     let mut out = BTreeMap::new();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
-        Err(e) => {
-            problems.push(Problem::file(path, format!("cannot read: {e}")));
-            return out;
-        }
-    };
-    if !meta.is_file() {
-        problems.push(Problem::file(path, "is not a file"));
-        return out;
-    }
-    if meta.len() > MAX_BYTES {
-        problems.push(Problem::file(
-            path,
-            format!(
-                "is {} bytes; boundaries may take at most {MAX_BYTES} (simplify them first)",
-                meta.len()
-            ),
-        ));
-        return out;
-    }
-    // Opened as a regular file of at most MAX_BYTES whatever the checks
-    // above saw (the file may have been swapped since: for a FIFO, which
-    // would block the build for ever, or a larger file).
+    // Read as a regular file of at most MAX_BYTES beneath the input
+    // folder, its size and type judged on the file opened (not on its
+    // path, which may be swapped meanwhile: for a FIFO, which would block
+    // the build for ever, a larger file or a link leading out).
     let text = match input.read_limited(path, MAX_BYTES).and_then(|b| {
         String::from_utf8(b).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, "is not valid UTF-8 text")
         })
     }) {
         Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            problems.push(Problem::file(
+                path,
+                format!("is larger than {MAX_BYTES} bytes, the most boundaries may take (simplify them first)"),
+            ));
+            return out;
+        }
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
             return out;

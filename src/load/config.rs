@@ -8,9 +8,12 @@ use crate::model::Meta;
 /// Languages whose interface strings ship with kura.
 pub const LANGUAGES: &[&str] = &["en", "sw"];
 
+/// The largest `election.toml` read (a real one is a few hundred bytes).
+pub const MAX_BYTES: u64 = 1 << 20;
+
 /// Reads and validates `election.toml`.
 pub fn read(input: &crate::fsx::Beneath, path: &Path, problems: &mut Vec<Problem>) -> Option<Meta> {
-    let bytes = match input.read(path) {
+    let bytes = match input.read_limited(path, MAX_BYTES) {
         Ok(b) => b,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));

@@ -138,6 +138,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
         area_by_code,
         form_by_area_race: Default::default(),
         boundaries,
+        sources: Vec::new(),
     };
     read_races(
         input,
@@ -167,6 +168,7 @@ pub fn read(dir: &Path) -> Result<Election, Vec<Problem>> {
     );
     el.pages = read_pages(input, &dir.join("pages"), &mut problems);
     if problems.is_empty() && meta.is_some() {
+        el.sources = input.take_sources();
         Ok(el)
     } else {
         // The scans of the forms that did load are checked too (their
@@ -498,21 +500,25 @@ fn read_candidates(
     }
 }
 
+/// The largest page read from `pages/` (its Markdown).
+pub const MAX_PAGE_BYTES: u64 = 16 << 20;
+
 /// Reads `pages/*.md`, sorted by file name.
 fn read_pages(input: &Beneath, dir: &Path, problems: &mut Vec<Problem>) -> Vec<Page> {
     let mut pages = Vec::new();
-    if !dir.exists() {
-        return pages;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
+    // Listed beneath the input folder: a pages/ swapped for a link leading
+    // out is refused, its names never shown.
+    let names = match input.list(dir) {
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return pages,
         Err(e) => {
             problems.push(Problem::file(dir, format!("cannot read folder: {e}")));
             return pages;
         }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let mut paths: Vec<PathBuf> = names
+        .into_iter()
+        .map(|n| dir.join(n))
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
     paths.sort();
@@ -543,7 +549,7 @@ fn read_pages(input: &Beneath, dir: &Path, problems: &mut Vec<Problem>) -> Vec<P
             ));
             continue;
         }
-        let bytes = match input.read(&path) {
+        let bytes = match input.read_limited(&path, MAX_PAGE_BYTES) {
             Ok(b) => b,
             Err(e) => {
                 problems.push(Problem::file(&path, format!("cannot read: {e}")));

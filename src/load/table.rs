@@ -43,6 +43,7 @@ pub fn read(
     let Some(mut reader) = open(input, path, problems) else {
         return false;
     };
+    let row_start = reader.get_ref().row_start.clone();
     let mut record = csv::ByteRecord::new();
     let mut header: Option<Vec<String>> = None;
     let mut columns: Vec<Option<usize>> = Vec::new();
@@ -51,12 +52,14 @@ pub fn read(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                if record_error(path, &e, problems) {
+                if record_error(path, &e, reader.position().line(), problems) {
                     return false;
                 }
                 continue;
             }
         }
+        // The next row begins where this one ended.
+        row_start.set(reader.position().byte());
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let Some(fields) = utf8_fields(&record) else {
             problems.push(Problem::at(path, line, "not valid UTF-8 text"));
@@ -111,12 +114,12 @@ pub fn read(
 
 /// Opens `path` for reading as CSV (its CRLF line ends read as LF).
 /// Reports a file that cannot be opened.
-fn open(
-    input: &crate::fsx::Beneath,
+fn open<'a>(
+    input: &'a crate::fsx::Beneath,
     path: &Path,
     problems: &mut Vec<Problem>,
-) -> Option<csv::Reader<CrlfToLf<std::fs::File>>> {
-    let file = match input.open(path) {
+) -> Option<csv::Reader<CrlfToLf<crate::fsx::Hashed<'a>>>> {
+    let file = match input.reader(path) {
         Ok(f) => f,
         Err(e) => {
             problems.push(Problem::file(path, format!("cannot read: {e}")));
@@ -134,8 +137,9 @@ fn open(
 
 /// Reports a record the CSV reader could not read, at its line when
 /// known. Returns whether reading must stop (the file itself failed).
-fn record_error(path: &Path, e: &csv::Error, problems: &mut Vec<Problem>) -> bool {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
+fn record_error(path: &Path, e: &csv::Error, at: u64, problems: &mut Vec<Problem>) -> bool {
+    // A file that fails to be read fails at the row being read.
+    let line = e.position().map_or(at, |p| p.line());
     let message = match e.kind() {
         csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
         _ => format!("malformed CSV: {e}"),
@@ -223,11 +227,22 @@ fn check_control(path: &Path, row: &Row<'_>, wanted: &[&str], problems: &mut Vec
     }
 }
 
+/// The most bytes one row of a CSV file may take (real rows take a few
+/// hundred): past it, the file is not read further. Without a bound, a
+/// quote left open at the top of a large file (or a sparse file of
+/// gigabytes of NULs) would be read into memory whole as one value.
+pub const MAX_ROW_BYTES: u64 = 16 << 20;
+
 /// Turns CRLF line ends into LF as the bytes stream by. The csv crate
 /// counts a CRLF file's lines one short (it ends the record at the CR and
 /// counts the LF as part of the next), and messages must name the right line.
+/// Refuses to hand out more than [`MAX_ROW_BYTES`] past the start of the
+/// row being read (`row_start`, which the reader's user moves on).
 struct CrlfToLf<R> {
     inner: R,
+    row_start: std::rc::Rc<std::cell::Cell<u64>>,
+    /// Bytes handed out so far.
+    given: u64,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -239,6 +254,8 @@ impl<R: std::io::Read> CrlfToLf<R> {
     fn new(inner: R) -> Self {
         CrlfToLf {
             inner,
+            row_start: Default::default(),
+            given: 0,
             buf: vec![0; 1 << 16],
             start: 0,
             end: 0,
@@ -249,6 +266,22 @@ impl<R: std::io::Read> CrlfToLf<R> {
 
 impl<R: std::io::Read> std::io::Read for CrlfToLf<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.given.saturating_sub(self.row_start.get()) > MAX_ROW_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a row is longer than {MAX_ROW_BYTES} bytes (a quote left open?); the file is not read further"
+                ),
+            ));
+        }
+        let n = self.convert(out)?;
+        self.given += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Read> CrlfToLf<R> {
+    fn convert(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
         }

@@ -745,6 +745,51 @@ fn a_leftover_in_the_site_is_not_up_to_date() {
     assert!(out.status.success(), "{}", stdout(&out));
 }
 
+/// A thread that keeps replacing a file with each of several prepared ones
+/// in turn (by renaming a fresh copy or link over it) until stopped.
+struct Swapper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+/// What a [`Swapper`] puts in place: a copy of a file, or a link to it.
+#[derive(Clone)]
+enum Put {
+    Copy(std::path::PathBuf),
+    Link(std::path::PathBuf),
+}
+
+impl Swapper {
+    fn start(target: &Path, puts: Vec<Put>) -> Swapper {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, target) = (stop.clone(), target.to_path_buf());
+        let thread = std::thread::spawn(move || {
+            // Beside the input folder, not in it.
+            let tmp = target.parent().unwrap().with_file_name("swap.tmp");
+            let mut swaps = 0u64;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                for put in &puts {
+                    match put {
+                        Put::Copy(from) => std::fs::copy(from, &tmp).map(drop),
+                        Put::Link(to) => std::os::unix::fs::symlink(to, &tmp),
+                    }
+                    .unwrap();
+                    std::fs::rename(&tmp, &target).unwrap();
+                }
+                swaps += 1;
+            }
+            swaps
+        });
+        Swapper { stop, thread }
+    }
+
+    /// Stops swapping; how many rounds were made.
+    fn stop(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
 /// An input file swapped for a link leading out of the input folder while
 /// builds run (after the check of its path, before its opening) is never
 /// read: every build either publishes the input's own numbers or stops
@@ -758,22 +803,10 @@ fn an_input_file_swapped_for_a_link_out_is_never_published() {
     let secret = tmp.path().join("secret.csv");
     let text = read(&real).replace("100,F-S1-pres,a", "777777,F-S1-pres,a");
     std::fs::write(&secret, text).unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let swapper = {
-        let (stop, dir, input) = (stop.clone(), tmp.path().to_path_buf(), input.clone());
-        std::thread::spawn(move || {
-            let (link, copy) = (dir.join("link.tmp"), dir.join("copy.tmp"));
-            let mut swaps = 0u64;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                std::os::unix::fs::symlink(dir.join("secret.csv"), &link).unwrap();
-                std::fs::rename(&link, input.join("results.csv")).unwrap();
-                std::fs::copy(dir.join("real.csv"), &copy).unwrap();
-                std::fs::rename(&copy, input.join("results.csv")).unwrap();
-                swaps += 1;
-            }
-            swaps
-        })
-    };
+    let swapper = Swapper::start(
+        &input.join("results.csv"),
+        vec![Put::Link(secret), Put::Copy(real)],
+    );
     let (mut built, mut refused) = (0, 0);
     for i in 0..60 {
         let site = tmp.path().join(format!("site{i}"));
@@ -799,8 +832,119 @@ fn an_input_file_swapped_for_a_link_out_is_never_published() {
         }
         let _ = std::fs::remove_dir_all(&site);
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let swaps = swapper.join().unwrap();
+    let swaps = swapper.stop();
     assert!(swaps > 60, "the file was swapped {swaps} times only");
     eprintln!("{built} built, {refused} refused, {swaps} swaps");
+}
+
+/// An input file changed while a build runs and put back as it was before
+/// the next one (the walk that decides whether anything changed reads one
+/// version, the load another) never leaves the site stale: the next build
+/// publishes what the input holds. Before the load's bytes were compared
+/// with the walk's, the site kept the passing version, and every later
+/// build said "up to date".
+#[test]
+fn an_input_file_changed_and_put_back_during_a_build_is_published_as_it_is() {
+    let (tmp, input) = scratch("awkward");
+    let (real, other) = (tmp.path().join("real.csv"), tmp.path().join("other.csv"));
+    std::fs::copy(input.join("results.csv"), &real).unwrap();
+    let text = read(&real).replace("100,F-S1-pres,a", "777777,F-S1-pres,a");
+    std::fs::write(&other, text).unwrap();
+    let expected = tmp.path().join("expected");
+    let out = kura_in(
+        tmp.path(),
+        &[
+            "build",
+            input.to_str().unwrap(),
+            "-o",
+            expected.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = tmp.path().join("site");
+    // Each round at its own time, so that its first build is a full one
+    // whatever the round before left.
+    let build = |epoch: &str| {
+        kura_with(
+            tmp.path(),
+            &[
+                "build",
+                input.to_str().unwrap(),
+                "-o",
+                site.to_str().unwrap(),
+            ],
+            &[("SOURCE_DATE_EPOCH", epoch)],
+        )
+    };
+    let mut stale = 0;
+    for round in 0..40 {
+        let epoch = (1_700_000_000 + round).to_string();
+        let swapper = Swapper::start(
+            &input.join("results.csv"),
+            vec![Put::Copy(real.clone()), Put::Copy(other.clone())],
+        );
+        let _ = build(&epoch);
+        swapper.stop();
+        std::fs::copy(&real, input.join("results.csv")).unwrap();
+        let out = build(&epoch);
+        assert!(out.status.success(), "{}", stderr(&out));
+        if read(&site.join("data/results.csv")) != read(&expected.join("data/results.csv")) {
+            stale += 1;
+        }
+    }
+    assert_eq!(stale, 0, "{stale} of 40 sites stayed stale");
+}
+
+/// Sparse files of a terabyte (a few kilobytes of disk) in the input are
+/// refused or passed over at once: a CSV file stops at its first overlong
+/// row, election.toml, a page and the boundaries at their size limits, and
+/// a file kura does not read is known by its stamp, never read whole. The
+/// CSV file took all memory, and the file kura does not read an hour of
+/// hashing, before.
+#[test]
+fn sparse_terabyte_files_are_refused_without_reading_them() {
+    let limit = Duration::from_secs(60);
+    let sparse = |path: &Path| {
+        std::fs::File::create(path)
+            .unwrap()
+            .set_len(1 << 40)
+            .unwrap();
+    };
+    for (file, expected) in [
+        (
+            "results.csv",
+            "results.csv:1: cannot read: a row is longer than 16777216 bytes",
+        ),
+        (
+            "election.toml",
+            "election.toml: cannot read: is larger than 1048576 bytes",
+        ),
+        (
+            "pages/about.md",
+            "about.md: cannot read: is larger than 16777216 bytes",
+        ),
+        (
+            "boundaries.geojson",
+            "boundaries.geojson: is larger than 268435456 bytes, the most boundaries may take",
+        ),
+    ] {
+        let (tmp, input) = scratch("awkward");
+        sparse(&input.join(file));
+        let args = ["build", input.to_str().unwrap(), "-o", "site"];
+        let out = kura_within(tmp.path(), &args, limit);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{file}: {}", stderr(&out));
+        assert!(!tmp.path().join("site").exists());
+    }
+    let (tmp, input) = scratch("awkward");
+    sparse(&input.join("notes.bin"));
+    let args = ["build", input.to_str().unwrap(), "-o", "site"];
+    let first = kura_within(tmp.path(), &args, limit);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = kura_within(tmp.path(), &args, limit);
+    assert!(
+        stderr(&second).contains("is up to date"),
+        "{}",
+        stderr(&second)
+    );
 }
