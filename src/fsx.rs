@@ -77,11 +77,19 @@ pub fn file_id(file: &File) -> io::Result<FileId> {
     }
 }
 
-/// The SHA-256 of each file read through a [`Beneath`] made by
-/// [`Beneath::input`], by the file read ([`FileId`]): what a build was
-/// made from, to be compared with what the input walk hashed
+/// Each file read through a [`Beneath`] made by [`Beneath::input`]: what
+/// a build was made from, to be compared with what the input walk hashed
 /// (`build::unchanged`).
-pub type Sources = Vec<(Option<FileId>, crate::digest::Hash32)>;
+pub type Sources = Vec<Source>;
+
+/// One file read: by the name it was opened by (relative to the folder),
+/// the file that name led to, and the SHA-256 of the bytes read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub rel: std::path::PathBuf,
+    pub id: Option<FileId>,
+    pub hash: crate::digest::Hash32,
+}
 
 /// A folder that files are opened beneath ([`Beneath::open`]): a path
 /// under it is resolved inside it, never through a symbolic link or `..`
@@ -177,7 +185,7 @@ impl Beneath {
         let file = self.open(path)?;
         let id = file_id(&file).ok();
         let bytes = read_at_most(file, limit)?;
-        self.record(id, crate::digest::Hash32::of(&bytes));
+        self.record(path, id, crate::digest::Hash32::of(&bytes));
         Ok(bytes)
     }
 
@@ -186,6 +194,7 @@ impl Beneath {
     pub fn reader(&self, path: &Path) -> io::Result<Hashed<'_>> {
         let file = self.open(path)?;
         Ok(Hashed {
+            path: path.to_path_buf(),
             id: file_id(&file).ok(),
             file,
             hasher: Some(sha2::Digest::new()),
@@ -193,12 +202,13 @@ impl Beneath {
         })
     }
 
-    fn record(&self, id: Option<FileId>, hash: crate::digest::Hash32) {
+    fn record(&self, path: &Path, id: Option<FileId>, hash: crate::digest::Hash32) {
         if let Some(sources) = &self.sources {
+            let rel = path.strip_prefix(&self.root).unwrap_or(path).to_path_buf();
             sources
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push((id, hash));
+                .push(Source { rel, id, hash });
         }
     }
 
@@ -349,6 +359,7 @@ impl Beneath {
 /// (the hash of what was read, whole or not).
 pub struct Hashed<'a> {
     file: File,
+    path: std::path::PathBuf,
     id: Option<FileId>,
     hasher: Option<sha2::Sha256>,
     beneath: &'a Beneath,
@@ -368,7 +379,7 @@ impl Drop for Hashed<'_> {
     fn drop(&mut self) {
         if let Some(h) = self.hasher.take() {
             self.beneath
-                .record(self.id, crate::digest::Hash32::finish(h));
+                .record(&self.path, self.id, crate::digest::Hash32::finish(h));
         }
     }
 }
@@ -653,7 +664,11 @@ mod tests {
         let areas = File::open(input.join("areas.csv")).unwrap();
         assert_eq!(
             sources[0],
-            (file_id(&areas).ok(), crate::digest::Hash32::of(b"code\n"))
+            Source {
+                rel: "areas.csv".into(),
+                id: file_id(&areas).ok(),
+                hash: crate::digest::Hash32::of(b"code\n")
+            }
         );
     }
 

@@ -9,9 +9,10 @@
 //! edits), and the size, modification and change times and inode of each
 //! scan (the [`Stamp`] the scan hash cache already trusts; the change time
 //! cannot be set back). It is taken before anything is loaded; the hash
-//! of each text file the walk read is kept ([`Walked::texts`]) and
-//! compared with the bytes the load then read of the same file
-//! ([`Walked::read_as_walked`]): a file edited between the two, even one
+//! of each text file the walk read is kept, by its name and the file it
+//! named (device and inode), and compared with the bytes the load then
+//! read by the same name ([`Walked::read_as_walked`]): a file edited or
+//! renamed over another between the two, even one
 //! put back as it was before the next build (an attacker's review did
 //! that on 2026-12-07, and the site stayed stale, "up to date", for every
 //! build after), makes the build record no digest, and the next build a
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 use sha2::Digest;
 
 use crate::digest::Hash32;
-use crate::fsx::{Folder, Kind, Stamp};
+use crate::fsx::{FileId, Folder, Kind, Stamp};
 use crate::load::scans::Listing;
 use crate::publish::{self, cache::Live};
 
@@ -88,7 +89,23 @@ enum Part {
         link: Option<Vec<u8>>,
         stamp: Option<Stamp>,
         regular: bool,
+        /// For a link to a regular file, that file.
+        target: Option<FileId>,
     },
+}
+
+/// The device and inode of the file `meta` describes.
+fn file_id(meta: &std::fs::Metadata) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 /// The largest file outside `scans/` whose bytes the walk hashes (a real
@@ -112,8 +129,10 @@ struct Walk<'a> {
     unread: bool,
     h: sha2::Sha256,
     listing: Listing,
-    /// The hash of each file whose content the walk read, by the file.
-    texts: Vec<(crate::fsx::FileId, Hash32)>,
+    /// The input folder (canonical), which names are relative to.
+    root: &'a Path,
+    /// The walk's findings besides the digest.
+    found: Walked,
 }
 
 /// What the walk of the input found besides its digest.
@@ -121,27 +140,38 @@ struct Walk<'a> {
 pub struct Walked {
     /// What it saw of each scan, for the hash stage.
     pub listing: Listing,
-    /// The hash of each file outside `scans/` it read, by the file read
-    /// (device and inode), sorted.
-    texts: Vec<(crate::fsx::FileId, Hash32)>,
+    /// The file each name outside `scans/` led to when it was walked: a
+    /// file's own, or a symbolic link's target's (device and inode).
+    names: std::collections::HashMap<std::path::PathBuf, FileId>,
+    /// The hash of each file whose bytes the walk read, by file.
+    texts: Vec<(FileId, Hash32)>,
 }
 
 impl Walked {
     /// Whether every file of `sources` (what the load read) was read by the
-    /// walk with the same bytes: only then does the digest describe what
-    /// the build was made from.
+    /// walk: the same name leading to the same file, with the same bytes
+    /// (a file read under two names must have had the same bytes under
+    /// both). Only then does the digest describe what the build was made
+    /// from.
     pub fn read_as_walked(&self, sources: &crate::fsx::Sources) -> bool {
-        sources.iter().all(|(id, hash)| {
-            id.is_some_and(|id| {
-                self.texts
-                    .binary_search_by(|(t, _)| t.cmp(&id))
-                    .is_ok_and(|i| self.texts[i].1 == *hash)
+        sources.iter().all(|s| {
+            s.id.is_some_and(|id| {
+                self.names.get(&s.rel) == Some(&id) && {
+                    let i = self.texts.partition_point(|(t, _)| *t < id);
+                    let same = &self.texts[i..self.texts.partition_point(|(t, _)| *t <= id)];
+                    !same.is_empty() && same.iter().all(|(_, h)| *h == s.hash)
+                }
             })
         })
     }
 }
 
 impl Walk<'_> {
+    /// The name of `name` in `dir` relative to the input folder.
+    fn rel(&self, dir: &Path, name: &std::ffi::OsStr) -> std::path::PathBuf {
+        dir.strip_prefix(self.root).unwrap_or(dir).join(name)
+    }
+
     /// Feeds folder `dir`, `depth` folders below the input folder, to the
     /// digest; `scans` is its path under `scans/` when it is there.
     /// `Err` when a folder or an entry cannot be listed, or folders nest
@@ -190,6 +220,7 @@ impl Walk<'_> {
                         link: Some(link.unwrap_or_default()),
                         stamp: meta.as_ref().map(Stamp::of),
                         regular: false,
+                        target: meta.as_ref().filter(|m| m.is_file()).and_then(file_id),
                     }
                 } else {
                     let stamp = open.stamp(name).ok();
@@ -197,6 +228,7 @@ impl Walk<'_> {
                         link: None,
                         regular: stamp.is_some_and(|(file, _)| file),
                         stamp: stamp.map(|(_, s)| s),
+                        target: None,
                     }
                 })
             })
@@ -232,7 +264,8 @@ impl Walk<'_> {
                         Some((hash, id)) => {
                             self.h.update(hash);
                             if let Some(id) = id {
-                                self.texts.push((id, crate::digest::Bytes(hash)));
+                                self.found.names.insert(self.rel(dir, &name), id);
+                                self.found.texts.push((id, crate::digest::Bytes(hash)));
                             }
                         }
                         // No digest, but the listing stays whole.
@@ -243,7 +276,12 @@ impl Walk<'_> {
                     link,
                     stamp,
                     regular,
+                    target,
                 }) => {
+                    // A link to a file: its name leads to that file.
+                    if let Some(id) = target.filter(|_| scans.is_none()) {
+                        self.found.names.insert(self.rel(dir, &name), id);
+                    }
                     match &link {
                         Some(target) => {
                             self.h.update(b"l");
@@ -307,7 +345,8 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
             dir: root.join("scans"),
             seen: Default::default(),
         },
-        texts: Vec::new(),
+        root: &root,
+        found: Walked::default(),
     };
     // The program (50 MB) is hashed while the input is walked.
     let (program, walked) = rayon::join(
@@ -317,10 +356,10 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
             Err(_) => Err(()),
         },
     );
-    walk.texts.sort_unstable();
+    walk.found.texts.sort_unstable();
     let found = Walked {
         listing: walk.listing,
-        texts: walk.texts,
+        ..walk.found
     };
     match walked {
         Ok(()) if walk.unread => (None, found),
@@ -645,13 +684,17 @@ mod tests {
         assert_eq!(digest(&root, &s).0, None);
     }
 
-    /// What the load read counts as what the walk hashed only when it is
-    /// the same file (device and inode) with the same bytes.
+    /// What the load read counts as what the walk hashed only when it was
+    /// read by the same name, from the same file (device and inode), with
+    /// the same bytes.
     #[test]
     fn the_load_must_read_what_the_walk_hashed() {
         let (_tmp, root) = input();
         write(&root.join("pages/about.md"), "# About\n");
-        let (d, walked) = digest(&root, &settings(&root.join("site")));
+        write(&root.join("spare.csv"), "form\n9\n");
+        std::os::unix::fs::symlink("forms.csv", root.join("linked.csv")).unwrap();
+        let walk = || digest(&root, &settings(&root.join("site")));
+        let (d, walked) = walk();
         assert!(d.is_some());
         let read = |p: &str| {
             let input = crate::fsx::Beneath::input(&root);
@@ -660,19 +703,33 @@ mod tests {
         };
         let (forms, page) = (read("forms.csv"), read("pages/about.md"));
         assert!(walked.read_as_walked(&forms));
-        assert!(walked.read_as_walked(&[forms[0], page[0]].to_vec()));
+        assert!(walked.read_as_walked(&[forms[0].clone(), page[0].clone()].to_vec()));
         assert!(walked.read_as_walked(&Vec::new()));
+        // Through a link inside the input, to a file the walk read.
+        assert!(walked.read_as_walked(&read("linked.csv")));
+        // A file whose identity could not be taken.
+        let unknown = crate::fsx::Source {
+            id: None,
+            ..forms[0].clone()
+        };
+        assert!(!walked.read_as_walked(&vec![unknown]));
+        // Another file the walk read, renamed over this one: the right
+        // bytes of a file the walk knew, under the wrong name.
+        std::fs::rename(root.join("spare.csv"), root.join("forms.csv")).unwrap();
+        assert!(!walked.read_as_walked(&read("forms.csv")));
         // Other bytes of the same file (written in place).
+        let (_, walked) = walk();
+        assert!(walked.read_as_walked(&read("forms.csv")));
         write(&root.join("forms.csv"), "form\n2\n");
         assert!(!walked.read_as_walked(&read("forms.csv")));
         // The same bytes in another file (put in its place).
-        write(&root.join("copy.csv"), "form\n1\n");
+        let (_, walked) = walk();
+        let before = read("forms.csv");
+        write(&root.join("copy.csv"), "form\n2\n");
         std::fs::rename(root.join("copy.csv"), root.join("forms.csv")).unwrap();
         let moved = read("forms.csv");
-        assert_eq!(moved[0].1, forms[0].1);
+        assert_eq!(moved[0].hash, before[0].hash);
         assert!(!walked.read_as_walked(&moved));
-        // A file whose identity could not be taken.
-        assert!(!walked.read_as_walked(&vec![(None, forms[0].1)]));
     }
 
     #[test]

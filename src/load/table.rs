@@ -161,6 +161,11 @@ fn utf8_fields(record: &csv::ByteRecord) -> Option<Vec<&str>> {
     Some(fields)
 }
 
+/// The most columns a CSV file may have (kura's have up to ten; others are
+/// ignored): each row is split into as many fields, and a header of
+/// millions of names took an hour to check.
+pub const MAX_COLUMNS: usize = 1000;
+
 /// The column names of the header row `fields` (on line `line`), trimmed.
 /// Reports a name that appears twice and each `required` column missing;
 /// `None` when there is either.
@@ -171,14 +176,26 @@ fn header_names(
     required: &[&str],
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<String>> {
+    if fields.len() > MAX_COLUMNS {
+        problems.push(Problem::at(
+            path,
+            line,
+            format!(
+                "{} columns: a file may have at most {MAX_COLUMNS}",
+                fields.len()
+            ),
+        ));
+        return None;
+    }
     let names: Vec<String> = fields.iter().map(|f| f.trim().to_string()).collect();
     let mut ok = true;
-    for (i, n) in names.iter().enumerate() {
-        if !n.is_empty() && names[..i].contains(n) {
+    let mut seen = std::collections::HashSet::new();
+    for n in &names {
+        if !n.is_empty() && !seen.insert(n.as_str()) {
             problems.push(Problem::at(
                 path,
                 line,
-                format!("column '{n}' appears twice"),
+                format!("column '{}' appears twice", truncate(n, 64)),
             ));
             ok = false;
         }
