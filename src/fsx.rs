@@ -229,15 +229,13 @@ impl Beneath {
         let root = input.join("scans").canonicalize().ok()?;
         #[cfg(target_os = "linux")]
         {
-            use rustix::fs::{CWD, Mode, ResolveFlags, openat, openat2};
-            let top = openat(CWD, input, FOLDER, Mode::empty()).ok()?;
-            let how = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
-            let opened = retry(|| openat2(&top, "scans", FOLDER, Mode::empty(), how));
-            let (fd, beneath) = match opened {
-                Err(rustix::io::Errno::NOSYS) => {
-                    (openat(CWD, &root, FOLDER, Mode::empty()).ok()?, false)
+            let top = Beneath::input(input);
+            let fd = match top.beneath_at(&input.join("scans"), FOLDER).ok()? {
+                Some(fd) => fd,
+                None => {
+                    rustix::fs::openat(rustix::fs::CWD, &root, FOLDER, rustix::fs::Mode::empty())
+                        .ok()?
                 }
-                r => (r.ok()?, true),
             };
             // The path found names the folder opened (not another swapped
             // in between).
@@ -248,7 +246,7 @@ impl Beneath {
             Some(Beneath {
                 root,
                 fd: Ok(fd),
-                beneath,
+                beneath: top.beneath,
                 sources: None,
             })
         }

@@ -810,15 +810,7 @@ fn an_input_file_swapped_for_a_link_out_is_never_published() {
     let (mut built, mut refused) = (0, 0);
     for i in 0..60 {
         let site = tmp.path().join(format!("site{i}"));
-        let out = kura_in(
-            tmp.path(),
-            &[
-                "build",
-                input.to_str().unwrap(),
-                "-o",
-                site.to_str().unwrap(),
-            ],
-        );
+        let out = kura_in(tmp.path(), &build_args(&input, &site, &[]));
         if out.status.success() {
             built += 1;
             for (path, bytes) in snapshot(&site) {
@@ -851,43 +843,20 @@ fn an_input_file_changed_and_put_back_during_a_build_is_published_as_it_is() {
     let text = read(&real).replace("100,F-S1-pres,a", "777777,F-S1-pres,a");
     std::fs::write(&other, text).unwrap();
     let expected = tmp.path().join("expected");
-    let out = kura_in(
-        tmp.path(),
-        &[
-            "build",
-            input.to_str().unwrap(),
-            "-o",
-            expected.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    build_at(&input, &expected, 0, &[]);
     let site = tmp.path().join("site");
+    let mut stale = 0;
     // Each round at its own time, so that its first build is a full one
     // whatever the round before left.
-    let build = |epoch: &str| {
-        kura_with(
-            tmp.path(),
-            &[
-                "build",
-                input.to_str().unwrap(),
-                "-o",
-                site.to_str().unwrap(),
-            ],
-            &[("SOURCE_DATE_EPOCH", epoch)],
-        )
-    };
-    let mut stale = 0;
     for round in 0..40 {
-        let epoch = (1_700_000_000 + round).to_string();
         let swapper = Swapper::start(
             &input.join("results.csv"),
             vec![Put::Copy(real.clone()), Put::Copy(other.clone())],
         );
-        let _ = build(&epoch);
+        let _ = build_at_time(&input, &site, round, &[]);
         swapper.stop();
         std::fs::copy(&real, input.join("results.csv")).unwrap();
-        let out = build(&epoch);
-        assert!(out.status.success(), "{}", stderr(&out));
+        build_at(&input, &site, round, &[]);
         if read(&site.join("data/results.csv")) != read(&expected.join("data/results.csv")) {
             stale += 1;
         }
