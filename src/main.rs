@@ -308,11 +308,13 @@ fn build(args: BuildArgs) -> Result<ExitCode, Error> {
         for (stage, d) in &report.timings {
             let _ = writeln!(err, "{stage:>10}: {:>8.3} s", d.as_secs_f64());
         }
-        let (rendered, reused) = report.pages;
+        let (rendered, reused, unmade) = report.pages;
         let _ = writeln!(
             err,
-            "fingerprinted pages: {rendered} rendered, {reused} unchanged; files: {} written, {} kept or linked",
-            report.written.0, report.written.1
+            "fingerprinted pages: {rendered} rendered, {reused} unchanged; files: {} written, {} kept or linked; views made of {} pages",
+            report.written.0,
+            report.written.1,
+            rendered + reused - unmade
         );
     }
     if report.unchanged {

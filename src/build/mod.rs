@@ -45,8 +45,10 @@ pub struct BuildReport {
     pub files: usize,
     pub findings: Vec<(String, usize)>,
     pub timings: Vec<(&'static str, Duration)>,
-    /// Pages rendered, and pages whose fingerprint was unchanged (not rendered).
-    pub pages: (usize, usize),
+    /// Pages rendered, pages whose fingerprint was unchanged (not
+    /// rendered), and how many of those were known unchanged by their basis
+    /// alone, without making their view ([`site::basis`]).
+    pub pages: (usize, usize, usize),
     /// Files written, and files already in place or hard-linked (not written).
     pub written: (usize, usize),
     /// What the user should know although the build succeeded.
@@ -254,8 +256,12 @@ impl<'a> Build<'a> {
             let out = Output::new(&target, reuse);
             Ok::<_, Error>((target, out))
         })?;
-        self.stages
-            .time("open data", || open_data(&out, &checked, &self.published.1))?;
+        let bases = self.stages.time("bases", || {
+            site::basis::Bases::new(&checked.election, &checked.findings)
+        });
+        self.stages.time("open data", || {
+            open_data(&out, &checked, &bases, &self.published.1)
+        })?;
         let chain = previous
             .as_ref()
             .map(|p| p.manifest.chain.clone())
@@ -272,8 +278,9 @@ impl<'a> Build<'a> {
             seq: chain.versions.len() + 1,
             published: &self.published.1,
         };
-        self.stages
-            .time("render", || render(&out, &checked, versions, &self.bar))?;
+        self.stages.time("render", || {
+            render(&out, (&checked, &bases), versions, &self.bar)
+        })?;
         let el = &checked.election;
         self.stages.time("search index", || {
             site::search::index(el, |path, bytes| out.write(path, bytes))
@@ -347,7 +354,7 @@ impl<'a> Build<'a> {
             files,
             findings: live.findings.clone(),
             timings: self.stages.timings.into_inner(),
-            pages: (0, 0),
+            pages: (0, 0, 0),
             written: (0, files),
             warnings: self.warnings,
             unchanged: true,
@@ -538,7 +545,12 @@ impl<'a> Build<'a> {
 }
 
 /// Writes the open data: one CSV per table, from the election as loaded.
-fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
+fn open_data(
+    out: &Output,
+    checked: &Checked,
+    bases: &site::basis::Bases,
+    published: &str,
+) -> Result<()> {
     let Checked {
         election: el,
         tally,
@@ -570,16 +582,21 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
         out.finish(w)
     };
     // Each area's downloads: small files, made in memory and written only
-    // where they changed.
+    // where they changed; not made at all where nothing they are made of
+    // changed (their basis).
     let per_area = || -> Result<()> {
         opendata::per_area::files(el, tally)
             .par_iter()
             .try_for_each(|&(a, r)| {
                 let path = opendata::per_area::path(el, a, r);
-                let mut bytes = Vec::new();
-                opendata::per_area::write(el, a, r, &mut bytes)
-                    .map_err(|e| publish::csv_error(Path::new(&path), e))?;
-                out.write(&path, &bytes)
+                let race = el.races[r].id.as_bytes();
+                let basis = bases.of(a, &[b"download", race], ());
+                out.derived(&path, basis, || {
+                    let mut bytes = Vec::new();
+                    opendata::per_area::write(el, a, r, &mut bytes)
+                        .map_err(|e| publish::csv_error(Path::new(&path), e))?;
+                    Ok(bytes)
+                })
             })
     };
     // Independent files, made side by side (the largest first, so that
@@ -604,7 +621,7 @@ fn open_data(out: &Output, checked: &Checked, published: &str) -> Result<()> {
 /// unchanged is not rendered again) and the assets.
 fn render(
     out: &Output,
-    checked: &Checked,
+    (checked, bases): (&Checked, &site::basis::Bases),
     versions: site::Versions<'_>,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
@@ -625,11 +642,40 @@ fn render(
         jobs.par_iter().try_for_each(|&job| -> Result<()> {
             let failed = |e: askama::Error| Error::Other(format!("rendering {job:?}: {e}"));
             bar.inc(1);
+            // A page whose basis is unchanged is the live one: no view is
+            // made of it unless the live file must be written again.
+            let basis = site.basis(job, &global, bases);
+            if let Some((path, basis)) = &basis
+                && let Some(fingerprint) = out.known(path, *basis)
+            {
+                if cfg!(debug_assertions) {
+                    let made = site.prepare(job, &global).map_err(failed)?.fingerprint;
+                    if made != Some(fingerprint) {
+                        return Err(Error::Other(format!(
+                            "{path}: its basis is unchanged but its view changed"
+                        )));
+                    }
+                }
+                let reused = out.page(path, fingerprint, || {
+                    site.prepare(job, &global)
+                        .and_then(site::Page::render)
+                        .map_err(failed)
+                })?;
+                if reused {
+                    out.count_unmade_view();
+                }
+                out.note_basis(path, *basis);
+                return Ok(());
+            }
             let page = site.prepare(job, &global).map_err(failed)?;
+            if let Some((path, basis)) = &basis {
+                out.note_basis(path, *basis);
+            }
             match page.fingerprint {
                 Some(fingerprint) => {
                     let path = page.path.clone();
                     out.page(&path, fingerprint, || page.render().map_err(failed))
+                        .map(drop)
                 }
                 None => {
                     let path = page.path.clone();
@@ -699,6 +745,7 @@ fn write_cache(
             spare: &spare,
             spare_dirs: &spare_dirs,
             fingerprints: &out.take_fingerprints(),
+            bases: &out.take_bases(),
             input: input.unwrap_or(""),
             extras: &input.map(|_| unchanged::extras(dest)).unwrap_or_default(),
             findings: &check::counts(&checked.findings)

@@ -2,7 +2,8 @@
 //! (never inside it: the published site is exactly the files listed in
 //! SHA256SUMS): the hashes of input scans; the size, modification time and
 //! hash of every file of the live site and of the spare site; the change
-//! times of their folders; and the fingerprint of each page.
+//! times of their folders; the fingerprint of each page; and the basis of
+//! each page and download made from one area's data.
 //! With them a rebuild hashes only the scans that changed, renders only the
 //! pages whose inputs changed, and writes only the files whose bytes
 //! changed.
@@ -37,6 +38,10 @@ pub struct Cache {
     pub spare_dirs: HashMap<String, i128>,
     /// Fingerprints of the live site's pages.
     pub fingerprints: HashMap<String, Hash16>,
+    /// The basis of each live file made from one area's data
+    /// ([`crate::site::basis`]): its page or download is unchanged while
+    /// its basis is.
+    pub bases: HashMap<String, Hash16>,
 }
 
 /// `<parent>/.<name>.kura-cache`, beside the output folder.
@@ -319,9 +324,13 @@ pub fn parse(text: &str) -> Cache {
             ("R", None, None, None) if site_path(path, false) => not_spare.push(path),
             ("O" | "D", ..) => broken[0] = true,
             ("P" | "Q" | "R", ..) => broken[1] = true,
-            ("F", Some(fp), None, None) if site_path(path, false) => {
+            ("F" | "B", Some(fp), None, None) if site_path(path, false) => {
                 if let Some(fp) = Hash16::from_hex(fp) {
-                    cache.fingerprints.insert(path.to_string(), fp);
+                    let map = match kind {
+                        "F" => &mut cache.fingerprints,
+                        _ => &mut cache.bases,
+                    };
+                    map.insert(path.to_string(), fp);
                 }
             }
             ("H", None, None, None) => cache.live_sums = path.to_string(),
@@ -365,6 +374,7 @@ pub struct Contents<'a> {
     pub spare: &'a Record,
     pub spare_dirs: &'a HashMap<String, i128>,
     pub fingerprints: &'a [(String, Hash16)],
+    pub bases: &'a [(String, Hash16)],
     /// What [`Live::input`], [`Live::extras`] and [`Live::findings`] hold.
     pub input: &'a str,
     pub extras: &'a str,
@@ -511,12 +521,14 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
             }
         }
     }
-    lines(&mut out, c.fingerprints, |b, (p, fp)| {
-        if clean(p) {
-            writeln!(b, "F\t{p}\t{fp}")?;
-        }
-        Ok(())
-    })?;
+    for (kind, list) in [("F", c.fingerprints), ("B", c.bases)] {
+        lines(&mut out, list, |b, (p, fp)| {
+            if clean(p) {
+                writeln!(b, "{kind}\t{p}\t{fp}")?;
+            }
+            Ok(())
+        })?;
+    }
     if let Some(mac) = out.mac.take() {
         writeln!(out.out, "M\t{}", crate::digest::hex(&mac.finalize()))?;
     }
@@ -548,6 +560,7 @@ mod tests {
             spare: &NO_FILES,
             spare_dirs: &NO_DIRS,
             fingerprints: &[],
+            bases: &[],
             input,
             extras: "",
             findings: &[],

@@ -44,6 +44,8 @@ pub struct Reuse {
     present: Record,
     /// The fingerprint of each page of the live site, by path.
     fingerprints: HashMap<String, Hash16>,
+    /// The basis of each live file made from one area's data, by path.
+    bases: HashMap<String, Hash16>,
 }
 
 impl Reuse {
@@ -64,6 +66,7 @@ impl Reuse {
             live,
             present: std::mem::take(&mut target.present),
             fingerprints: std::mem::take(&mut cache.fingerprints),
+            bases: std::mem::take(&mut cache.bases),
         }
     }
 }
@@ -232,6 +235,8 @@ pub struct Output {
     files: Mutex<Vec<(String, CachedHash)>>,
     /// The fingerprint of every page that has one.
     fingerprints: Mutex<Vec<(String, Hash16)>>,
+    /// The basis of every file made from one area's data.
+    bases: Mutex<Vec<(String, Hash16)>>,
     /// Folders known to exist.
     dirs: Mutex<std::collections::HashSet<PathBuf>>,
     /// Files of the live site hard-linked into the target, with their new
@@ -242,8 +247,8 @@ pub struct Output {
     /// if it could not be): a file for each form, each looked up by name.
     scans: std::sync::OnceLock<Option<crate::fsx::Folder>>,
     /// Pages rendered, pages reused without rendering, files written,
-    /// files kept or linked.
-    counts: [AtomicUsize; 4],
+    /// files kept or linked, pages reused without making their view.
+    counts: [AtomicUsize; 5],
 }
 
 impl Output {
@@ -253,6 +258,7 @@ impl Output {
             updating: target.updating,
             files: Mutex::new(Vec::new()),
             fingerprints: Mutex::new(Vec::new()),
+            bases: Mutex::new(Vec::new()),
             dirs: Mutex::new(std::collections::HashSet::new()),
             relinked: Mutex::new(Vec::new()),
             reuse,
@@ -291,10 +297,11 @@ impl Output {
         self.counts[i].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// (pages rendered, pages reused), (files written, files kept or linked).
-    pub fn counts(&self) -> ((usize, usize), (usize, usize)) {
+    /// (pages rendered, pages reused, pages reused without making their
+    /// view), (files written, files kept or linked).
+    pub fn counts(&self) -> ((usize, usize, usize), (usize, usize)) {
         let n = |i: usize| self.counts[i].load(Ordering::Relaxed);
-        ((n(0), n(1)), (n(2), n(3)))
+        ((n(0), n(1), n(4)), (n(2), n(3)))
     }
 
     /// Records a file just written.
@@ -397,8 +404,8 @@ impl Output {
 
     /// A page with a fingerprint of everything it is made from: when the
     /// live site has the page with the same fingerprint, its bytes are
-    /// reused without rendering it; otherwise `render` makes them.
-    pub fn page<F>(&self, rel: &str, fingerprint: Hash16, render: F) -> Result<()>
+    /// reused without rendering it (true); otherwise `render` makes them.
+    pub fn page<F>(&self, rel: &str, fingerprint: Hash16, render: F) -> Result<bool>
     where
         F: FnOnce() -> Result<Vec<u8>>,
     {
@@ -416,6 +423,54 @@ impl Output {
         }
         let mut fps = self.fingerprints.lock().unwrap_or_else(|e| e.into_inner());
         fps.push((rel.to_string(), fingerprint));
+        Ok(placed)
+    }
+
+    /// The fingerprint the live site's page `rel` had when its basis was
+    /// `basis`: the page is the same without making its view.
+    pub fn known(&self, rel: &str, basis: Hash16) -> Option<Hash16> {
+        (self.reuse.bases.get(rel) == Some(&basis))
+            .then(|| self.reuse.fingerprints.get(rel).copied())
+            .flatten()
+    }
+
+    /// Counts a page reused without making its view.
+    pub fn count_unmade_view(&self) {
+        self.count(4);
+    }
+
+    /// Records the basis of the file `rel`, for the next build.
+    pub fn note_basis(&self, rel: &str, basis: Hash16) {
+        let mut bases = self.bases.lock().unwrap_or_else(|e| e.into_inner());
+        bases.push((rel.to_string(), basis));
+    }
+
+    /// A file made from one area's data alone (a download), whose basis
+    /// is `basis`: when the live site has it with the same basis, its
+    /// bytes are reused without making them; otherwise `make` makes them.
+    /// Debug builds make them anyway and check they are the same.
+    pub fn derived<F>(&self, rel: &str, basis: Hash16, make: F) -> Result<()>
+    where
+        F: FnOnce() -> Result<Vec<u8>>,
+    {
+        let known = (self.reuse.bases.get(rel) == Some(&basis))
+            .then(|| self.reuse.live.get(rel))
+            .flatten();
+        let placed = match known {
+            Some(old) => self.place(rel, old.sha256, &self.root.join(rel))?,
+            None => false,
+        };
+        match known {
+            Some(old) if placed => {
+                if cfg!(debug_assertions) && Hash32::of(make()?) != old.sha256 {
+                    return Err(Error::Other(format!(
+                        "{rel}: its basis is unchanged but its bytes changed"
+                    )));
+                }
+            }
+            _ => self.write(rel, &make()?)?,
+        }
+        self.note_basis(rel, basis);
         Ok(())
     }
 
@@ -570,6 +625,12 @@ impl Output {
 
     /// Every page fingerprint recorded, sorted, for the cache (leaving
     /// none: a million of them are not copied).
+    pub fn take_bases(&mut self) -> Vec<(String, Hash16)> {
+        let mut bases = std::mem::take(self.bases.get_mut().unwrap_or_else(|e| e.into_inner()));
+        bases.sort_unstable();
+        bases
+    }
+
     pub fn take_fingerprints(&mut self) -> Vec<(String, Hash16)> {
         let mut fps = std::mem::take(
             self.fingerprints

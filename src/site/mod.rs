@@ -1,6 +1,7 @@
 //! What pages the site has and what is on them. Rendering is pure: a page
 //! in, bytes out, so pages render in parallel and in any order.
 
+pub mod basis;
 pub mod chart;
 pub mod fingerprint;
 pub mod locale;
@@ -60,6 +61,9 @@ pub struct PageKind {
     pub name: &'static str,
     items: fn(&Site<'_>) -> Vec<usize>,
     make: for<'a> fn(&'a Site<'_>, usize, &[u8]) -> Result<Page<'a>, askama::Error>,
+    /// For a page made from one area's data alone (the item is the area):
+    /// its path, known without making its view ([`basis`]).
+    path: Option<fn(&Site<'_>, usize) -> String>,
 }
 
 /// Every kind of page. Adding one is a line here and a module under
@@ -70,31 +74,37 @@ pub const PAGE_KINDS: &[PageKind] = &[
         name: "station",
         items: |s| areas(s, true),
         make: |s, a, global| Ok(pages::station(s, a, global)),
+        path: Some(|s, a| s.page(&paths::area(s.el, a))),
     },
     PageKind {
         name: "area",
         items: |s| areas(s, false),
         make: |s, a, global| Ok(pages::area(s, a, global)),
+        path: Some(|s, a| s.page(&paths::area(s.el, a))),
     },
     PageKind {
         name: "findings",
         items: |s| areas(s, false),
         make: |s, a, global| Ok(pages::findings(s, a, global)),
+        path: Some(|s, a| s.page(&paths::findings(s.el, a))),
     },
     PageKind {
         name: "markdown",
         items: |s| (0..s.el.pages.len()).collect(),
         make: |s, p, _| ready(pages::markdown(s, p)?),
+        path: None,
     },
     PageKind {
         name: "changes",
         items: |s| (0..s.versions.history.len()).collect(),
         make: |s, v, _| ready(pages::changes(s, v)?),
+        path: None,
     },
     PageKind {
         name: "changes index",
         items: |_| vec![0],
         make: |s, _, _| ready(pages::changes_index(s)?),
+        path: None,
     },
     PageKind {
         name: "A-Z",
@@ -107,26 +117,31 @@ pub const PAGE_KINDS: &[PageKind] = &[
                 .collect()
         },
         make: |s, a, _| ready(pages::az(s, a)?),
+        path: None,
     },
     PageKind {
         name: "A-Z index",
         items: |_| vec![0],
         make: |s, _, _| ready(pages::az_index(s)?),
+        path: None,
     },
     PageKind {
         name: "data index",
         items: |_| vec![0],
         make: |s, _, _| ready(pages::data_index(s)?),
+        path: None,
     },
     PageKind {
         name: "feed",
         items: first_language,
         make: |s, _, _| ready(pages::feed(s)?),
+        path: None,
     },
     PageKind {
         name: "not found",
         items: first_language,
         make: |s, _, _| ready(pages::not_found(s)?),
+        path: None,
     },
 ];
 
@@ -460,6 +475,26 @@ impl<'a> Site<'a> {
     /// the [`fingerprint::global`] one) for the pages that have one.
     pub fn prepare(&self, job: Job, global: &[u8]) -> Result<Page<'_>, askama::Error> {
         (PAGE_KINDS[job.kind].make)(self, job.item, global)
+    }
+
+    /// For a page made from one area's data alone: its path, and its basis
+    /// ([`basis`]), made without its view. `global` is the language's
+    /// [`fingerprint::global`].
+    pub fn basis(
+        &self,
+        job: Job,
+        global: &[u8],
+        bases: &basis::Bases,
+    ) -> Option<(String, crate::digest::Hash16)> {
+        let kind = &PAGE_KINDS[job.kind];
+        let path = (kind.path?)(self, job.item);
+        // A station page lists its changes in every version.
+        let history = match kind.name {
+            "station" => pages::station_history(self, job.item, &path),
+            _ => Vec::new(),
+        };
+        let basis = bases.of(job.item, &[global, kind.name.as_bytes()], history);
+        Some((path, basis))
     }
 
     /// Renders one page: its path relative to the site root, and its bytes

@@ -162,7 +162,7 @@ fn set_field(input: &Path, file: &str, key: (&str, &str), field: &str, value: &s
 /// Builds `input` into `site` again and into a new folder, with the same
 /// arguments, and asserts the two are byte-identical and the site verifies.
 /// Returns the rebuild's [`counts`].
-fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str) -> [usize; 4] {
+fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str) -> [usize; 5] {
     let args = |out: &Path| {
         let mut a = vec![
             "build".to_string(),
@@ -202,8 +202,8 @@ fn assert_rebuild_is_fresh(input: &Path, site: &Path, extra: &[&str], step: &str
 }
 
 /// From the `-v` line "fingerprinted pages: R rendered, U unchanged; files:
-/// W written, K kept or linked": [R, U, W, K].
-fn counts(stderr: &str) -> [usize; 4] {
+/// W written, K kept or linked; views made of V pages": [R, U, W, K, V].
+fn counts(stderr: &str) -> [usize; 5] {
     let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix("fingerprinted pages: "))
@@ -212,7 +212,7 @@ fn counts(stderr: &str) -> [usize; 4] {
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|w| w.parse().ok())
         .collect();
-    [n[0], n[1], n[2], n[3]]
+    [n[0], n[1], n[2], n[3], n[4]]
 }
 
 fn inodes(site: &Path) -> std::collections::BTreeMap<String, u64> {
@@ -382,7 +382,7 @@ fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
     // not change since version 1 are the same files, untouched.
     let changed = change_votes(&input, 300);
     assert!(changed > 0);
-    let [rendered, unchanged, written, kept] =
+    let [rendered, unchanged, written, kept, _] =
         assert_rebuild_is_fresh(&input, &site, &[], "third build");
     // The changed stations' pages, the areas above them and their findings
     // pages are rendered; the other pages are not.
@@ -407,6 +407,87 @@ fn the_spare_site_is_brought_up_to_date_writing_only_what_changed() {
         "{same_as_v1} of {}",
         v3_inodes.len()
     );
+}
+
+/// Moves one vote between two candidates of every `step`-th station form
+/// (one with a vote to move): no total changes, so no finding does.
+/// Returns the forms changed.
+fn move_votes(input: &Path, step: usize) -> std::collections::BTreeSet<String> {
+    let results = read(&input.join("results.csv"));
+    let mut lines: Vec<String> = results.lines().map(str::to_string).collect();
+    let mut moved = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 1..lines.len() - 1 {
+        let form = lines[i].split(',').next().unwrap().to_string();
+        let next = lines[i + 1].split(',').next().unwrap().to_string();
+        if !form.starts_with("34A-") || next != form || !seen.insert(form.clone()) {
+            continue;
+        }
+        let (rest, votes) = lines[i].rsplit_once(',').unwrap();
+        let v: u64 = votes.parse().unwrap();
+        if seen.len() % step != 0 || v == 0 {
+            continue;
+        }
+        lines[i] = format!("{rest},{}", v - 1);
+        let (rest, votes) = lines[i + 1].rsplit_once(',').unwrap();
+        lines[i + 1] = format!("{rest},{}", votes.parse::<u64>().unwrap() + 1);
+        moved.insert(form);
+    }
+    std::fs::write(input.join("results.csv"), lines.join("\n") + "\n").unwrap();
+    moved
+}
+
+/// A batch of forms on election night changes a few stations: the pages
+/// of every other area are known unchanged from what they are made of
+/// (their basis), without making their views, and the rebuild is still
+/// byte for byte a fresh build. (Debug builds, the tests', make the views
+/// anyway and fail the build if one changed under an unchanged basis.)
+#[test]
+fn a_batch_of_forms_makes_views_only_of_the_areas_it_touches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = sample_input(tmp.path(), "300");
+    let site = tmp.path().join("site");
+    build_into(&input, &site);
+    build_into(&input, &site);
+    let moved = move_votes(&input, 40);
+    assert!(moved.len() > 3, "{moved:?}");
+    // A field that no finding reads, on one more form.
+    let forms = read(&input.join("forms.csv"));
+    let other = forms
+        .lines()
+        .filter(|l| l.starts_with("34A-"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .find(|f| !moved.contains(f))
+        .unwrap();
+    set_field(&input, "forms.csv", ("form", &other), "device", "tablet-77");
+    let [rendered, unchanged, .., views] =
+        assert_rebuild_is_fresh(&input, &site, &[], "moved votes");
+    // Each changed station's page, and the pages of the areas above it.
+    assert!(rendered > moved.len(), "{rendered} rendered");
+    assert!(
+        views < (rendered + unchanged) / 4,
+        "views made of {views} of {} pages",
+        rendered + unchanged
+    );
+    assert!(views >= rendered, "{views} views, {rendered} rendered");
+    let station = |form: &str| {
+        let row = forms.lines().find(|l| l.starts_with(&format!("{form},")));
+        row.unwrap().split(',').nth(1).unwrap().to_string()
+    };
+    let page = read(&site.join(format!("areas/{}.html", station(&other))));
+    assert!(
+        page.contains("tablet-77"),
+        "the station page shows the device"
+    );
+
+    // A change of what every page is made from (an area's name) makes
+    // every view again.
+    let areas = read(&input.join("areas.csv"));
+    let code = areas.lines().nth(1).unwrap().split(',').next().unwrap();
+    set_field(&input, "areas.csv", ("code", code), "name", "Renamed");
+    let [rendered, unchanged, .., views] =
+        assert_rebuild_is_fresh(&input, &site, &[], "renamed area");
+    assert_eq!(views, rendered + unchanged);
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub use az::{az, az_index};
 pub use changes::{changes, changes_index, feed};
 pub use findings::{FINDINGS_PER_CHECK, findings};
 pub use plain::{data_index, markdown, not_found};
-pub use station::station;
+pub use station::{station, station_history};
 
 /// What the base template needs.
 #[derive(Hash)]

@@ -174,7 +174,7 @@ pub fn station<'a>(site: &'a Site<'_>, a: AreaIx, global: &[u8]) -> Page<'a> {
         prev,
         next,
         races,
-        history: station_history(site, &area.code, &root, &home),
+        history: station_history(site, a, &path),
     };
     Page::of_view(path, page, global)
 }
@@ -189,10 +189,13 @@ pub struct HistoryLine {
 }
 
 /// A station's history: every version in which one of its forms changed.
-fn station_history(site: &Site<'_>, code: &str, root: &str, home: &str) -> Vec<HistoryLine> {
-    let Some(items) = site.history_by_area.get(code) else {
+/// The changes of station `a`, whose page is at `path`, in every version
+/// (newest first).
+pub fn station_history(site: &Site<'_>, a: AreaIx, path: &str) -> Vec<HistoryLine> {
+    let Some(items) = site.history_by_area.get(site.el.areas[a].code.as_str()) else {
         return Vec::new();
     };
+    let (root, home) = (&root_of(path), &site.home(path));
     let mut out: Vec<HistoryLine> = items
         .iter()
         .map(|item| {
