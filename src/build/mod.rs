@@ -282,8 +282,12 @@ impl<'a> Build<'a> {
             render(&out, (&checked, &bases), versions, &self.bar)
         })?;
         let el = &checked.election;
+        // The search index is made from the areas alone: kept whole while
+        // nothing it is made from changes.
         self.stages.time("search index", || {
-            site::search::index(el, |path, bytes| out.write(path, bytes))
+            out.derived_folder("search/", bases.of_context(b"search"), |emit| {
+                site::search::index(el, emit)
+            })
         })?;
         self.stages.time("sitemap", || {
             let mut pages = out.paths_ending(".html");
@@ -656,10 +660,12 @@ fn render(
                         )));
                     }
                 }
+                // The live file cannot be reused: the page is made whole,
+                // and its own fingerprint recorded.
                 let reused = out.page(path, fingerprint, || {
-                    site.prepare(job, &global)
-                        .and_then(site::Page::render)
-                        .map_err(failed)
+                    let page = site.prepare(job, &global).map_err(failed)?;
+                    let made = page.fingerprint.unwrap_or(fingerprint);
+                    Ok((page.render().map_err(failed)?, made))
                 })?;
                 if reused {
                     out.count_unmade_view();
@@ -674,8 +680,8 @@ fn render(
             match page.fingerprint {
                 Some(fingerprint) => {
                     let path = page.path.clone();
-                    out.page(&path, fingerprint, || page.render().map_err(failed))
-                        .map(drop)
+                    let render = || Ok((page.render().map_err(failed)?, fingerprint));
+                    out.page(&path, fingerprint, render).map(drop)
                 }
                 None => {
                     let path = page.path.clone();

@@ -6,6 +6,10 @@
 //!
 //! One row per station and race (not per candidate line, as results.csv)
 //! keeps the files small: each station is in one file per level and race.
+//!
+//! A file is made from the context and its area's subtree alone (its
+//! [basis](crate::site::basis)): a rebuild keeps it without making it
+//! while neither changes.
 
 use std::io::Write;
 

@@ -404,10 +404,11 @@ impl Output {
 
     /// A page with a fingerprint of everything it is made from: when the
     /// live site has the page with the same fingerprint, its bytes are
-    /// reused without rendering it (true); otherwise `render` makes them.
+    /// reused without rendering it (true); otherwise `render` makes them,
+    /// with the fingerprint of the view they were made from (recorded).
     pub fn page<F>(&self, rel: &str, fingerprint: Hash16, render: F) -> Result<bool>
     where
-        F: FnOnce() -> Result<Vec<u8>>,
+        F: FnOnce() -> Result<(Vec<u8>, Hash16)>,
     {
         let same = self.reuse.fingerprints.get(rel) == Some(&fingerprint);
         let known = same.then(|| self.reuse.live.get(rel)).flatten();
@@ -415,9 +416,12 @@ impl Output {
             Some(old) => self.place(rel, old.sha256, &self.root.join(rel))?,
             None => false,
         };
+        let mut fingerprint = fingerprint;
         if !placed {
             self.count(0);
-            self.write(rel, &render()?)?;
+            let bytes;
+            (bytes, fingerprint) = render()?;
+            self.write(rel, &bytes)?;
         } else {
             self.count(1);
         }
@@ -471,6 +475,62 @@ impl Output {
             _ => self.write(rel, &make()?)?,
         }
         self.note_basis(rel, basis);
+        Ok(())
+    }
+
+    /// The files under `folder` (a site-relative path ending in `/`), all
+    /// made together by `make` (which hands each to its `emit`) from what
+    /// `basis` stands for: when every file the live site has there has
+    /// that basis, they are placed as they are and `make` is not run
+    /// (debug builds run it anyway and check it makes the same files).
+    /// Otherwise, or if one cannot be placed, `make` makes them.
+    pub fn derived_folder<M>(&self, folder: &str, basis: Hash16, make: M) -> Result<()>
+    where
+        M: FnOnce(&mut dyn FnMut(&str, &[u8]) -> Result<()>) -> Result<()>,
+    {
+        let mut known: Vec<(&str, Hash32)> = self
+            .reuse
+            .live
+            .iter()
+            .filter(|(p, _)| p.starts_with(folder))
+            .map(|(p, h)| (p.as_str(), h.sha256))
+            .collect();
+        known.sort_unstable();
+        let same = !known.is_empty()
+            && known
+                .iter()
+                .all(|(p, _)| self.reuse.bases.get(*p) == Some(&basis));
+        let mut placed = std::collections::HashMap::new();
+        if same {
+            for &(rel, sha) in &known {
+                if self.place(rel, sha, &self.root.join(rel))? {
+                    placed.insert(rel.to_string(), sha);
+                    self.note_basis(rel, basis);
+                }
+            }
+            if placed.len() == known.len() && !cfg!(debug_assertions) {
+                return Ok(());
+            }
+        }
+        let mut made = 0;
+        make(&mut |rel, bytes| {
+            made += 1;
+            match placed.get(rel) {
+                Some(sha) if *sha == Hash32::of(bytes) => Ok(()),
+                Some(_) => Err(Error::Other(format!(
+                    "{rel}: its basis is unchanged but its bytes changed"
+                ))),
+                None => {
+                    self.note_basis(rel, basis);
+                    self.write(rel, bytes)
+                }
+            }
+        })?;
+        if same && made != known.len() {
+            return Err(Error::Other(format!(
+                "{folder}: its basis is unchanged but its files changed"
+            )));
+        }
         Ok(())
     }
 
@@ -623,14 +683,15 @@ impl Output {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Every page fingerprint recorded, sorted, for the cache (leaving
-    /// none: a million of them are not copied).
+    /// Every basis recorded, sorted, for the cache (leaving none).
     pub fn take_bases(&mut self) -> Vec<(String, Hash16)> {
         let mut bases = std::mem::take(self.bases.get_mut().unwrap_or_else(|e| e.into_inner()));
         bases.sort_unstable();
         bases
     }
 
+    /// Every page fingerprint recorded, sorted, for the cache (leaving
+    /// none: a million of them are not copied).
     pub fn take_fingerprints(&mut self) -> Vec<(String, Hash16)> {
         let mut fps = std::mem::take(
             self.fingerprints

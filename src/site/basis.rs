@@ -66,16 +66,36 @@ impl Sha {
 /// by value (the form's place in the list of votes is not its content, and
 /// its line in forms.csv is shown only in errors: a row inserted above it
 /// does not change it).
+/// Every field is named, so that a field added to `Form` or `Scan` does
+/// not compile until it is hashed here or said to be shown nowhere.
 fn hash_form(el: &Election, form: &Form, h: &mut Sha) {
-    form.text.parts().hash(h);
-    (form.area, form.race, form.status.as_str()).hash(h);
-    (form.rejected(), form.total_valid()).hash(h);
-    match &form.scan {
-        Some(s) => (1u8, &s.path, &s.sha256, &s.ext).hash(h),
+    let Form {
+        text,
+        line: _,
+        area,
+        race,
+        scan,
+        rejected,
+        total_valid,
+        status,
+        votes,
+    } = form;
+    text.parts().hash(h);
+    (area, race, status.as_str()).hash(h);
+    (rejected.get(), total_valid.get()).hash(h);
+    match scan.as_deref() {
+        Some(crate::model::Scan {
+            path,
+            // Where the file was read and its stamp are on no page.
+            source: _,
+            sha256,
+            ext,
+            stamp: _,
+        }) => (1u8, path, sha256, ext).hash(h),
         None => 0u8.hash(h),
     }
-    el.votes.of(form.votes).len().hash(h);
-    for v in el.votes.of(form.votes) {
+    el.votes.of(*votes).len().hash(h);
+    for v in el.votes.of(*votes) {
         v.hash(h);
     }
 }
@@ -149,6 +169,14 @@ impl Bases {
             subtree[a] = h.finish16();
         }
         Bases { context, subtree }
+    }
+
+    /// The basis of something made from the context alone (the search
+    /// index: the areas' names and codes).
+    pub fn of_context(&self, what: &[u8]) -> Hash16 {
+        let mut h = Sha::new(&self.context);
+        what.hash(&mut h);
+        h.finish16()
     }
 
     /// The basis of something made from area `a`'s subtree by `what` (a

@@ -3,6 +3,8 @@
 //! letters>.js`, `search/c-<first five characters of a code>.js`) so that a
 //! phone loads only the piece a query needs, never every station at once.
 //! Pieces are scripts, not JSON, so that they load from `file://` too.
+//! Made from the areas alone (the [context](crate::site::basis)), the
+//! index is kept whole by a rebuild in which only forms changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 

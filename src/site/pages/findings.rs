@@ -1,4 +1,10 @@
 //! The findings page of an area: every finding in its subtree, by check.
+//!
+//! It is made from what its [basis](crate::site::basis) covers and nothing
+//! else: the context (areas, races, candidates, settings, pages), the forms
+//! and findings of its area's subtree. Showing anything more (a
+//! parent's result, a neighbour's, a national rank) needs it in the basis
+//! too, or the page goes stale in release builds (debug builds notice).
 
 use askama::Template;
 

@@ -1,5 +1,11 @@
 //! The page of a polling station: each race's form, as read from its scan,
 //! with the scan beside it, the form's findings and its history.
+//!
+//! It is made from what its [basis](crate::site::basis) covers and nothing
+//! else: the context (areas, races, candidates, settings, pages), the forms
+//! and findings of its area's subtree, and its history. Showing anything more (a
+//! parent's result, a neighbour's, a national rank) needs it in the basis
+//! too, or the page goes stale in release builds (debug builds notice).
 
 use askama::Template;
 
@@ -188,9 +194,8 @@ pub struct HistoryLine {
     pub fields: Vec<FieldView>,
 }
 
-/// A station's history: every version in which one of its forms changed.
-/// The changes of station `a`, whose page is at `path`, in every version
-/// (newest first).
+/// Station `a`'s history, its page being at `path`: every version in
+/// which it or one of its forms changed (newest first).
 pub fn station_history(site: &Site<'_>, a: AreaIx, path: &str) -> Vec<HistoryLine> {
     let Some(items) = site.history_by_area.get(site.el.areas[a].code.as_str()) else {
         return Vec::new();
