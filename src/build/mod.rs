@@ -587,21 +587,42 @@ fn open_data(
     };
     // Each area's downloads: small files, made in memory and written only
     // where they changed; not made at all where nothing they are made of
-    // changed (their basis).
+    // changed (their basis). A race's files are cut from its rows, made
+    // once for all of them when one must be made, a race at a time (at a
+    // million stations a race's rows are about 90 MB).
     let per_area = || -> Result<()> {
-        opendata::per_area::files(el, tally)
-            .par_iter()
-            .try_for_each(|&(a, r)| {
-                let path = opendata::per_area::path(el, a, r);
-                let race = el.races[r].id.as_bytes();
-                let basis = bases.of(a, &[b"download", race], ());
-                out.derived(&path, basis, || {
-                    let mut bytes = Vec::new();
-                    opendata::per_area::write(el, a, r, &mut bytes)
-                        .map_err(|e| publish::csv_error(Path::new(&path), e))?;
-                    Ok(bytes)
+        let files = opendata::per_area::files(el, tally);
+        let mut by_race: Vec<Vec<(model::AreaIx, String, crate::digest::Hash16)>> =
+            vec![Vec::new(); el.races.len()];
+        for (a, r) in files {
+            let path = opendata::per_area::path(el, a, r);
+            let basis = bases.of(a, &[b"download", el.races[r].id.as_bytes()], ());
+            by_race[r].push((a, path, basis));
+        }
+        for (r, files) in by_race.iter().enumerate() {
+            let needed =
+                cfg!(debug_assertions) || files.iter().any(|(_, p, b)| !out.reusable(p, *b));
+            let rows = match needed {
+                true => Some(
+                    opendata::per_area::Rows::new(el, r)
+                        .map_err(|e| publish::csv_error(Path::new("data/races"), e))?,
+                ),
+                false => None,
+            };
+            files.par_iter().try_for_each(|(a, path, basis)| {
+                out.derived(path, *basis, || {
+                    let bytes = match &rows {
+                        Some(rows) => rows.file(el, *a),
+                        None => {
+                            let mut bytes = Vec::new();
+                            opendata::per_area::write(el, *a, r, &mut bytes).map(|()| bytes)
+                        }
+                    };
+                    bytes.map_err(|e| publish::csv_error(Path::new(path), e))
                 })
-            })
+            })?;
+        }
+        Ok(())
     };
     // Independent files, made side by side (the largest first, so that
     // none is left to run alone at the end); errors are reported in this
@@ -750,8 +771,7 @@ fn write_cache(
             live_dirs: &live_dirs,
             spare: &spare,
             spare_dirs: &spare_dirs,
-            fingerprints: &out.take_fingerprints(),
-            bases: &out.take_bases(),
+            made: &out.take_made(),
             input: input.unwrap_or(""),
             extras: &input.map(|_| unchanged::extras(dest)).unwrap_or_default(),
             findings: &check::counts(&checked.findings)

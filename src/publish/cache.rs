@@ -36,12 +36,18 @@ pub struct Cache {
     /// Files of the spare site (the version before the live one).
     pub spare: Record,
     pub spare_dirs: HashMap<String, i128>,
-    /// Fingerprints of the live site's pages.
-    pub fingerprints: HashMap<String, Hash16>,
-    /// The basis of each live file made from one area's data
-    /// ([`crate::site::basis`]): its page or download is unchanged while
-    /// its basis is.
-    pub bases: HashMap<String, Hash16>,
+    /// How the live site's pages and downloads were made, by path.
+    pub made: HashMap<String, Made>,
+}
+
+/// How a file of the live site was made: the fingerprint of a page's view,
+/// and the basis of a page or download made from one area's data
+/// ([`crate::site::basis`]), which stays while the file does. One map for
+/// both: a million stations' pages have both, and their paths are kept once.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Made {
+    pub fingerprint: Option<Hash16>,
+    pub basis: Option<Hash16>,
 }
 
 /// `<parent>/.<name>.kura-cache`, beside the output folder.
@@ -324,13 +330,18 @@ pub fn parse(text: &str) -> Cache {
             ("R", None, None, None) if site_path(path, false) => not_spare.push(path),
             ("O" | "D", ..) => broken[0] = true,
             ("P" | "Q" | "R", ..) => broken[1] = true,
-            ("F" | "B", Some(fp), None, None) if site_path(path, false) => {
-                if let Some(fp) = Hash16::from_hex(fp) {
-                    let map = match kind {
-                        "F" => &mut cache.fingerprints,
-                        _ => &mut cache.bases,
-                    };
-                    map.insert(path.to_string(), fp);
+            // `F path fingerprint [basis]`, `B path basis`.
+            ("F" | "B", Some(h), basis, None) if site_path(path, false) => {
+                let h = Hash16::from_hex(h);
+                let made = match (kind, basis) {
+                    ("F", None) => h.map(|f| (Some(f), None)),
+                    ("F", Some(b)) => h.zip(Hash16::from_hex(b)).map(|(f, b)| (Some(f), Some(b))),
+                    (_, None) => h.map(|b| (None, Some(b))),
+                    _ => None,
+                };
+                if let Some((fingerprint, basis)) = made {
+                    let made = Made { fingerprint, basis };
+                    cache.made.insert(path.to_string(), made);
                 }
             }
             ("H", None, None, None) => cache.live_sums = path.to_string(),
@@ -373,8 +384,8 @@ pub struct Contents<'a> {
     pub live_dirs: &'a HashMap<String, i128>,
     pub spare: &'a Record,
     pub spare_dirs: &'a HashMap<String, i128>,
-    pub fingerprints: &'a [(String, Hash16)],
-    pub bases: &'a [(String, Hash16)],
+    /// Sorted by path.
+    pub made: &'a [(String, Made)],
     /// What [`Live::input`], [`Live::extras`] and [`Live::findings`] hold.
     pub input: &'a str,
     pub extras: &'a str,
@@ -454,7 +465,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
         c.scans.len(),
         c.live.len(),
         c.spare.len(),
-        c.fingerprints.len()
+        c.made.len()
     )?;
     lines(&mut out, c.scans, |b, &(p, st, sha)| {
         let p = p.to_string_lossy();
@@ -521,14 +532,17 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
             }
         }
     }
-    for (kind, list) in [("F", c.fingerprints), ("B", c.bases)] {
-        lines(&mut out, list, |b, (p, fp)| {
-            if clean(p) {
-                writeln!(b, "{kind}\t{p}\t{fp}")?;
+    lines(&mut out, c.made, |b, (p, made)| {
+        if clean(p) {
+            match (made.fingerprint, made.basis) {
+                (Some(f), Some(basis)) => writeln!(b, "F\t{p}\t{f}\t{basis}")?,
+                (Some(f), None) => writeln!(b, "F\t{p}\t{f}")?,
+                (None, Some(basis)) => writeln!(b, "B\t{p}\t{basis}")?,
+                (None, None) => {}
             }
-            Ok(())
-        })?;
-    }
+        }
+        Ok(())
+    })?;
     if let Some(mac) = out.mac.take() {
         writeln!(out.out, "M\t{}", crate::digest::hex(&mac.finalize()))?;
     }
@@ -559,8 +573,7 @@ mod tests {
             live_dirs: &NO_DIRS,
             spare: &NO_FILES,
             spare_dirs: &NO_DIRS,
-            fingerprints: &[],
-            bases: &[],
+            made: &[],
             input,
             extras: "",
             findings: &[],
@@ -686,7 +699,7 @@ mod tests {
         let cache = parse(&huge);
         assert_eq!(cache.spare, spare);
         assert!(cache.scans.capacity() < 1000 && cache.live.capacity() < 1000);
-        assert!(cache.fingerprints.capacity() < 1000);
+        assert!(cache.made.capacity() < 1000);
     }
 
     #[test]

@@ -42,13 +42,21 @@ pub struct Reuse {
     /// What the folder being written already holds: the spare site being
     /// brought up to date in place; empty for a new folder.
     present: Record,
-    /// The fingerprint of each page of the live site, by path.
-    fingerprints: HashMap<String, Hash16>,
-    /// The basis of each live file made from one area's data, by path.
-    bases: HashMap<String, Hash16>,
+    /// How each page and download of the live site was made, by path.
+    made: HashMap<String, cache::Made>,
 }
 
 impl Reuse {
+    /// The fingerprint the live site's page `rel` was made with.
+    fn fingerprint(&self, rel: &str) -> Option<Hash16> {
+        self.made.get(rel).and_then(|m| m.fingerprint)
+    }
+
+    /// The basis the live site's file `rel` was made with.
+    fn basis(&self, rel: &str) -> Option<Hash16> {
+        self.made.get(rel).and_then(|m| m.basis)
+    }
+
     /// What can be reused from the site at `dest` (described by `cache`)
     /// when writing into `target`.
     pub fn new(dest: &Path, cache: &mut cache::Cache, target: &mut Target) -> Reuse {
@@ -65,8 +73,7 @@ impl Reuse {
             live_root: dest.to_path_buf(),
             live,
             present: std::mem::take(&mut target.present),
-            fingerprints: std::mem::take(&mut cache.fingerprints),
-            bases: std::mem::take(&mut cache.bases),
+            made: std::mem::take(&mut cache.made),
         }
     }
 }
@@ -410,7 +417,7 @@ impl Output {
     where
         F: FnOnce() -> Result<(Vec<u8>, Hash16)>,
     {
-        let same = self.reuse.fingerprints.get(rel) == Some(&fingerprint);
+        let same = self.reuse.fingerprint(rel) == Some(fingerprint);
         let known = same.then(|| self.reuse.live.get(rel)).flatten();
         let placed = match known {
             Some(old) => self.place(rel, old.sha256, &self.root.join(rel))?,
@@ -433,8 +440,8 @@ impl Output {
     /// The fingerprint the live site's page `rel` had when its basis was
     /// `basis`: the page is the same without making its view.
     pub fn known(&self, rel: &str, basis: Hash16) -> Option<Hash16> {
-        (self.reuse.bases.get(rel) == Some(&basis))
-            .then(|| self.reuse.fingerprints.get(rel).copied())
+        (self.reuse.basis(rel) == Some(basis))
+            .then(|| self.reuse.fingerprint(rel))
             .flatten()
     }
 
@@ -449,6 +456,13 @@ impl Output {
         bases.push((rel.to_string(), basis));
     }
 
+    /// Whether the file `rel` with basis `basis` is one [`Output::derived`]
+    /// will most likely reuse without making it (the live site has it,
+    /// made from the same basis).
+    pub fn reusable(&self, rel: &str, basis: Hash16) -> bool {
+        self.reuse.basis(rel) == Some(basis) && self.reuse.live.contains_key(rel)
+    }
+
     /// A file made from one area's data alone (a download), whose basis
     /// is `basis`: when the live site has it with the same basis, its
     /// bytes are reused without making them; otherwise `make` makes them.
@@ -457,7 +471,7 @@ impl Output {
     where
         F: FnOnce() -> Result<Vec<u8>>,
     {
-        let known = (self.reuse.bases.get(rel) == Some(&basis))
+        let known = (self.reuse.basis(rel) == Some(basis))
             .then(|| self.reuse.live.get(rel))
             .flatten();
         let placed = match known {
@@ -499,7 +513,7 @@ impl Output {
         let same = !known.is_empty()
             && known
                 .iter()
-                .all(|(p, _)| self.reuse.bases.get(*p) == Some(&basis));
+                .all(|(p, _)| self.reuse.basis(p) == Some(basis));
         let mut placed = std::collections::HashMap::new();
         if same {
             for &(rel, sha) in &known {
@@ -684,15 +698,41 @@ impl Output {
     }
 
     /// Every basis recorded, sorted, for the cache (leaving none).
-    pub fn take_bases(&mut self) -> Vec<(String, Hash16)> {
+    /// How every page and download with a fingerprint or a basis was
+    /// made, sorted by path, for the cache (leaving none recorded).
+    pub fn take_made(&mut self) -> Vec<(String, cache::Made)> {
         let mut bases = std::mem::take(self.bases.get_mut().unwrap_or_else(|e| e.into_inner()));
         bases.sort_unstable();
-        bases
+        let fingerprints = self.take_fingerprints();
+        let mut made = Vec::with_capacity(fingerprints.len().max(bases.len()));
+        let (mut f, mut b) = (
+            fingerprints.into_iter().peekable(),
+            bases.into_iter().peekable(),
+        );
+        loop {
+            let order = match (f.peek(), b.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some((p, _)), Some((q, _))) => p.cmp(q),
+            };
+            let (path, fingerprint, basis) = match order {
+                std::cmp::Ordering::Less => f.next().map(|(p, x)| (p, Some(x), None)),
+                std::cmp::Ordering::Greater => b.next().map(|(p, x)| (p, None, Some(x))),
+                std::cmp::Ordering::Equal => {
+                    let basis = b.next().map(|(_, x)| x);
+                    f.next().map(|(p, x)| (p, Some(x), basis))
+                }
+            }
+            .unwrap_or_default();
+            made.push((path, cache::Made { fingerprint, basis }));
+        }
+        made
     }
 
     /// Every page fingerprint recorded, sorted, for the cache (leaving
     /// none: a million of them are not copied).
-    pub fn take_fingerprints(&mut self) -> Vec<(String, Hash16)> {
+    fn take_fingerprints(&mut self) -> Vec<(String, Hash16)> {
         let mut fps = std::mem::take(
             self.fingerprints
                 .get_mut()
