@@ -445,11 +445,11 @@ fn move_votes(input: &Path, step: usize) -> std::collections::BTreeSet<String> {
 #[test]
 fn a_batch_of_forms_makes_views_only_of_the_areas_it_touches() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = sample_input(tmp.path(), "300");
+    let input = sample_input(tmp.path(), "150");
     let site = tmp.path().join("site");
     build_into(&input, &site);
     build_into(&input, &site);
-    let moved = move_votes(&input, 40);
+    let moved = move_votes(&input, 20);
     assert!(moved.len() > 3, "{moved:?}");
     // A field that no finding reads, on one more form.
     let forms = read(&input.join("forms.csv"));
