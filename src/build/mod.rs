@@ -603,10 +603,12 @@ fn open_data(
             let needed =
                 cfg!(debug_assertions) || files.iter().any(|(_, p, b)| !out.reusable(p, *b));
             let rows = match needed {
-                true => Some(
-                    opendata::per_area::Rows::new(el, r)
-                        .map_err(|e| publish::csv_error(Path::new("data/races"), e))?,
-                ),
+                true => {
+                    let folder = format!("data/races/{}", el.races[r].id);
+                    let rows = opendata::per_area::Rows::new(el, r)
+                        .map_err(|e| publish::csv_error(Path::new(&folder), e))?;
+                    Some(rows)
+                }
                 false => None,
             };
             files.par_iter().try_for_each(|(a, path, basis)| {

@@ -44,7 +44,7 @@ pub struct Cache {
 /// and the basis of a page or download made from one area's data
 /// ([`crate::site::basis`]), which stays while the file does. One map for
 /// both: a million stations' pages have both, and their paths are kept once.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Made {
     pub fingerprint: Option<Hash16>,
     pub basis: Option<Hash16>,
@@ -339,9 +339,12 @@ pub fn parse(text: &str) -> Cache {
                     (_, None) => h.map(|b| (None, Some(b))),
                     _ => None,
                 };
+                // A path's fingerprint and basis may come on two lines
+                // (as an earlier kura wrote them): each fills its own part.
                 if let Some((fingerprint, basis)) = made {
-                    let made = Made { fingerprint, basis };
-                    cache.made.insert(path.to_string(), made);
+                    let entry = cache.made.entry(path.to_string()).or_default();
+                    entry.fingerprint = fingerprint.or(entry.fingerprint);
+                    entry.basis = basis.or(entry.basis);
                 }
             }
             ("H", None, None, None) => cache.live_sums = path.to_string(),
@@ -700,6 +703,56 @@ mod tests {
         assert_eq!(cache.spare, spare);
         assert!(cache.scans.capacity() < 1000 && cache.live.capacity() < 1000);
         assert!(cache.made.capacity() < 1000);
+    }
+
+    #[test]
+    fn a_pages_fingerprint_and_basis_are_read_from_one_line_or_two() {
+        let (f, b) = (
+            "0123456789abcdef0123456789abcdef",
+            "fedcba9876543210fedcba9876543210",
+        );
+        let made = Made {
+            fingerprint: Hash16::from_hex(f),
+            basis: Hash16::from_hex(b),
+        };
+        let one = format!("{HEADER}\nF\ta.html\t{f}\t{b}\nB\tdata/x.csv\t{b}\n");
+        let cache = parse(&one);
+        assert_eq!(cache.made["a.html"], made);
+        assert_eq!(cache.made["data/x.csv"].basis, made.basis);
+        assert_eq!(cache.made["data/x.csv"].fingerprint, None);
+        // As an earlier kura wrote them: the later line does not undo the first.
+        let two = format!("{HEADER}\nF\ta.html\t{f}\nB\ta.html\t{b}\n");
+        assert_eq!(parse(&two).made["a.html"], made);
+        // What cannot be read is not cached, and a path leading out is not.
+        let bad = format!("{HEADER}\nF\ta.html\t{f}\tzz\nB\t../x\t{b}\nF\tb\t{f}\t{b}\textra\n");
+        assert!(parse(&bad).made.is_empty());
+        // Written and read back.
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("site");
+        let list = vec![
+            ("a.html".to_string(), made),
+            (
+                "data/x.csv".to_string(),
+                Made {
+                    fingerprint: None,
+                    basis: made.basis,
+                },
+            ),
+            (
+                "z.html".to_string(),
+                Made {
+                    fingerprint: made.fingerprint,
+                    basis: None,
+                },
+            ),
+        ];
+        let mut c = only_live(&[], "");
+        c.made = &list;
+        write(&dest, c, None).unwrap();
+        let back = parse(&read_text(&dest, None));
+        let mut back: Vec<(String, Made)> = back.made.into_iter().collect();
+        back.sort();
+        assert_eq!(back, list);
     }
 
     #[test]

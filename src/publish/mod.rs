@@ -697,7 +697,6 @@ impl Output {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Every basis recorded, sorted, for the cache (leaving none).
     /// How every page and download with a fingerprint or a basis was
     /// made, sorted by path, for the cache (leaving none recorded).
     pub fn take_made(&mut self) -> Vec<(String, cache::Made)> {
@@ -727,6 +726,8 @@ impl Output {
             .unwrap_or_default();
             made.push((path, cache::Made { fingerprint, basis }));
         }
+        // Each file is rendered or made once, so has one line.
+        debug_assert!(made.windows(2).all(|w| w[0].0 < w[1].0));
         made
     }
 
