@@ -698,6 +698,8 @@ fn render(
             }
             let page = site.prepare(job, &global).map_err(failed)?;
             if let Some((path, basis)) = &basis {
+                // The path known without the view is the view's own.
+                debug_assert_eq!(path, &page.path);
                 out.note_basis(path, *basis);
             }
             match page.fingerprint {
