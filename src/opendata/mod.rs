@@ -88,62 +88,79 @@ pub fn form_order(el: &Election) -> Vec<usize> {
     order
 }
 
-/// A row of `forms.csv`: the form's id and the rest of its columns.
-pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
-    let form = &el.forms[f];
-    let (scan, sha256) = match &form.scan {
-        Some(s) => (s.site_path(), s.sha256.clone()),
-        None => (
-            String::new(),
-            form.declared_sha256().unwrap_or_default().to_string(),
-        ),
-    };
-    let row = read::FormRow {
-        area: el.areas[form.area].code.clone(),
-        race: el.races[form.race].id.clone(),
-        status: form.status.as_str().to_string(),
-        rejected: opt(form.rejected()),
-        total_valid: opt(form.total_valid()),
-        scan,
-        sha256,
-        device: form.device().to_string(),
-        captured_at: form.captured_at().to_string(),
-    };
-    (form.id(), row)
+/// Room to write one row of `forms.csv` in without a string per field.
+#[derive(Default)]
+pub struct FormFields {
+    scan: String,
+    rejected: itoa::Buffer,
+    total_valid: itoa::Buffer,
 }
 
-/// `forms.csv`: the columns of [`form_row`], written without making its
-/// strings (a million stations have six million forms).
-pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
-    let mut out = writer(w);
-    out.write_record(FORMS)?;
-    let (mut rejected, mut valid) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let mut scan = String::new();
-    for &f in order {
+impl FormFields {
+    /// Form `f`'s row of `forms.csv`, in [`FORMS`] order.
+    pub fn of<'a>(&'a mut self, el: &'a Election, f: FormIx) -> [&'a str; 10] {
         let form = &el.forms[f];
-        scan.clear();
+        self.scan.clear();
         let sha256 = match &form.scan {
             Some(s) => {
-                scan.push_str("scans/");
-                scan.push_str(&s.sha256);
-                scan.push('.');
-                scan.push_str(&s.ext);
+                self.scan.push_str(&s.site_path());
                 s.sha256.as_str()
             }
             None => form.declared_sha256().unwrap_or_default(),
         };
-        out.write_record([
+        [
             form.id(),
             &el.areas[form.area].code,
             &el.races[form.race].id,
             form.status.as_str(),
-            form.rejected().map_or("", |n| rejected.format(n)),
-            form.total_valid().map_or("", |n| valid.format(n)),
-            &scan,
+            form.rejected().map_or("", |n| self.rejected.format(n)),
+            form.total_valid()
+                .map_or("", |n| self.total_valid.format(n)),
+            &self.scan,
             sha256,
             form.device(),
             form.captured_at(),
-        ])?;
+        ]
+    }
+}
+
+/// A row of `forms.csv`: the form's id and the rest of its columns.
+pub fn form_row(el: &Election, f: FormIx) -> (&str, read::FormRow) {
+    let mut fields = FormFields::default();
+    let [
+        _,
+        area,
+        race,
+        status,
+        rejected,
+        total_valid,
+        scan,
+        sha256,
+        device,
+        captured_at,
+    ] = fields.of(el, f).map(str::to_string);
+    let row = read::FormRow {
+        area,
+        race,
+        status,
+        rejected,
+        total_valid,
+        scan,
+        sha256,
+        device,
+        captured_at,
+    };
+    (el.forms[f].id(), row)
+}
+
+/// `forms.csv` (a million stations have six million forms: no string is
+/// made per field).
+pub fn forms<W: Write>(el: &Election, order: &[usize], w: W) -> csv::Result<()> {
+    let mut out = writer(w);
+    out.write_record(FORMS)?;
+    let mut fields = FormFields::default();
+    for &f in order {
+        out.write_record(fields.of(el, f))?;
     }
     out.flush()?;
     Ok(())
