@@ -725,7 +725,7 @@ fn write_cache(
     (checked, started): (&Checked, i128),
     (files, version_id): (&[(String, fsx::CachedHash)], &str),
     out: &mut Output,
-    (spare, spare_dirs): (publish::Record, std::collections::HashMap<String, i128>),
+    (spare, spare_dirs): (publish::Record, foldhash::HashMap<String, i128>),
     (input, key): (Option<&str>, Option<&[u8; 32]>),
 ) {
     // A scan changed so shortly before the build began that it may change

@@ -142,7 +142,7 @@ pub struct Walked {
     pub listing: Listing,
     /// The file each name outside `scans/` led to when it was walked: a
     /// file's own, or a symbolic link's target's (device and inode).
-    names: std::collections::HashMap<std::path::PathBuf, FileId>,
+    names: foldhash::HashMap<std::path::PathBuf, FileId>,
     /// The hash of each file whose bytes the walk read, by file.
     texts: Vec<(FileId, Hash32)>,
 }
@@ -458,9 +458,7 @@ pub fn racy(changed: i128, at: i128) -> bool {
 
 /// The folders' times to record, as [`tree_holds`] will read them: those
 /// modified within [`RACY_NS`] of now become [`RACY`].
-pub fn settle(
-    mut dirs: std::collections::HashMap<String, i128>,
-) -> std::collections::HashMap<String, i128> {
+pub fn settle(mut dirs: foldhash::HashMap<String, i128>) -> foldhash::HashMap<String, i128> {
     let now = now_ns();
     for t in dirs.values_mut() {
         if racy(*t, now) {
@@ -541,10 +539,9 @@ pub fn tree_holds<'a>(dest: &Path, live: &Live<'a>) -> bool {
     // alone, not of every file of the site (330,000 at Kenya's size).
     let parent = |p: &'a str| p.rsplit_once('/').map_or("", |(d, _)| d);
     let under_racy = |p: &&'a str| racy.contains(&parent(p));
-    let files: std::collections::HashSet<&str> =
+    let files: foldhash::HashSet<&str> =
         live.files.iter().map(|f| f.0).filter(under_racy).collect();
-    let dirs: std::collections::HashSet<&str> =
-        live.dirs.iter().map(|d| d.0).filter(under_racy).collect();
+    let dirs: foldhash::HashSet<&str> = live.dirs.iter().map(|d| d.0).filter(under_racy).collect();
     racy.iter().all(|dir| {
         let path = if dir.is_empty() {
             dest.to_path_buf()

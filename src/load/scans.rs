@@ -24,7 +24,7 @@ pub struct ScanHash {
 /// Hashes remembered between builds, keyed by the file's path (as bytes:
 /// hashing and comparing a `Path` goes component by component, which is
 /// slow at hundreds of thousands of entries).
-pub type HashCache = std::collections::HashMap<std::ffi::OsString, ScanHash>;
+pub type HashCache = foldhash::HashMap<std::ffi::OsString, ScanHash>;
 
 /// What a walk of `scans/` taken just before (see `build::unchanged`) saw
 /// in each folder under it (by its path under `scans/`, `""` for `scans/`
@@ -36,7 +36,7 @@ pub type HashCache = std::collections::HashMap<std::ffi::OsString, ScanHash>;
 pub struct Listing {
     /// The canonical `scans/` folder the walk went through.
     pub dir: PathBuf,
-    pub seen: std::collections::HashMap<String, Vec<(String, Option<Stamp>)>>,
+    pub seen: foldhash::HashMap<String, Vec<(String, Option<Stamp>)>>,
 }
 
 /// What a [`Listing`] knows of a path under `scans/`.

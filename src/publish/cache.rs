@@ -8,7 +8,7 @@
 //! pages whose inputs changed, and writes only the files whose bytes
 //! changed.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -359,7 +359,7 @@ pub fn parse(text: &str) -> Cache {
         cache.spare.clear();
         cache.spare_dirs.clear();
     } else if !cache.spare_dirs.is_empty() {
-        let not_spare: std::collections::HashSet<&str> = not_spare.into_iter().collect();
+        let not_spare: foldhash::HashSet<&str> = not_spare.into_iter().collect();
         for (p, h) in &cache.live {
             if !not_spare.contains(p.as_str()) && !cache.spare.contains_key(p) {
                 cache.spare.insert(p.clone(), h.clone());
@@ -452,8 +452,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
             }
         }
         if shared < c.spare.len() {
-            let live: std::collections::HashSet<&str> =
-                c.live.iter().map(|(p, _)| p.as_str()).collect();
+            let live: foldhash::HashSet<&str> = c.live.iter().map(|(p, _)| p.as_str()).collect();
             differ.extend(
                 c.spare
                     .iter()
@@ -557,6 +556,7 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use foldhash::HashMapExt;
 
     const SHA: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 

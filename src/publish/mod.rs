@@ -14,7 +14,7 @@ pub use place::{
 };
 use place::{exchange, move_aside, parent_of, replace_by_renames};
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -218,7 +218,7 @@ fn reconcile(root: &Path, record: Record, dirs: &HashMap<String, i128>) -> Recor
 fn folders_holding<'a>(
     files: impl Iterator<Item = &'a str>,
 ) -> std::collections::BTreeSet<&'a str> {
-    let parents: std::collections::HashSet<&str> = files
+    let parents: foldhash::HashSet<&str> = files
         .filter_map(|rel| rel.rsplit_once('/').map(|(dir, _)| dir))
         .collect();
     let mut out = std::collections::BTreeSet::new();
@@ -245,7 +245,7 @@ pub struct Output {
     /// The basis of every file made from one area's data.
     bases: Mutex<Vec<(String, Hash16)>>,
     /// Folders known to exist.
-    dirs: Mutex<std::collections::HashSet<PathBuf>>,
+    dirs: Mutex<foldhash::HashSet<PathBuf>>,
     /// Files of the live site hard-linked into the target, with their new
     /// change time (to keep the live record true when it becomes the spare).
     relinked: Mutex<Vec<(String, i64)>>,
@@ -266,7 +266,7 @@ impl Output {
             files: Mutex::new(Vec::new()),
             fingerprints: Mutex::new(Vec::new()),
             bases: Mutex::new(Vec::new()),
-            dirs: Mutex::new(std::collections::HashSet::new()),
+            dirs: Mutex::new(<foldhash::HashSet<_> as foldhash::HashSetExt>::new()),
             relinked: Mutex::new(Vec::new()),
             reuse,
             scans: std::sync::OnceLock::new(),
@@ -514,7 +514,7 @@ impl Output {
             && known
                 .iter()
                 .all(|(p, _)| self.reuse.basis(p) == Some(basis));
-        let mut placed = std::collections::HashMap::new();
+        let mut placed = HashMap::new();
         if same {
             for &(rel, sha) in &known {
                 if self.place(rel, sha, &self.root.join(rel))? {
@@ -628,8 +628,7 @@ impl Output {
     /// the text of `SHA256SUMS`.
     pub fn seal(&self, signature: impl FnOnce(&str) -> Option<Vec<u8>>) -> Result<String> {
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        let written: std::collections::HashSet<&str> =
-            files.iter().map(|(p, _)| p.as_str()).collect();
+        let written: foldhash::HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         let mut emptied = std::collections::BTreeSet::new();
         for rel in self.reuse.present.keys() {
             if !written.contains(rel.as_str()) {
