@@ -1019,6 +1019,21 @@ impl<'a> Folders<'a> {
     }
 }
 
+/// The time the file system holding folder `dir` gives a change made in
+/// it now, in nanoseconds since 1970: the change time of a file made there
+/// (named `prefix` and a random part) and removed at once. That is the
+/// file system's own clock, at its own granularity (a network file
+/// server's may run apart from this machine's). `None` when no file can be
+/// made there.
+pub fn clock(dir: &Path, prefix: &str) -> Option<i128> {
+    let probe = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempfile_in(dir)
+        .ok()?;
+    let meta = probe.as_file().metadata().ok()?;
+    Some(Stamp::of(&meta).ctime_ns)
+}
+
 /// What tells whether a folder had an entry added, removed or renamed
 /// since it was recorded: its change time, in nanoseconds (which moves
 /// with each such change, like the modification time, but unlike it

@@ -758,13 +758,21 @@ fn write_cache(
             Some(rel.to_string_lossy().into_owned())
         })
         .collect();
-    let live_dirs = unchanged::settle(publish::folder_times(
-        dest,
-        files
-            .iter()
-            .map(|(p, _)| p.as_str())
-            .chain(log.iter().map(String::as_str)),
-    ));
+    // The site's file system's own time, read after the build's last
+    // change to the site and before its folders' times (see `settle`).
+    let clock = dest
+        .parent()
+        .and_then(|beside| fsx::clock(beside, publish::BUILD_PREFIX));
+    let live_dirs = unchanged::settle(
+        publish::folder_times(
+            dest,
+            files
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .chain(log.iter().map(String::as_str)),
+        ),
+        clock,
+    );
     let _ = publish::cache::write(
         dest,
         publish::cache::Contents {

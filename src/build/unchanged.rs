@@ -456,12 +456,31 @@ pub fn racy(changed: i128, at: i128) -> bool {
     changed > at - RACY_NS
 }
 
-/// The folders' times to record, as [`tree_holds`] will read them: those
-/// modified within [`RACY_NS`] of now become [`RACY`].
-pub fn settle(mut dirs: foldhash::HashMap<String, i128>) -> foldhash::HashMap<String, i128> {
+/// The folders' times to record, as [`tree_holds`] will read them: a
+/// folder that may change again without its time moving becomes [`RACY`].
+///
+/// `clock` is the time the site's file system gave a file made beside the
+/// site after the build's last change to it and before the folders' times
+/// were read ([`crate::fsx::clock`]). A folder whose time is before it
+/// changed last in an earlier tick of that file system's clock: any later
+/// change gets a later time, whatever the clock's granularity or how far
+/// it runs from this machine's. Only folders changed in that very tick (or
+/// dated after it) are racy: a handful, where the rule below made every
+/// folder a rebuild touched in its last two seconds racy (795 of 1,899 at
+/// Kenya's size), each one listed by the next build. Without that time
+/// (no file could be made there), a folder is racy when changed within
+/// [`RACY_NS`] of now, by this machine's clock.
+pub fn settle(
+    mut dirs: foldhash::HashMap<String, i128>,
+    clock: Option<i128>,
+) -> foldhash::HashMap<String, i128> {
     let now = now_ns();
     for t in dirs.values_mut() {
-        if racy(*t, now) {
+        let unsettled = match clock {
+            Some(clock) => *t >= clock,
+            None => racy(*t, now),
+        };
+        if unsettled {
             *t = RACY;
         }
     }
@@ -515,7 +534,8 @@ pub fn tree_holds<'a>(dest: &Path, live: &Live<'a>) -> bool {
     {
         return false;
     }
-    let racy: Vec<&str> = live
+    // A set: every folder may be racy (a clock set back, a copied site).
+    let racy: foldhash::HashSet<&str> = live
         .dirs
         .iter()
         .filter(|(_, t)| *t == RACY)
@@ -538,7 +558,7 @@ pub fn tree_holds<'a>(dest: &Path, live: &Live<'a>) -> bool {
     // Only the entries of the racy folders are looked up: a set of them
     // alone, not of every file of the site (330,000 at Kenya's size).
     let parent = |p: &'a str| p.rsplit_once('/').map_or("", |(d, _)| d);
-    let under_racy = |p: &&'a str| racy.contains(&parent(p));
+    let under_racy = |p: &&'a str| racy.contains(parent(p));
     let files: foldhash::HashSet<&str> =
         live.files.iter().map(|f| f.0).filter(under_racy).collect();
     let dirs: foldhash::HashSet<&str> = live.dirs.iter().map(|d| d.0).filter(under_racy).collect();
@@ -813,6 +833,52 @@ mod tests {
                 assert_eq!(got, Lookup::Unknown);
             }
         }
+    }
+
+    /// A folder's time is kept when it is before the file system's own
+    /// time read after the folder's last change, and only then; without
+    /// that time, when it is more than [`RACY_NS`] before now.
+    #[test]
+    fn folders_are_settled_by_the_file_systems_clock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let made = |name: &str| {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+            crate::fsx::folder_time(&std::fs::symlink_metadata(tmp.path().join(name)).unwrap())
+        };
+        let before = made("before");
+        // Past the coarsest tick of a local file system's clock.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let clock = crate::fsx::clock(tmp.path(), ".kura-build-").expect("a file made there");
+        let after = made("after");
+        assert!(before < clock && clock <= after, "{before} {clock} {after}");
+        // The probe is gone.
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 2);
+        let dirs = |times: &[(&str, i128)]| -> foldhash::HashMap<String, i128> {
+            times.iter().map(|(d, t)| (d.to_string(), *t)).collect()
+        };
+        let settled = settle(
+            dirs(&[("before", before), ("after", after), ("same", clock)]),
+            Some(clock),
+        );
+        assert_eq!(settled["before"], before);
+        assert_eq!(settled["after"], RACY);
+        assert_eq!(settled["same"], RACY, "changed in the very tick");
+        // By this machine's clock: two seconds back, and anything ahead.
+        let now = now_ns();
+        let settled = settle(
+            dirs(&[
+                ("old", now - 3 * RACY_NS),
+                ("recent", now - RACY_NS / 2),
+                ("ahead", now + RACY_NS),
+            ]),
+            None,
+        );
+        assert_eq!(settled["old"], now - 3 * RACY_NS);
+        assert_eq!(settled["recent"], RACY);
+        assert_eq!(settled["ahead"], RACY);
+        // No file can be made in a folder that is not there.
+        assert_eq!(crate::fsx::clock(&tmp.path().join("gone"), "x"), None);
     }
 
     /// Beside the output only the names kura gives its own folders and
