@@ -120,7 +120,14 @@ pub struct Scan {
 impl Scan {
     /// Where the scan is published, relative to the site root.
     pub fn site_path(&self) -> String {
-        format!("scans/{}.{}", self.sha256, self.ext)
+        // Not `format!`: its machinery was a fifth of the time spent
+        // placing 269,000 scans.
+        let mut path = String::with_capacity(7 + self.sha256.len() + self.ext.len());
+        path.push_str("scans/");
+        path.push_str(&self.sha256);
+        path.push('.');
+        path.push_str(&self.ext);
+        path
     }
 
     pub fn is_pdf(&self) -> bool {

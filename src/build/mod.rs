@@ -449,7 +449,9 @@ impl<'a> Build<'a> {
         let el = &checked.election;
         let mut scans: Vec<&model::Scan> =
             el.forms.iter().filter_map(|f| f.scan.as_deref()).collect();
-        scans.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        // Of the scans with the same bytes, the one first by its path is
+        // copied (named if it changes meanwhile).
+        scans.par_sort_unstable_by(|a, b| (&a.sha256, &a.source).cmp(&(&b.sha256, &b.source)));
         scans.dedup_by(|a, b| a.sha256 == b.sha256);
         self.bar.set_message("scans");
         self.bar.set_position(0);
