@@ -627,33 +627,47 @@ impl Output {
     /// signature, or removes an old one) for the files written. Returns
     /// the text of `SHA256SUMS`.
     pub fn seal(&self, signature: impl FnOnce(&str) -> Option<Vec<u8>>) -> Result<String> {
+        use rayon::prelude::*;
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        let written: foldhash::HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        // The files written and those the target held, each sorted by
+        // path (as SHA256SUMS lists them) side by side: the stale ones,
+        // held and not written, come from one walk along both, in one
+        // order whatever the map's (the first error is the one reported).
+        let mut sorted: Vec<(&str, Hash32)> =
+            files.par_iter().map(|(p, c)| (p.as_str(), c.sha256)).collect();
+        sorted.par_sort_unstable();
+        let mut held: Vec<&str> = self.reuse.present.keys().map(String::as_str).collect();
+        held.par_sort_unstable();
+        let mut written = sorted.iter().map(|(p, _)| *p).peekable();
+        let stale = held.into_iter().filter(|rel| {
+            while written.next_if(|p| p < rel).is_some() {}
+            written.peek() != Some(rel)
+        });
         let mut emptied = std::collections::BTreeSet::new();
-        for rel in self.reuse.present.keys() {
-            if !written.contains(rel.as_str()) {
-                let path = self.root.join(rel);
-                match fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io(&path, e)),
-                }
-                let mut dir = Path::new(rel.as_str()).parent();
-                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                    emptied.insert(d.to_path_buf());
-                    dir = d.parent();
-                }
+        for rel in stale {
+            let path = self.root.join(rel);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+            let mut dir = Path::new(rel).parent();
+            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                emptied.insert(d.to_path_buf());
+                dir = d.parent();
             }
         }
         // Deepest first; a folder still holding files stays.
         for d in emptied.iter().rev() {
             let _ = fs::remove_dir(self.root.join(d));
         }
-        let mut sorted: Vec<(&str, Hash32)> =
-            files.iter().map(|(p, c)| (p.as_str(), c.sha256)).collect();
-        sorted.sort_unstable();
-        let sums = crate::sums::text(&sorted);
-        drop((sorted, written));
+        // Written in runs side by side (330,000 lines at Kenya's size).
+        let sums: String = sorted
+            .par_chunks(1 << 13)
+            .map(crate::sums::text)
+            .collect::<Vec<String>>()
+            .concat();
+        drop(sorted);
         drop(files);
         // The list is not copied to be written (30 MB at Kenya's size).
         let signed = signature(&sums);
