@@ -889,6 +889,20 @@ impl Folder {
         })
     }
 
+    /// The device number of the file system the folder is on, as
+    /// [`device`] gives it (the standard library's, from `statx`).
+    #[cfg(target_os = "linux")]
+    pub fn device(&self) -> io::Result<u64> {
+        use rustix::fs::{AtFlags, StatxFlags, makedev, statx};
+        let s = statx(&self.fd, "", AtFlags::EMPTY_PATH, StatxFlags::BASIC_STATS)?;
+        Ok(makedev(s.stx_dev_major, s.stx_dev_minor))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn device(&self) -> io::Result<u64> {
+        Ok(device(&std::fs::metadata(&self.path)?))
+    }
+
     /// The stamp of the entry `name` and whether it is a regular file (a
     /// symbolic link is not followed): what [`Stamp::of`] the
     /// `std::fs::symlink_metadata` of its path gives, with a walk of one
@@ -1019,19 +1033,42 @@ impl<'a> Folders<'a> {
     }
 }
 
+/// A file system's own clock, read in one of its folders ([`clock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// The file system's device number.
+    pub device: u64,
+    /// Its time, in nanoseconds since 1970.
+    pub ns: i128,
+}
+
 /// The time the file system holding folder `dir` gives a change made in
-/// it now, in nanoseconds since 1970: the change time of a file made there
-/// (named `prefix` and a random part) and removed at once. That is the
-/// file system's own clock, at its own granularity (a network file
-/// server's may run apart from this machine's). `None` when no file can be
-/// made there.
-pub fn clock(dir: &Path, prefix: &str) -> Option<i128> {
+/// it now: the change time of a file made there (named `prefix` and a
+/// random part) and removed at once. That is the file system's own clock,
+/// at its own granularity (a network file server's may run apart from
+/// this machine's). `None` when no file can be made there.
+pub fn clock(dir: &Path, prefix: &str) -> Option<Clock> {
     let probe = tempfile::Builder::new()
         .prefix(prefix)
         .tempfile_in(dir)
         .ok()?;
     let meta = probe.as_file().metadata().ok()?;
-    Some(Stamp::of(&meta).ctime_ns)
+    cfg!(unix).then(|| Clock {
+        device: device(&meta),
+        ns: Stamp::of(&meta).ctime_ns,
+    })
+}
+
+/// The device number of the file system `meta` describes a file of (0
+/// where the system has none). [`Folder::device`] gives the same number.
+pub fn device(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    return std::os::unix::fs::MetadataExt::dev(meta);
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0
+    }
 }
 
 /// What tells whether a folder had an entry added, removed or renamed

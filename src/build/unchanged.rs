@@ -133,6 +133,10 @@ struct Walk<'a> {
     root: &'a Path,
     /// The walk's findings besides the digest.
     found: Walked,
+    /// The file systems (device numbers) of the folders of `scans/`, and
+    /// whether one could not be told.
+    scan_devices: std::collections::BTreeSet<u64>,
+    scan_device_unknown: bool,
 }
 
 /// What the walk of the input found besides its digest.
@@ -145,6 +149,9 @@ pub struct Walked {
     names: foldhash::HashMap<std::path::PathBuf, FileId>,
     /// The hash of each file whose bytes the walk read, by file.
     texts: Vec<(FileId, Hash32)>,
+    /// The file system (device number) every folder of `scans/` is on,
+    /// when they are all on one: its clock dates every scan.
+    pub scans_device: Option<u64>,
 }
 
 impl Walked {
@@ -187,6 +194,12 @@ impl Walk<'_> {
             return Err(());
         }
         let root = depth == 0;
+        if scans.is_some() {
+            match open.device() {
+                Ok(d) => _ = self.scan_devices.insert(d),
+                Err(_) => self.scan_device_unknown = true,
+            }
+        }
         let beside_dest = self.dest.parent() == Some(dir);
         // The folder is opened once (from its parent's open folder, never
         // through a link), listed, and its entries looked up and opened by
@@ -347,6 +360,8 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
         },
         root: &root,
         found: Walked::default(),
+        scan_devices: Default::default(),
+        scan_device_unknown: false,
     };
     // The program (50 MB) is hashed while the input is walked.
     let (program, walked) = rayon::join(
@@ -357,8 +372,13 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
         },
     );
     walk.found.texts.sort_unstable();
+    let scans_device = match (walk.scan_device_unknown, walk.scan_devices.len()) {
+        (false, 1) => walk.scan_devices.first().copied(),
+        _ => None,
+    };
     let found = Walked {
         listing: walk.listing,
+        scans_device,
         ..walk.found
     };
     match walked {
@@ -461,30 +481,30 @@ pub fn racy(changed: i128, at: i128) -> bool {
 ///
 /// `clock` is the time the site's file system gave a file made beside the
 /// site after the build's last change to it and before the folders' times
-/// were read ([`crate::fsx::clock`]). A folder whose time is before it
-/// changed last in an earlier tick of that file system's clock: any later
-/// change gets a later time, whatever the clock's granularity or how far
-/// it runs from this machine's. Only folders changed in that very tick (or
-/// dated after it) are racy: a handful, where the rule below made every
+/// were read ([`crate::fsx::clock`]). A folder on that file system whose
+/// time is before it changed last in an earlier tick of its clock: any
+/// later change gets a later time, whatever the clock's granularity or how
+/// far it runs from this machine's. Only folders changed in that very tick
+/// (or dated after it) are racy: a handful, where the rule below made every
 /// folder a rebuild touched in its last two seconds racy (795 of 1,899 at
-/// Kenya's size), each one listed by the next build. Without that time
-/// (no file could be made there), a folder is racy when changed within
+/// Kenya's size), each one listed by the next build. Without that time (no
+/// file could be made there), or for a folder on another file system (one
+/// mounted inside the site), a folder is racy when changed within
 /// [`RACY_NS`] of now, by this machine's clock.
 pub fn settle(
-    mut dirs: foldhash::HashMap<String, i128>,
-    clock: Option<i128>,
+    dirs: foldhash::HashMap<String, (i128, u64)>,
+    clock: Option<crate::fsx::Clock>,
 ) -> foldhash::HashMap<String, i128> {
     let now = now_ns();
-    for t in dirs.values_mut() {
-        let unsettled = match clock {
-            Some(clock) => *t >= clock,
-            None => racy(*t, now),
-        };
-        if unsettled {
-            *t = RACY;
-        }
-    }
-    dirs
+    dirs.into_iter()
+        .map(|(dir, (t, device))| {
+            let unsettled = match clock {
+                Some(clock) if clock.device == device => t >= clock.ns,
+                _ => racy(t, now),
+            };
+            (dir, if unsettled { RACY } else { t })
+        })
+        .collect()
 }
 
 /// Whether the scans the cache names as changed shortly before the last
@@ -842,35 +862,57 @@ mod tests {
     fn folders_are_settled_by_the_file_systems_clock() {
         let tmp = tempfile::tempdir().unwrap();
         let made = |name: &str| {
-            std::fs::create_dir(tmp.path().join(name)).unwrap();
-            crate::fsx::folder_time(&std::fs::symlink_metadata(tmp.path().join(name)).unwrap())
+            let path = tmp.path().join(name);
+            std::fs::create_dir(&path).unwrap();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            (crate::fsx::folder_time(&meta), crate::fsx::device(&meta))
         };
-        let before = made("before");
+        let (before, device) = made("before");
         // Past the coarsest tick of a local file system's clock.
         std::thread::sleep(std::time::Duration::from_millis(50));
         let clock = crate::fsx::clock(tmp.path(), ".kura-build-").expect("a file made there");
-        let after = made("after");
-        assert!(before < clock && clock <= after, "{before} {clock} {after}");
+        let (after, _) = made("after");
+        assert!(
+            before < clock.ns && clock.ns <= after,
+            "{before} {clock:?} {after}"
+        );
+        assert_eq!(clock.device, device);
+        // The folder is on the file system its opened self says.
+        let open = crate::fsx::Folder::read(tmp.path()).unwrap();
+        assert_eq!(open.device().unwrap(), device);
         // The probe is gone.
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 2);
-        let dirs = |times: &[(&str, i128)]| -> foldhash::HashMap<String, i128> {
-            times.iter().map(|(d, t)| (d.to_string(), *t)).collect()
+        let dirs = |times: &[(&str, i128, u64)]| -> foldhash::HashMap<String, (i128, u64)> {
+            times
+                .iter()
+                .map(|(d, t, v)| (d.to_string(), (*t, *v)))
+                .collect()
         };
+        let now = now_ns();
         let settled = settle(
-            dirs(&[("before", before), ("after", after), ("same", clock)]),
+            dirs(&[
+                ("before", before, device),
+                ("after", after, device),
+                ("same", clock.ns, device),
+                // On another file system (mounted in the site): by this
+                // machine's clock.
+                ("elsewhere", before, device + 1),
+                ("elsewhere, long ago", now - 3 * RACY_NS, device + 1),
+            ]),
             Some(clock),
         );
         assert_eq!(settled["before"], before);
         assert_eq!(settled["after"], RACY);
         assert_eq!(settled["same"], RACY, "changed in the very tick");
+        assert_eq!(settled["elsewhere"], RACY);
+        assert_eq!(settled["elsewhere, long ago"], now - 3 * RACY_NS);
         // By this machine's clock: two seconds back, and anything ahead.
-        let now = now_ns();
         let settled = settle(
             dirs(&[
-                ("old", now - 3 * RACY_NS),
-                ("recent", now - RACY_NS / 2),
-                ("ahead", now + RACY_NS),
+                ("old", now - 3 * RACY_NS, device),
+                ("recent", now - RACY_NS / 2, device),
+                ("ahead", now + RACY_NS, device),
             ]),
             None,
         );

@@ -633,8 +633,10 @@ impl Output {
         // path (as SHA256SUMS lists them) side by side: the stale ones,
         // held and not written, come from one walk along both, in one
         // order whatever the map's (the first error is the one reported).
-        let mut sorted: Vec<(&str, Hash32)> =
-            files.par_iter().map(|(p, c)| (p.as_str(), c.sha256)).collect();
+        let mut sorted: Vec<(&str, Hash32)> = files
+            .par_iter()
+            .map(|(p, c)| (p.as_str(), c.sha256))
+            .collect();
         sorted.par_sort_unstable();
         let mut held: Vec<&str> = self.reuse.present.keys().map(String::as_str).collect();
         held.par_sort_unstable();
@@ -882,16 +884,18 @@ pub fn publish(mut target: Target, dest: &Path) -> Result<bool> {
 
 /// The [`folder_time`](crate::fsx::folder_time) of every folder of the
 /// site at `root` that holds one of `files` (and of `root` itself, as ""),
-/// to tell later whether anything was added to or removed from it.
+/// to tell later whether anything was added to or removed from it, and
+/// the file system it is on ([`crate::fsx::device`]).
 pub fn folder_times<'a>(
     root: &Path,
     files: impl Iterator<Item = &'a str>,
-) -> HashMap<String, i128> {
+) -> HashMap<String, (i128, u64)> {
     std::iter::once("")
         .chain(folders_holding(files))
         .filter_map(|d| {
             let meta = fs::symlink_metadata(root.join(d)).ok()?;
-            Some((d.to_string(), crate::fsx::folder_time(&meta)))
+            let time = crate::fsx::folder_time(&meta);
+            Some((d.to_string(), (time, crate::fsx::device(&meta))))
         })
         .collect()
 }

@@ -891,6 +891,47 @@ fn a_scan_changed_as_a_build_began_is_checked_by_its_content() {
     }
 }
 
+/// Scans written just before a build, on the file system beside the
+/// output, are dated by that file system's clock: only a scan changed in
+/// the very tick the build began is racy, not every scan of a batch copied
+/// in during the two seconds before it (each of which the next build would
+/// hash again). Each is cached by its stamp, and a scan changed after the
+/// build is still found.
+#[test]
+fn scans_written_just_before_a_build_are_cached_by_their_stamps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = sample_input(tmp.path(), "60");
+    // Past the coarsest tick of a local file system's clock, well within
+    // two seconds of the scans being written.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let site = tmp.path().join("site");
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    let cache = read(&tmp.path().join(".site.kura-cache"));
+    let count = |kind: &str| cache.lines().filter(|l| l.starts_with(kind)).count();
+    assert_eq!(count("Y\t"), 0, "racy scans");
+    assert!(count("S\t") > 0, "{cache}");
+    assert!(build_v(&input, &site, &[], &[]).contains(UP_TO_DATE));
+    // Rewritten in place with other bytes, its times put back: the change
+    // time moved, so the rebuild reads it again.
+    let scan = first_specimen(&input);
+    let meta = std::fs::metadata(&scan).unwrap();
+    let mut bytes = std::fs::read(&scan).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&scan, &bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&scan)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
+    let err = build_v(&input, &site, &[], &[]);
+    assert!(!err.contains(UP_TO_DATE), "{err}");
+    let sha = kura::digest::sha256_hex(&bytes);
+    assert!(read(&site.join("data/forms.csv")).contains(&sha));
+}
+
 /// The first scan file the sample's `scans/specimens` lists.
 fn first_specimen(input: &Path) -> std::path::PathBuf {
     std::fs::read_dir(input.join("scans/specimens"))
