@@ -730,17 +730,19 @@ pub fn same_file(meta: &std::fs::Metadata, size: u64, mtime: i64, ctime: i64) ->
 }
 
 /// What says a file is the one hashed before: its size, modification and
-/// change times, and inode. The modification time alone is not enough: it
-/// can be set back by anyone who can write the file (`touch -d`), so a
-/// file replaced by one of the same size with its old time restored would
-/// keep its old hash. The change time cannot be set by a user: any write,
-/// rename or `touch` moves it on.
+/// change times, inode and file system. The modification time alone is not
+/// enough: it can be set back by anyone who can write the file (`touch
+/// -d`), so a file replaced by one of the same size with its old time
+/// restored would keep its old hash. The change time cannot be set by a
+/// user: any write, rename or `touch` moves it on. An inode number names a
+/// file only on its own file system ([`device`]), whose clock dates it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: i128,
     pub ctime_ns: i128,
     pub ino: u64,
+    pub dev: u64,
 }
 
 impl Stamp {
@@ -770,6 +772,7 @@ impl Stamp {
             mtime_ns: mtime_ns(meta),
             ctime_ns,
             ino,
+            dev: device(meta),
         }
     }
 }
@@ -889,20 +892,6 @@ impl Folder {
         })
     }
 
-    /// The device number of the file system the folder is on, as
-    /// [`device`] gives it (the standard library's, from `statx`).
-    #[cfg(target_os = "linux")]
-    pub fn device(&self) -> io::Result<u64> {
-        use rustix::fs::{AtFlags, StatxFlags, makedev, statx};
-        let s = statx(&self.fd, "", AtFlags::EMPTY_PATH, StatxFlags::BASIC_STATS)?;
-        Ok(makedev(s.stx_dev_major, s.stx_dev_minor))
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn device(&self) -> io::Result<u64> {
-        Ok(device(&std::fs::metadata(&self.path)?))
-    }
-
     /// The stamp of the entry `name` and whether it is a regular file (a
     /// symbolic link is not followed): what [`Stamp::of`] the
     /// `std::fs::symlink_metadata` of its path gives, with a walk of one
@@ -913,8 +902,9 @@ impl Folder {
         use rustix::fs::{AtFlags, FileType, StatxFlags, statx};
         let flags = AtFlags::SYMLINK_NOFOLLOW;
         let ns = |sec: i128, nsec: i128| sec * 1_000_000_000 + nsec;
-        // size, mode, (seconds, nanoseconds) modified and changed, inode.
-        let (size, mode, mtime, ctime, ino) =
+        // size, mode, (seconds, nanoseconds) modified and changed, inode,
+        // device (as the standard library makes it of statx's, [`device`]).
+        let (size, mode, mtime, ctime, ino, dev) =
             match statx(&self.fd, name, flags, StatxFlags::BASIC_STATS) {
                 Ok(s) => (
                     s.stx_size,
@@ -928,6 +918,7 @@ impl Folder {
                         i128::from(s.stx_ctime.tv_nsec),
                     ),
                     s.stx_ino,
+                    rustix::fs::makedev(s.stx_dev_major, s.stx_dev_minor),
                 ),
                 // A kernel before 4.11, or a sandbox that forbids `statx`
                 // (the standard library falls back the same way).
@@ -940,6 +931,7 @@ impl Folder {
                         (s.st_mtime as i128, s.st_mtime_nsec as i128),
                         (s.st_ctime as i128, s.st_ctime_nsec as i128),
                         s.st_ino as u64,
+                        s.st_dev as u64,
                     )
                 }
                 Err(e) => return Err(e.into()),
@@ -955,6 +947,7 @@ impl Folder {
             },
             ctime_ns: ns(ctime.0, ctime.1),
             ino,
+            dev,
         };
         Ok((regular, stamp))
     }
@@ -1060,7 +1053,7 @@ pub fn clock(dir: &Path, prefix: &str) -> Option<Clock> {
 }
 
 /// The device number of the file system `meta` describes a file of (0
-/// where the system has none). [`Folder::device`] gives the same number.
+/// where the system has none). [`Folder::stamp`] gives the same number.
 pub fn device(meta: &std::fs::Metadata) -> u64 {
     #[cfg(unix)]
     return std::os::unix::fs::MetadataExt::dev(meta);

@@ -247,12 +247,6 @@ impl<'a> Build<'a> {
         // the very bytes the walk hashed.
         let input_digest =
             input_digest.filter(|_| walked.read_as_walked(&checked.election.sources));
-        // The scans are dated by the file system's clock when they are all
-        // on the one beside the output (see `write_cache`).
-        let scans_clock = self
-            .clock
-            .filter(|c| walked.scans_device == Some(c.device))
-            .map(|c| c.ns);
         drop(walked);
         let errors = checked
             .findings
@@ -334,7 +328,7 @@ impl<'a> Build<'a> {
             };
             write_cache(
                 &self.opts.output,
-                (&checked, (self.started, scans_clock)),
+                (&checked, (self.started, self.clock)),
                 (&files, &version_id),
                 &mut out,
                 spare,
@@ -737,7 +731,7 @@ fn render(
 /// hashes, the live files and the spare copy kept beside them.
 fn write_cache(
     dest: &Path,
-    (checked, (started, scans_clock)): (&Checked, (i128, Option<i128>)),
+    (checked, (started, clock)): (&Checked, (i128, Option<fsx::Clock>)),
     (files, version_id): (&[(String, fsx::CachedHash)], &str),
     out: &mut Output,
     (spare, spare_dirs): (publish::Record, foldhash::HashMap<String, i128>),
@@ -747,12 +741,13 @@ fn write_cache(
     // again within the same tick of the file system's clock, after it was
     // read, without its stamp moving ("racily clean", as git calls it):
     // its hash is not cached by stamp but kept to be checked against its
-    // content by the next build that finds the input unchanged. With the
-    // file system's own time at the start (`scans_clock`: every folder of
-    // scans/ on the file system beside the output), a scan changed before
-    // it changed in an earlier tick, and any later change moves its stamp:
-    // only scans changed in that very tick are racy (not every scan of a
-    // batch copied in during the two seconds before the build).
+    // content by the next build that finds the input unchanged. A scan on
+    // the file system beside the output (by its stamp's device) is dated
+    // by that file system's own time at the start (`clock`): one changed
+    // before it changed in an earlier tick, and any later change moves its
+    // stamp, so only scans changed in that very tick are racy (not every
+    // scan of a batch copied in during the two seconds before the build).
+    // A scan on another file system keeps the two-second rule.
     let (mut racy, mut scans) = (Vec::new(), Vec::new());
     for s in checked
         .election
@@ -760,12 +755,7 @@ fn write_cache(
         .iter()
         .filter_map(|f| f.scan.as_ref())
     {
-        let changed = s.stamp.mtime_ns.max(s.stamp.ctime_ns);
-        let racy_scan = match scans_clock {
-            Some(clock) => changed >= clock,
-            None => unchanged::racy(changed, started),
-        };
-        if racy_scan {
+        if unchanged::racy_scan(&s.stamp, started, clock) {
             racy.push((s.path.as_str(), s.sha256.as_str()));
         } else {
             scans.push((s.source.as_path(), s.stamp, s.sha256.as_str()));

@@ -133,10 +133,6 @@ struct Walk<'a> {
     root: &'a Path,
     /// The walk's findings besides the digest.
     found: Walked,
-    /// The file systems (device numbers) of the folders of `scans/`, and
-    /// whether one could not be told.
-    scan_devices: std::collections::BTreeSet<u64>,
-    scan_device_unknown: bool,
 }
 
 /// What the walk of the input found besides its digest.
@@ -149,9 +145,6 @@ pub struct Walked {
     names: foldhash::HashMap<std::path::PathBuf, FileId>,
     /// The hash of each file whose bytes the walk read, by file.
     texts: Vec<(FileId, Hash32)>,
-    /// The file system (device number) every folder of `scans/` is on,
-    /// when they are all on one: its clock dates every scan.
-    pub scans_device: Option<u64>,
 }
 
 impl Walked {
@@ -194,12 +187,6 @@ impl Walk<'_> {
             return Err(());
         }
         let root = depth == 0;
-        if scans.is_some() {
-            match open.device() {
-                Ok(d) => _ = self.scan_devices.insert(d),
-                Err(_) => self.scan_device_unknown = true,
-            }
-        }
         let beside_dest = self.dest.parent() == Some(dir);
         // The folder is opened once (from its parent's open folder, never
         // through a link), listed, and its entries looked up and opened by
@@ -309,6 +296,7 @@ impl Walk<'_> {
                             self.h.update(s.mtime_ns.to_le_bytes());
                             self.h.update(s.ctime_ns.to_le_bytes());
                             self.h.update(s.ino.to_le_bytes());
+                            self.h.update(s.dev.to_le_bytes());
                         }
                         None => self.h.update(b"-"),
                     }
@@ -341,7 +329,7 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
     let mut h = sha2::Sha256::new();
     h.update(
         format!(
-            "kura-input 3\0{}\0{}\0{}\0{:?}\0",
+            "kura-input 4\0{}\0{}\0{}\0{:?}\0",
             root.to_string_lossy(),
             settings.epoch,
             settings.strict,
@@ -360,8 +348,6 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
         },
         root: &root,
         found: Walked::default(),
-        scan_devices: Default::default(),
-        scan_device_unknown: false,
     };
     // The program (50 MB) is hashed while the input is walked.
     let (program, walked) = rayon::join(
@@ -372,13 +358,8 @@ pub fn digest(input: &Path, settings: &Settings) -> (Option<String>, Walked) {
         },
     );
     walk.found.texts.sort_unstable();
-    let scans_device = match (walk.scan_device_unknown, walk.scan_devices.len()) {
-        (false, 1) => walk.scan_devices.first().copied(),
-        _ => None,
-    };
     let found = Walked {
         listing: walk.listing,
-        scans_device,
         ..walk.found
     };
     match walked {
@@ -474,6 +455,20 @@ pub fn now_ns() -> i128 {
 /// it changed within [`RACY_NS`] of `at`, or after it.
 pub fn racy(changed: i128, at: i128) -> bool {
     changed > at - RACY_NS
+}
+
+/// Whether a scan with stamp `stamp`, read by a build that began at
+/// `started` (this machine's clock) and `clock` (the file system's beside
+/// the output, if known), may change again without its stamp moving. On
+/// that file system, when its time is not before the build's beginning by
+/// that clock (the very tick, or ahead of it); elsewhere, when it is within
+/// [`RACY_NS`] of the beginning by this machine's clock, or ahead of it.
+pub fn racy_scan(stamp: &Stamp, started: i128, clock: Option<crate::fsx::Clock>) -> bool {
+    let changed = stamp.mtime_ns.max(stamp.ctime_ns);
+    match clock {
+        Some(clock) if clock.device == stamp.dev => changed >= clock.ns,
+        _ => racy(changed, started),
+    }
 }
 
 /// The folders' times to record, as [`tree_holds`] will read them: a
@@ -877,9 +872,11 @@ mod tests {
             "{before} {clock:?} {after}"
         );
         assert_eq!(clock.device, device);
-        // The folder is on the file system its opened self says.
-        let open = crate::fsx::Folder::read(tmp.path()).unwrap();
-        assert_eq!(open.device().unwrap(), device);
+        // A file's stamp names its file system as the folder's metadata.
+        std::fs::write(tmp.path().join("before/f"), "f").unwrap();
+        let open = crate::fsx::Folder::read(&tmp.path().join("before")).unwrap();
+        assert_eq!(open.stamp("f".as_ref()).unwrap().1.dev, device);
+        std::fs::remove_file(tmp.path().join("before/f")).unwrap();
         // The probe is gone.
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 2);
@@ -921,6 +918,47 @@ mod tests {
         assert_eq!(settled["ahead"], RACY);
         // No file can be made in a folder that is not there.
         assert_eq!(crate::fsx::clock(&tmp.path().join("gone"), "x"), None);
+    }
+
+    /// A scan on the file system beside the output is racy from the tick
+    /// the build began in, by that file system's clock; one on another,
+    /// within two seconds of it by this machine's.
+    #[test]
+    fn scans_are_dated_by_their_own_file_systems_clock() {
+        let started = 100 * RACY_NS;
+        let clock = crate::fsx::Clock {
+            device: 7,
+            ns: started - RACY_NS / 2,
+        };
+        let scan = |dev: u64, mtime_ns: i128, ctime_ns: i128| Stamp {
+            dev,
+            mtime_ns,
+            ctime_ns,
+            ..Stamp::default()
+        };
+        let beside = |t: i128| scan(7, t, t);
+        assert!(!racy_scan(&beside(clock.ns - 1), started, Some(clock)));
+        assert!(
+            racy_scan(&beside(clock.ns), started, Some(clock)),
+            "the very tick"
+        );
+        assert!(racy_scan(&beside(clock.ns + 1), started, Some(clock)));
+        // Either time ahead makes it racy.
+        assert!(racy_scan(
+            &scan(7, clock.ns + RACY_NS, 0),
+            started,
+            Some(clock)
+        ));
+        assert!(racy_scan(&scan(7, 0, clock.ns), started, Some(clock)));
+        // On another file system, or with no clock read: two seconds.
+        for c in [Some(clock), None] {
+            let elsewhere = |t: i128| scan(8, t, t);
+            assert!(!racy_scan(&elsewhere(started - 3 * RACY_NS), started, c));
+            assert!(racy_scan(&elsewhere(clock.ns - 1), started, c));
+            assert!(racy_scan(&elsewhere(started + 1), started, c));
+        }
+        assert!(!racy_scan(&beside(started - 3 * RACY_NS), started, None));
+        assert!(racy_scan(&beside(clock.ns - 1), started, None));
     }
 
     /// Beside the output only the names kura gives its own folders and

@@ -20,7 +20,7 @@ use crate::load::scans::{HashCache, ScanHash};
 /// Format 7 names the scans changed just before the build began (`Y`
 /// lines) instead of caching their hashes by stamp: a cache of format 6
 /// trusted them, and is not read.
-const HEADER: &str = "kura-cache 7";
+const HEADER: &str = "kura-cache 8";
 
 /// The cache of the site at `dest`.
 #[derive(Default)]
@@ -118,7 +118,8 @@ fn entry(path: &str, size: &str, mtime: &str, sha: &str) -> Option<CachedHash> {
     })
 }
 
-/// A scan's entry: its stamp's times and inode are one field, `mtime/ctime/ino`.
+/// A scan's entry: its stamp's times, inode and device are one field,
+/// `mtime/ctime/ino/dev`.
 fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
     let mut t = times.split('/');
     let stamp = Stamp {
@@ -126,7 +127,11 @@ fn scan_entry(size: &str, times: &str, sha: &str) -> Option<ScanHash> {
         mtime_ns: ns(t.next()?)?,
         ctime_ns: ns(t.next()?)?,
         ino: t.next()?.parse().ok()?,
+        dev: t.next()?.parse().ok()?,
     };
+    if t.next().is_some() {
+        return None;
+    }
     (sha.len() == 64).then(|| ScanHash {
         stamp,
         sha256: sha.to_string(),
@@ -474,11 +479,12 @@ pub fn write(dest: &Path, c: Contents<'_>, key: Option<&[u8; 32]>) -> std::io::R
         if clean(&p) {
             writeln!(
                 b,
-                "S\t{p}\t{}\t{}/{}/{}\t{sha}",
+                "S\t{p}\t{}\t{}/{}/{}/{}\t{sha}",
                 st.size,
                 Ns(st.mtime_ns),
                 Ns(st.ctime_ns),
-                st.ino
+                st.ino,
+                st.dev
             )?;
         }
         Ok(())
@@ -783,6 +789,7 @@ mod tests {
             mtime_ns: 1,
             ctime_ns: 2,
             ino: 4,
+            dev: 5,
         };
         let steady = [(Path::new("/in/scans/a.png"), stamp, SHA)];
         for (racy, described) in [("b.png", true), ("b\tc.png", false)] {
@@ -797,10 +804,10 @@ mod tests {
             // named, with the hash its content must still have.
             let cache = parse(&text);
             assert_eq!(cache.scans.len(), 1, "{text}");
-            assert!(
-                cache
-                    .scans
-                    .contains_key(std::ffi::OsStr::new("/in/scans/a.png"))
+            // Its whole stamp, its file system's device with it.
+            assert_eq!(
+                cache.scans[std::ffi::OsStr::new("/in/scans/a.png")].stamp,
+                stamp
             );
             let live = live(&text);
             if described {
