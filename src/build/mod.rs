@@ -775,7 +775,7 @@ fn write_cache(
         .collect();
     // The site's file system's own time, read after the build's last
     // change to the site and before its folders' times (see `settle`).
-    let clock = dest
+    let clock_now = dest
         .parent()
         .and_then(|beside| fsx::clock(beside, publish::BUILD_PREFIX));
     let live_dirs = unchanged::settle(
@@ -786,7 +786,7 @@ fn write_cache(
                 .map(|(p, _)| p.as_str())
                 .chain(log.iter().map(String::as_str)),
         ),
-        clock,
+        clock_now,
     );
     let _ = publish::cache::write(
         dest,

@@ -19,7 +19,8 @@ use crate::load::scans::{HashCache, ScanHash};
 
 /// Format 7 names the scans changed just before the build began (`Y`
 /// lines) instead of caching their hashes by stamp: a cache of format 6
-/// trusted them, and is not read.
+/// trusted them, and is not read. Format 8 adds each scan's file system
+/// (device) to its stamp.
 const HEADER: &str = "kura-cache 8";
 
 /// The cache of the site at `dest`.

@@ -663,12 +663,7 @@ impl Output {
         for d in emptied.iter().rev() {
             let _ = fs::remove_dir(self.root.join(d));
         }
-        // Written in runs side by side (330,000 lines at Kenya's size).
-        let sums: String = sorted
-            .par_chunks(1 << 13)
-            .map(crate::sums::text)
-            .collect::<Vec<String>>()
-            .concat();
+        let sums = sums_text(&sorted);
         drop(sorted);
         drop(files);
         // The list is not copied to be written (30 MB at Kenya's size).
@@ -821,6 +816,35 @@ pub fn csv_error(path: &Path, e: csv::Error) -> Error {
     }
 }
 
+/// The text of `SHA256SUMS` for `files` (sorted), as [`crate::sums::text`]
+/// makes it, written in runs side by side (330,000 lines at Kenya's size,
+/// a million at India's) straight into one buffer of its final size: no
+/// run is held apart from it.
+fn sums_text(files: &[(&str, Hash32)]) -> String {
+    use rayon::prelude::*;
+    const RUN: usize = 1 << 13;
+    // "<64 hex digits>  <path>\n"
+    let line = |(path, _): &(&str, Hash32)| 64 + 2 + path.len() + 1;
+    let sizes: Vec<usize> = files
+        .par_chunks(RUN)
+        .map(|run| run.iter().map(line).sum())
+        .collect();
+    let mut bytes = vec![0u8; sizes.iter().sum()];
+    let mut parts = Vec::with_capacity(sizes.len());
+    let mut rest = bytes.as_mut_slice();
+    for n in sizes {
+        let (part, after) = rest.split_at_mut(n);
+        parts.push(part);
+        rest = after;
+    }
+    files.par_chunks(RUN).zip(parts).for_each(|(run, part)| {
+        let text = crate::sums::text(run);
+        part.copy_from_slice(text.as_bytes());
+    });
+    // Hexadecimal digits and paths that are `str`: UTF-8 throughout.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// A writer that hashes what passes through it.
 pub struct HashingWriter {
     rel: String,
@@ -898,4 +922,31 @@ pub fn folder_times<'a>(
             Some((d.to_string(), (time, crate::fsx::device(&meta))))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SHA256SUMS written in runs side by side into one buffer is the text
+    /// written line by line, across runs and with paths of several bytes
+    /// a character.
+    #[test]
+    fn sums_written_side_by_side_are_the_same_text() {
+        let paths: Vec<String> = (0..20_000)
+            .map(|i| match i % 3 {
+                0 => format!("stations/{i}/index.html"),
+                1 => format!("data/ŋaoundéré-{i}.csv"),
+                _ => format!("{i}"),
+            })
+            .collect();
+        let mut files: Vec<(&str, Hash32)> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), Hash32::of(i.to_le_bytes())))
+            .collect();
+        files.sort_unstable();
+        assert_eq!(sums_text(&files), crate::sums::text(&files));
+        assert_eq!(sums_text(&[]), "");
+    }
 }
