@@ -210,15 +210,15 @@ pub fn totals_and_summary<W: Write, V: Write>(
                 let votes = n[0].format(rt.votes[p]);
                 t.write_record([code, &race.id, &el.candidates[c].id, votes])?;
             }
-            let [a, b, c, d, e] = &mut n;
+            let [stations, reporting, registered, valid, rejected] = &mut n;
             s.write_record([
                 code,
                 &race.id,
-                a.format(rt.stations),
-                b.format(rt.reporting),
-                c.format(rt.registered),
-                d.format(rt.valid),
-                e.format(rt.rejected),
+                stations.format(rt.stations),
+                reporting.format(rt.reporting),
+                registered.format(rt.registered),
+                valid.format(rt.valid),
+                rejected.format(rt.rejected),
             ])?;
         }
     }
